@@ -1,0 +1,53 @@
+"""Process-wide options: the output byte limit and the kernel choice."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+_DEFAULTS: dict[str, Any] = {
+    # Largest output (in bytes) any function allocates without being asked to.
+    "max_output_bytes": 16 * 2**30,
+    # "auto": the fastest available kernel; "reference": the readable NumPy path.
+    "kernel": "auto",
+}
+_options: dict[str, Any] = dict(_DEFAULTS)
+
+
+def get_options() -> dict[str, Any]:
+    """Return a copy of the current options."""
+    return dict(_options)
+
+
+def set_options(**changes: Any) -> dict[str, Any]:
+    """Change options for the whole process; returns the previous values.
+
+    ``max_output_bytes`` (int > 0): refuse any output larger than this many bytes,
+    checked before allocating.  ``kernel`` ("auto" or "reference"): which path runs.
+    """
+    from upsampling.errors import InvalidArgumentError
+
+    previous = {}
+    for name, value in changes.items():
+        if name not in _DEFAULTS:
+            raise InvalidArgumentError(name, value, f"one of {sorted(_DEFAULTS)}")
+        if name == "max_output_bytes" and (
+            isinstance(value, bool) or not isinstance(value, int) or value <= 0
+        ):
+            raise InvalidArgumentError(name, value, "a positive integer number of bytes")
+        if name == "kernel" and value not in ("auto", "reference"):
+            raise InvalidArgumentError(name, value, "'auto' or 'reference'")
+        previous[name] = _options[name]
+    _options.update(changes)
+    return previous
+
+
+@contextlib.contextmanager
+def options(**changes: Any) -> Iterator[None]:
+    """Context manager form of :func:`set_options`."""
+    previous = set_options(**changes)
+    try:
+        yield
+    finally:
+        _options.update(previous)

@@ -1,0 +1,41 @@
+"""Shared test set-up.
+
+* Frameworks are imported lazily by the parity tests. ``UPSAMPLING_REQUIRE_FRAMEWORKS=1``
+  (set by ``make test``) turns a framework that fails to import into a failure, not a skip:
+  a parity suite must never pass silently.
+* Every random test draws from ``rng`` seeded per test; the seed is printed on failure.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+
+import numpy as np
+import pytest
+
+# TensorFlow: quiet logs; keep its default (oneDNN) kernels so the numbers are the ones users get.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    seed = zlib.crc32(request.node.nodeid.encode())
+    request.node.user_properties.append(("seed", seed))
+    return np.random.default_rng(seed)
+
+
+def framework(name: str):
+    """Import a peer framework for a parity test (fail, not skip, when required)."""
+    import importlib
+
+    try:
+        module = importlib.import_module(name)
+    except Exception as exc:  # pragma: no cover - environment problem
+        if os.environ.get("UPSAMPLING_REQUIRE_FRAMEWORKS", "1") == "1":
+            pytest.fail(f"parity framework {name!r} failed to import: {exc}")
+        pytest.skip(f"{name} not installed")
+    if name == "torch":
+        module.set_num_threads(1)
+    return module
