@@ -33,5 +33,17 @@ __all__ = [
 ]
 
 # --- resize ---
+from upsampling.interpolate import bilinear, bilinear_matrix, bilinear_steps, bilinear_unit_square, lerp, sample
+from upsampling.resizing import resize
+
+__all__ += [
+    "bilinear",
+    "bilinear_matrix",
+    "bilinear_steps",
+    "bilinear_unit_square",
+    "lerp",
+    "resize",
+    "sample",
+]
 
 # --- transposed convolution ---

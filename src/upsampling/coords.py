@@ -1,0 +1,226 @@
+"""Output index -> source coordinate: the only place a sampling convention is written.
+
+Every resize mode, every framework twin, the explainer and the Dask tiler call these
+functions; nothing else re-derives a coordinate.
+
+Units: ``x`` is a position in the input where pixel *centres* sit at the integers
+``0 … n_in-1`` (pixel ``j`` covers ``[j-0.5, j+0.5]``).
+
+The conventions use ONNX Resize's names, which cover every framework (see
+:data:`CONVENTIONS`).  Two knobs reproduce the frameworks' floating-point
+arithmetic exactly, which matters wherever a coordinate is rounded (nearest mode)
+or lands on a kernel's discontinuity:
+
+``precision``
+    ``"float64"`` (ONNX reference, OpenCV) or ``"float32"`` (PyTorch and
+    TensorFlow index arithmetic, ONNX Runtime): every intermediate step is
+    rounded to that type, in the framework's order of operations.
+``inv_scale``
+    Frameworks that *multiply* by the inverse scale (PyTorch ``in/out`` or
+    ``1/scale_factor``, TensorFlow ``in/out`` in float32, OpenCV ``1/(out/in)``)
+    pass the value they compute; otherwise the coordinate *divides* by the
+    scale ``s = out/in`` as the ONNX specification writes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from upsampling._checks import choice
+
+__all__ = [
+    "COORDINATE_TRANSFORMATION_MODES",
+    "CONVENTIONS",
+    "NEAREST_MODES",
+    "Convention",
+    "nearest_index",
+    "source_coordinates",
+]
+
+CoordinateTransformationMode = Literal[
+    "half_pixel",
+    "half_pixel_symmetric",
+    "pytorch_half_pixel",
+    "align_corners",
+    "asymmetric",
+    "tf_crop_and_resize",
+]
+NearestMode = Literal["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]
+Precision = Literal["float64", "float32"]
+
+COORDINATE_TRANSFORMATION_MODES: tuple[str, ...] = CoordinateTransformationMode.__args__  # type: ignore[attr-defined]
+NEAREST_MODES: tuple[str, ...] = NearestMode.__args__  # type: ignore[attr-defined]
+PRECISIONS: tuple[str, ...] = Precision.__args__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Convention:
+    """One coordinate convention, as data: its formula, who uses it, and its length-1 rule."""
+
+    name: str
+    formula: str
+    length_one: str
+    used_by: str
+    source: str
+
+
+CONVENTIONS: dict[str, Convention] = {
+    c.name: c
+    for c in (
+        Convention(
+            "half_pixel",
+            "x = (i + 0.5) / s - 0.5",
+            "same formula (samples the centre of the input)",
+            "TF2 bilinear/bicubic, TF1 half_pixel_centers=True, PyTorch align_corners=False, "
+            "OpenCV INTER_LINEAR/INTER_CUBIC, Pillow filters",
+            "ONNX Resize-19 spec; PyTorch UpSample.h area_pixel_compute_source_index",
+        ),
+        Convention(
+            "half_pixel_symmetric",
+            "x = n_in/2 * (1 - n_out/(n_in*s)) + (i + 0.5) / s - 0.5",
+            "same formula",
+            "ONNX Resize-19 (differs from half_pixel only when n_in*s is fractional)",
+            "ONNX Resize-19 spec",
+        ),
+        Convention(
+            "pytorch_half_pixel",
+            "x = (i + 0.5) / s - 0.5 if n_in*s > 1 else 0",
+            "x = 0 (the spec; the onnx reference uses -0.5, onnx/onnx#4275)",
+            "older PyTorch exports (PyTorch 2.13 itself is plain half_pixel)",
+            "ONNX Resize-19 spec; pytorch/pytorch#183523",
+        ),
+        Convention(
+            "align_corners",
+            "x = i * (n_in - 1) / (n_out - 1)",
+            "x = 0",
+            "TF1 align_corners=True, PyTorch align_corners=True",
+            "ONNX Resize-19 spec (n_out is the fractional n_in*s when scales are given)",
+        ),
+        Convention(
+            "asymmetric",
+            "x = i / s",
+            "same formula",
+            "PyTorch nearest, TF1 legacy (both flags False), OpenCV INTER_NEAREST, ONNX Upsample",
+            "ONNX Resize-19 spec; TF image_resizer_state.h LegacyScaler",
+        ),
+        Convention(
+            "tf_crop_and_resize",
+            "x = start*(n_in-1) + i*(end-start)*(n_in-1)/(n_out-1); outside [0, n_in-1] -> extrapolation_value",
+            "x = (end-start)*(n_in-1)/2 + start*(n_in-1)",
+            "tf.image.crop_and_resize",
+            "ONNX Resize-19 spec",
+        ),
+    )
+}
+
+
+def _arith(precision: str) -> type[np.floating]:
+    return np.float32 if precision == "float32" else np.float64
+
+
+def source_coordinates(
+    n_in: int,
+    n_out: int,
+    coordinate_transformation_mode: str = "half_pixel",
+    *,
+    scale: float | None = None,
+    inv_scale: float | None = None,
+    out_length: float | None = None,
+    roi: tuple[float, float] = (0.0, 1.0),
+    precision: str = "float64",
+    index: np.ndarray | None = None,
+) -> np.ndarray:
+    """Source coordinate of each output index along one axis.
+
+    Parameters
+    ----------
+    n_in, n_out : input and output lengths (``n_out`` output samples).
+    coordinate_transformation_mode : one of :data:`COORDINATE_TRANSFORMATION_MODES`.
+    scale : the scale ``s`` the formula divides by; default ``n_out / n_in``.  ONNX
+        uses the *given* scale when ``scales`` is passed, not ``n_out / n_in``.
+    inv_scale : if given, multiply by this instead of dividing by ``scale``
+        (``asymmetric`` and ``half_pixel`` only; ``align_corners`` always multiplies
+        by its own ratio ``(n_in-1)/(n_out-1)``).
+    out_length : the "resized length" of the spec, ``n_in * s``, possibly
+        fractional; it enters ``align_corners``, ``pytorch_half_pixel``,
+        ``half_pixel_symmetric`` and ``tf_crop_and_resize``.  Default ``n_out``.
+    roi : ``(start, end)`` in normalised input coordinates, for ``tf_crop_and_resize``.
+    precision : ``"float64"`` or ``"float32"``: the arithmetic every step is done in.
+    index : the output indices to map (default ``arange(n_out)``).
+
+    Returns
+    -------
+    ndarray of shape ``index.shape`` (default ``(n_out,)``) and dtype ``precision``.
+    """
+    choice("coordinate_transformation_mode", coordinate_transformation_mode, COORDINATE_TRANSFORMATION_MODES)
+    choice("precision", precision, PRECISIONS)
+    f = _arith(precision)
+    i = np.arange(n_out, dtype=f) if index is None else np.asarray(index).astype(f)
+    half = f(0.5)
+    length = float(n_out) if out_length is None else float(out_length)
+    mode = coordinate_transformation_mode
+
+    if mode == "align_corners":
+        if length == 1:
+            return np.zeros_like(i)
+        if precision == "float32":
+            # PyTorch and TF compute the ratio first, in float32, then multiply.
+            return i * (f(n_in - 1) / f(length - 1))
+        # The spec's order of operations (it decides which side of a tie a nearest lands).
+        return i * (n_in - 1) / (length - 1)
+
+    if mode == "tf_crop_and_resize":
+        start, end = (float(v) for v in roi)
+        if length == 1:
+            x = np.full_like(i, (end - start) * (n_in - 1) / 2)
+        else:
+            x = i * f(end - start) * f(n_in - 1) / f(length - 1)
+        return f(start * (n_in - 1)) + x
+
+    if mode == "pytorch_half_pixel" and length <= 1:
+        return np.zeros_like(i)
+
+    if inv_scale is not None:
+        inv = f(inv_scale)
+        if mode == "asymmetric":
+            return i * inv
+        if mode in ("half_pixel", "pytorch_half_pixel"):
+            return (i + half) * inv - half
+        raise ValueError(f"inv_scale is not defined for {mode!r}")
+
+    s = f(n_out / n_in if scale is None else scale)
+    if mode == "asymmetric":
+        return i / s
+    x = (i + half) / s - half
+    if mode == "half_pixel_symmetric":
+        adjustment = n_out / length
+        x = x + f(n_in / 2 * (1 - adjustment))
+    return x
+
+
+def nearest_index(x: np.ndarray, nearest_mode: str, n_in: int) -> np.ndarray:
+    """Round source coordinates to input indices, then clamp to ``[0, n_in-1]``.
+
+    The rounding is exact on the floating-point value ``x`` it receives (its
+    precision is decided by :func:`source_coordinates`):
+
+    ``round_prefer_floor``  nearest integer, ties down (ONNX default)
+    ``round_prefer_ceil``   nearest integer, ties up (TF ``roundf`` for x >= 0; PyTorch
+                            ``nearest-exact`` and TF half-pixel nearest in ONNX terms)
+    ``floor`` / ``ceil``    as named (PyTorch ``nearest``, OpenCV ``INTER_NEAREST``)
+    """
+    choice("nearest_mode", nearest_mode, NEAREST_MODES)
+    fl = np.floor(x)
+    frac = x - fl  # exact in binary floating point
+    if nearest_mode == "round_prefer_floor":
+        idx = fl + (frac > 0.5)
+    elif nearest_mode == "round_prefer_ceil":
+        idx = fl + (frac >= 0.5)
+    elif nearest_mode == "floor":
+        idx = fl
+    else:
+        idx = np.ceil(x)
+    return np.clip(idx, 0, n_in - 1).astype(np.intp)

@@ -1,0 +1,1 @@
+"""Fast paths.  Each is tested against the readable reference in :mod:`upsampling.reference`."""

@@ -1,0 +1,269 @@
+"""The resize engine: validate -> plan each axis -> apply one axis at a time.
+
+:func:`resize` speaks ONNX Resize's vocabulary, which names every convention the
+frameworks use.  The framework twins in :mod:`upsampling.frameworks` build their
+own per-axis plans (for quirks outside that vocabulary: float32 index arithmetic,
+TF's weight table, Pillow's filter windows) and call :func:`apply_plans`, the one
+place plans meet data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from upsampling import _checks
+from upsampling._options import _options
+from upsampling.coords import COORDINATE_TRANSFORMATION_MODES, NEAREST_MODES
+from upsampling.errors import InvalidArgumentError, ShapeError
+from upsampling.kernels.numpy_resize import apply_axis
+from upsampling.plan import AxisPlan, area_plan, interpolation_plan
+
+__all__ = ["LAYOUTS", "MODES", "apply_plans", "output_size", "resize", "spatial_axes"]
+
+Mode = Literal["nearest", "linear", "cubic", "area"]
+Layout = Literal["HW", "HWC", "CHW", "NHWC", "NCHW"]
+MODES: tuple[str, ...] = Mode.__args__  # type: ignore[attr-defined]
+#: layout -> (rank, index of H, index of W)
+LAYOUTS: dict[str, tuple[int, int, int]] = {
+    "HW": (2, 0, 1),
+    "HWC": (3, 0, 1),
+    "CHW": (3, 1, 2),
+    "NHWC": (4, 1, 2),
+    "NCHW": (4, 2, 3),
+}
+
+
+def spatial_axes(parameter: str, x: np.ndarray, layout: str) -> tuple[int, int]:
+    """Check ``x.ndim`` against ``layout`` and return the (H, W) axes."""
+    _checks.choice("layout", layout, tuple(LAYOUTS))
+    rank, h, w = LAYOUTS[layout]
+    if x.ndim != rank:
+        raise ShapeError(
+            parameter,
+            f"array of shape {x.shape}",
+            f"a {rank}-D array for layout {layout!r}",
+            f"Pass layout= matching the array ({', '.join(f'{k}: {v[0]}-D' for k, v in LAYOUTS.items())}).",
+        )
+    return h, w
+
+
+def _pair(parameter: str, value: Any, check) -> tuple[Any, Any]:
+    if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes)):
+        items = _checks.sequence(parameter, value, 2)
+        return check(parameter, items[0]), check(parameter, items[1])
+    v = check(parameter, value)
+    return v, v
+
+
+def output_size(n_in: int, scale: float, parameter: str = "scale") -> int:
+    """``floor(n_in * scale)`` in float64 (ONNX's rule; PyTorch's for ``scale_factor``)."""
+    n = math.floor(n_in * scale)
+    if n < 1:
+        raise InvalidArgumentError(
+            parameter, scale, f"a scale with floor({n_in} * scale) >= 1, i.e. scale >= {1 / n_in:g}"
+        )
+    return n
+
+
+def compute_dtype(dtype: np.dtype) -> np.dtype:
+    """float64 stays float64; every other input is computed in float32, except integers (float64)."""
+    if dtype == np.float64 or np.issubdtype(dtype, np.integer):
+        return np.dtype(np.float64)
+    return np.dtype(np.float32)
+
+
+def cast_output(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Cast a computed result to ``dtype``; integers round half to even and saturate (ONNX's rule)."""
+    dtype = np.dtype(dtype)
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        return np.clip(np.rint(y), info.min, info.max).astype(dtype)
+    return y.astype(dtype, copy=False)
+
+
+def apply_plans(
+    x: np.ndarray,
+    plans: Mapping[int, AxisPlan],
+    *,
+    out_dtype: Any = None,
+    extrapolation_value: float = 0.0,
+    parameter: str = "size",
+) -> np.ndarray:
+    """Resize ``x`` along each ``axis -> plan``, one axis at a time.
+
+    Parameters
+    ----------
+    x : real ndarray of any rank.
+    plans : for each axis to resize, its :class:`~upsampling.plan.AxisPlan`.
+    out_dtype : result dtype (default ``x.dtype``).  Integer outputs round half to
+        even and saturate.  Arithmetic is float64 for float64 and integer inputs,
+        float32 otherwise.
+    extrapolation_value : value of outputs a plan marks ``outside``.
+    parameter : the argument named in an :class:`~upsampling.OutputTooLargeError`.
+    """
+    out_dtype = x.dtype if out_dtype is None else np.dtype(out_dtype)
+    out_shape = list(x.shape)
+    for axis, plan in plans.items():
+        if plan.n_in != x.shape[axis]:
+            raise ShapeError(parameter, x.shape, f"length {plan.n_in} on axis {axis}")
+        out_shape[axis] = plan.n_out
+    _checks.output_bytes(parameter, out_shape, out_dtype)
+    work = compute_dtype(x.dtype)
+    y = x if x.dtype == work else x.astype(work)
+    # Shrinking axes first keeps the intermediate small.
+    order = sorted(plans, key=lambda a: plans[a].n_out / plans[a].n_in)
+    for axis in order:
+        y = apply_axis(y, axis, plans[axis], work)
+    masks = [(a, p.outside) for a, p in plans.items() if p.outside is not None]
+    if masks:
+        hit = np.zeros(out_shape, dtype=bool)
+        for axis, outside in masks:
+            shape = [1] * len(out_shape)
+            shape[axis] = -1
+            hit |= outside.reshape(shape)
+        y = np.where(hit, np.asarray(extrapolation_value, dtype=work), y)
+    return cast_output(y, out_dtype)
+
+
+def resize(
+    x: Any,
+    size: int | Sequence[int] | None = None,
+    *,
+    scale: float | Sequence[float] | None = None,
+    mode: str = "linear",
+    coordinate_transformation_mode: str = "half_pixel",
+    nearest_mode: str = "round_prefer_floor",
+    cubic_coeff_a: float = -0.75,
+    exclude_outside: bool = False,
+    antialias: bool = False,
+    layout: str = "NHWC",
+    roi: Sequence[float] | None = None,
+    extrapolation_value: float = 0.0,
+) -> np.ndarray:
+    """Resize the spatial axes of an image or feature map.
+
+    Parameters
+    ----------
+    x : array of shape given by ``layout``: ``HW``, ``HWC``, ``CHW``, ``NHWC`` (default)
+        or ``NCHW``.  dtype float16/float32/float64 (preserved) or an integer type.
+    size : output ``(height, width)``, or one int for both.  Exactly one of ``size``
+        and ``scale``.
+    scale : ``s`` per axis (or one for both); the output length is
+        ``floor(n_in * s)`` and the coordinate formulas use ``s`` itself (not
+        ``n_out / n_in``), as ONNX Resize does with ``scales``.
+    mode : ``"nearest"``, ``"linear"`` (bilinear), ``"cubic"`` (bicubic) or ``"area"``
+        (box average weighted by fractional overlap, TF's ``area``; the coordinate
+        convention does not apply to it).
+    coordinate_transformation_mode : where output pixel ``i`` samples the input; see
+        :data:`upsampling.coords.CONVENTIONS`.
+    nearest_mode : rounding for ``mode="nearest"``.
+    cubic_coeff_a : Keys' ``a`` for ``mode="cubic"``.
+    exclude_outside : give out-of-image taps weight 0 and renormalise (cubic, antialias).
+    antialias : when downscaling, stretch the linear/cubic kernel by ``1/s``
+        (ONNX Resize-18 semantics; Pillow's, PyTorch's and TF's antialias are in the twins).
+    roi : for ``tf_crop_and_resize``: ``(y_start, x_start, y_end, x_end)`` in
+        normalised coordinates (default ``(0, 0, 1, 1)``).
+    extrapolation_value : value of samples outside the image for ``tf_crop_and_resize``.
+
+    Returns
+    -------
+    ndarray in the same layout with the new height and width, same dtype as ``x``.
+    Integer inputs are computed in float64, rounded half to even and saturated.
+
+    Raises
+    ------
+    InvalidArgumentError, ShapeError, DTypeError, OutputTooLargeError
+        Each names the parameter, the value received and what is allowed.
+
+    Convention
+    ----------
+    Pixel centres sit at integer coordinates.  Borders: nearest indices and linear
+    coordinates are clamped into the image; cubic taps outside the image replicate
+    the edge (or are excluded).  NaN and Inf propagate through the weighted sums.
+
+    Examples
+    --------
+    >>> import numpy as np, upsampling
+    >>> x = np.array([[0.0, 1.0], [2.0, 3.0]])
+    >>> upsampling.resize(x, (4, 4), layout="HW")
+    array([[0.  , 0.25, 0.75, 1.  ],
+           [0.5 , 0.75, 1.25, 1.5 ],
+           [1.5 , 1.75, 2.25, 2.5 ],
+           [2.  , 2.25, 2.75, 3.  ]])
+    >>> upsampling.resize(x, (3, 3), layout="HW", coordinate_transformation_mode="align_corners")
+    array([[0. , 0.5, 1. ],
+           [1. , 1.5, 2. ],
+           [2. , 2.5, 3. ]])
+    """
+    x = _checks.numeric_array("x", x)
+    ah, aw = spatial_axes("x", x, layout)
+    _checks.choice("mode", mode, MODES)
+    _checks.choice("coordinate_transformation_mode", coordinate_transformation_mode, COORDINATE_TRANSFORMATION_MODES)
+    _checks.choice("nearest_mode", nearest_mode, NEAREST_MODES)
+    cubic_coeff_a = _checks.finite("cubic_coeff_a", cubic_coeff_a)
+    if antialias and mode not in ("linear", "cubic"):
+        raise InvalidArgumentError(
+            "antialias", antialias, "False for mode " + repr(mode), "Antialias applies to 'linear' and 'cubic'."
+        )
+    n_in = (x.shape[ah], x.shape[aw])
+    if (size is None) == (scale is None):
+        raise InvalidArgumentError(
+            "size", size, "exactly one of size and scale", f"Got size={size!r} and scale={scale!r}."
+        )
+    if 0 in n_in:
+        raise ShapeError("x", x.shape, "a non-empty height and width")
+    if size is not None:
+        n_out = _pair("size", size, _checks.positive_int)
+        scales: tuple[float | None, float | None] = (None, None)
+    else:
+        scales = _pair("scale", scale, _checks.positive_finite)
+        n_out = (output_size(n_in[0], scales[0]), output_size(n_in[1], scales[1]))
+    if roi is None:
+        roi = (0.0, 0.0, 1.0, 1.0)
+    roi = [_checks.finite("roi", v) for v in _checks.sequence("roi", roi, 4)]
+    extrapolation_value = float(extrapolation_value)
+
+    if _options["kernel"] == "reference":
+        from upsampling.reference.resize_pointwise import resize_pointwise
+
+        _checks.output_bytes("size", [n_out[0] if a == ah else n_out[1] if a == aw else n for a, n in enumerate(x.shape)], x.dtype)
+        y = resize_pointwise(
+            x,
+            n_out,
+            axes=(ah, aw),
+            mode=mode,
+            coordinate_transformation_mode=coordinate_transformation_mode,
+            scale=scales,
+            nearest_mode=nearest_mode,
+            cubic_coeff_a=cubic_coeff_a,
+            exclude_outside=bool(exclude_outside),
+            antialias=bool(antialias),
+            roi=tuple(roi),
+            extrapolation_value=extrapolation_value,
+        )
+        return cast_output(y, x.dtype)
+
+    plans = {}
+    for k, axis in enumerate((ah, aw)):
+        if mode == "area":
+            plans[axis] = area_plan(n_in[k], n_out[k], "overlap")
+            continue
+        s = scales[k]
+        plans[axis] = interpolation_plan(
+            n_in[k],
+            n_out[k],
+            mode,
+            coordinate_transformation_mode,
+            scale=s,
+            out_length=None if s is None else n_in[k] * s,
+            roi=(roi[k], roi[k + 2]),
+            nearest_mode=nearest_mode,
+            cubic_coeff_a=cubic_coeff_a,
+            exclude_outside=bool(exclude_outside),
+            antialias=bool(antialias),
+        )
+    return apply_plans(x, plans, extrapolation_value=extrapolation_value)
