@@ -19,7 +19,7 @@ $(VENV)/.demo-installed: pyproject.toml | $(PY)
 
 $(VENV)/.test-installed: pyproject.toml | $(PY)
 	$(PIP) install "$(TORCH)"
-	$(PIP) install -e ".[test,fast]"
+	$(PIP) install -e ".[test,fast,cli,plot,explain,dask]"
 	touch $@
 
 demo: $(VENV)/.demo-installed
