@@ -28,6 +28,10 @@ demo: $(VENV)/.demo-installed
 test: $(VENV)/.test-installed
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
+# Times our functions against every installed peer, side by side (see benchmarks/harness.py).
+bench: $(VENV)/.test-installed
+	$(PY) benchmarks/harness.py
+
 # The core alone, without the frameworks: what `pip install upsampling` users get.
 test-fast: $(VENV)/.test-installed
 	$(PY) -m pytest -q -m "not parity"

@@ -1,0 +1,381 @@
+"""Benchmark harness: our functions vs the installed peers, side by side in one process.
+
+Run with ``make bench`` (or ``.venv/bin/python benchmarks/harness.py [--quick] [--only A,B]``).
+
+* Same random float32 inputs (never zeros) for every library; warm-up, then the median of
+  repeats; every library limited to the same thread count (both cores by default).
+* Floors measured here, on this machine: memory bandwidth from a large array copy
+  (bytes read + written) for resize cases, the float32 matmul rate for transposed
+  convolution (FLOPs = 2·N·H·W·Cin·Cout·kh·kw); a case's floor is the larger of
+  bytes/bandwidth and FLOPs/rate.
+* Prints a markdown table; writes JSON (per case: each library's median, our time / each
+  peer's, our time / floor) to benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+THREADS = int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1))
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(var, str(THREADS))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+import upsampling  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def timeit(fn: Callable[[], object], *, repeats: int, warmup: int = 2, budget_s: float = 3.0) -> float:
+    """Median wall time of ``fn()`` in seconds, after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    start = time.perf_counter()
+    for _ in range(repeats):
+        gc.disable()
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+        gc.enable()
+        if time.perf_counter() - start > budget_s and len(times) >= 3:
+            break
+    return statistics.median(times)
+
+
+def measure_bandwidth() -> float:
+    """Bytes per second of a 256 MiB float32 copy (read + write)."""
+    src = np.random.default_rng(0).random(64 * 2**20, dtype=np.float32)
+    dst = np.empty_like(src)
+    t = timeit(lambda: np.copyto(dst, src), repeats=7)
+    return 2 * src.nbytes / t
+
+
+def measure_matmul_rate() -> float:
+    """float32 FLOP/s of a 2048² GEMM through NumPy's BLAS."""
+    rng = np.random.default_rng(0)
+    a = rng.random((2048, 2048), dtype=np.float32)
+    b = rng.random((2048, 2048), dtype=np.float32)
+    t = timeit(lambda: a @ b, repeats=7)
+    return 2 * 2048**3 / t
+
+
+@dataclass
+class Case:
+    name: str
+    kind: str  # "resize" | "conv_transpose" | "argmax"
+    description: str
+    ours: Callable[[], object]
+    peers: dict[str, Callable[[], object]] = field(default_factory=dict)
+    bytes_moved: float = 0.0
+    flops: float = 0.0
+
+
+def _peers_available() -> dict[str, object]:
+    mods: dict[str, object] = {}
+    try:
+        import torch
+
+        torch.set_num_threads(THREADS)
+        mods["torch"] = torch
+    except ImportError:
+        pass
+    try:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        mods["tf"] = tf
+    except ImportError:
+        pass
+    try:
+        import cv2
+
+        cv2.setNumThreads(THREADS)
+        mods["cv2"] = cv2
+    except ImportError:
+        pass
+    for name in ("onnxruntime", "scipy.ndimage", "PIL.Image"):
+        try:
+            mods[name] = __import__(name, fromlist=["_"])
+        except ImportError:
+            pass
+    return mods
+
+
+def _ort_resize_session(ort, shape, out_hw, mode, extra=None):
+    from onnx import TensorProto, helper
+
+    attrs = {"mode": mode, "coordinate_transformation_mode": "half_pixel", **(extra or {})}
+    node = helper.make_node("Resize", ["X", "", "", "sizes"], ["Y"], **attrs)
+    graph = helper.make_graph(
+        [node],
+        "g",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, list(shape))],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+        [helper.make_tensor("sizes", TensorProto.INT64, [4], [shape[0], shape[1], *out_hw])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)])
+    model.ir_version = 9
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = THREADS
+    sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    return sess
+
+
+def resize_cases(mods: dict[str, object], only: set[str] | None) -> list[Case]:
+    rng = np.random.default_rng(0)
+    specs = [
+        ("A", "logits x8 1x21x64x64 -> 512x512", (1, 21, 64, 64), (512, 512), "linear", False),
+        ("B", "image x2 1x3x1024x1024 -> 2048x2048", (1, 3, 1024, 1024), (2048, 2048), "linear", False),
+        ("C", "decoder x2 8x256x64x64 -> 128x128", (8, 256, 64, 64), (128, 128), "linear", False),
+        ("D", "downscale 1x3x2048x2048 -> 512x512", (1, 3, 2048, 2048), (512, 512), "linear", False),
+        ("A-nearest", "A, nearest", (1, 21, 64, 64), (512, 512), "nearest", False),
+        ("B-nearest", "B, nearest", (1, 3, 1024, 1024), (2048, 2048), "nearest", False),
+        ("A-cubic", "A, bicubic", (1, 21, 64, 64), (512, 512), "cubic", False),
+        ("B-cubic", "B, bicubic", (1, 3, 1024, 1024), (2048, 2048), "cubic", False),
+        ("D-aa", "D, antialiased bilinear", (1, 3, 2048, 2048), (512, 512), "linear", True),
+    ]
+    cases = []
+    for name, desc, shape, out_hw, mode, aa in specs:
+        if only and name not in only:
+            continue
+        n, c, h, w = shape
+        nchw = rng.standard_normal(shape, dtype=np.float32)
+        nhwc = np.ascontiguousarray(nchw.transpose(0, 2, 3, 1))
+        out_bytes = n * c * out_hw[0] * out_hw[1] * 4
+        kw = dict(mode=mode, antialias=aa, exclude_outside=aa)
+        if mode == "cubic":
+            kw["cubic_coeff_a"] = -0.75
+        if mode == "nearest":
+            kw = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+        case = Case(
+            name,
+            "resize",
+            desc,
+            lambda x=nhwc, kw=kw: upsampling.resize(x, out_hw, layout="NHWC", **kw),
+            bytes_moved=nchw.nbytes + out_bytes,
+        )
+        case.peers["ours NCHW"] = lambda x=nchw, kw=kw: upsampling.resize(x, out_hw, layout="NCHW", **kw)
+        torch = mods.get("torch")
+        if torch is not None:
+            tmode = {"linear": "bilinear", "cubic": "bicubic", "nearest": "nearest"}[mode]
+            tx = torch.from_numpy(nchw)
+            tcl = tx.contiguous(memory_format=torch.channels_last)
+            ac = None if mode == "nearest" else False
+            case.peers["torch NCHW"] = lambda tx=tx: torch.nn.functional.interpolate(
+                tx, size=out_hw, mode=tmode, align_corners=ac, antialias=aa
+            )
+            case.peers["torch channels-last"] = lambda tx=tcl: torch.nn.functional.interpolate(
+                tx, size=out_hw, mode=tmode, align_corners=ac, antialias=aa
+            )
+        tf = mods.get("tf")
+        if tf is not None:
+            tfx = tf.constant(nhwc)
+            method = {"linear": "bilinear", "cubic": "bicubic", "nearest": "nearest"}[mode]
+            case.peers["tf"] = lambda tfx=tfx, method=method: tf.image.resize(tfx, out_hw, method=method, antialias=aa).numpy()
+        cv2 = mods.get("cv2")
+        if cv2 is not None and c <= 512 and not aa:
+            interp = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "nearest": cv2.INTER_NEAREST}[mode]
+            imgs = [np.ascontiguousarray(nhwc[i]) for i in range(n)]
+            case.peers["opencv"] = lambda imgs=imgs, interp=interp: [
+                cv2.resize(im, (out_hw[1], out_hw[0]), interpolation=interp) for im in imgs
+            ]
+            dsts = [np.empty((out_hw[0], out_hw[1], c), np.float32) for _ in range(n)]
+            case.peers["opencv into dst"] = lambda imgs=imgs, interp=interp, dsts=dsts: [
+                cv2.resize(im, (out_hw[1], out_hw[0]), dst=d, interpolation=interp) for im, d in zip(imgs, dsts)
+            ]
+        if cv2 is not None and aa:
+            imgs = [np.ascontiguousarray(nhwc[i]) for i in range(n)]
+            case.peers["opencv INTER_AREA"] = lambda imgs=imgs: [
+                cv2.resize(im, (out_hw[1], out_hw[0]), interpolation=cv2.INTER_AREA) for im in imgs
+            ]
+        ort = mods.get("onnxruntime")
+        if ort is not None:
+            extra = {"antialias": 1} if aa else {}
+            if mode == "nearest":
+                extra.update(coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+            if mode == "cubic":
+                extra.update(cubic_coeff_a=-0.75)
+            sess = _ort_resize_session(ort, shape, out_hw, mode, extra)
+            case.peers["onnxruntime"] = lambda sess=sess, x=nchw: sess.run(None, {"X": x})
+        nd = mods.get("scipy.ndimage")
+        if nd is not None and name in ("A", "D") and not aa:
+            order = {"linear": 1, "cubic": 3, "nearest": 0}[mode]
+            zoom = (1, 1, out_hw[0] / h, out_hw[1] / w)
+            case.peers["scipy zoom"] = lambda x=nchw, order=order, zoom=zoom: nd.zoom(x, zoom, order=order, grid_mode=True, mode="nearest")
+        cases.append(case)
+    return cases
+
+
+def conv_cases(mods: dict[str, object], only: set[str] | None) -> list[Case]:
+    if not hasattr(upsampling, "conv2d_transpose"):
+        return []
+    rng = np.random.default_rng(1)
+    specs = [
+        ("E", "TF example 1x28x28x3 -> 56x56x5, k4 s2 SAME", (1, 28, 28, 3), 5, 4, 2, (56, 56)),
+        ("F", "FCN-32s head 1x16x16x21 -> 512x512x21, k64 s32", (1, 16, 16, 21), 21, 64, 32, (512, 512)),
+        ("G", "U-Net 1x64x64x256 -> 128x128x128, k2 s2", (1, 64, 64, 256), 128, 2, 2, (128, 128)),
+        ("H", "decoder 8x32x32x128 -> 64x64x64, k4 s2", (8, 32, 32, 128), 64, 4, 2, (64, 64)),
+    ]
+    cases = []
+    for name, desc, shape, cout, k, s, out_hw in specs:
+        if only and name not in only:
+            continue
+        n, h, w, cin = shape
+        x = rng.standard_normal(shape, dtype=np.float32)
+        wt = rng.standard_normal((k, k, cout, cin), dtype=np.float32)
+        oshape = (n, *out_hw, cout)
+        case = Case(
+            name,
+            "conv_transpose",
+            desc,
+            lambda x=x, wt=wt, oshape=oshape, s=s: upsampling.conv2d_transpose(x, wt, oshape, s, "SAME"),
+            bytes_moved=x.nbytes + wt.nbytes + np.prod(oshape) * 4,
+            flops=2.0 * n * h * w * cin * cout * k * k,
+        )
+        torch = mods.get("torch")
+        if torch is not None:
+            tx = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+            tw = torch.from_numpy(np.ascontiguousarray(wt.transpose(3, 2, 0, 1)))
+            total = (h - 1) * s + k - out_hw[0]
+            pb = total // 2
+
+            def run(tx=tx, tw=tw, pb=pb, s=s, oh=out_hw):
+                y = torch.nn.functional.conv_transpose2d(tx, tw, stride=s)
+                return y[:, :, pb : pb + oh[0], pb : pb + oh[1]]
+
+            case.peers["torch NCHW"] = run
+            tcl = tx.contiguous(memory_format=torch.channels_last)
+            case.peers["torch channels-last"] = lambda tcl=tcl, run=run: run(tx=tcl)
+        tf = mods.get("tf")
+        if tf is not None:
+            tfx, tfw = tf.constant(x), tf.constant(wt)
+            case.peers["tf"] = lambda tfx=tfx, tfw=tfw, oshape=oshape, s=s: tf.nn.conv2d_transpose(
+                tfx, tfw, oshape, s, "SAME"
+            ).numpy()
+        ort = mods.get("onnxruntime")
+        if ort is not None:
+            from onnx import TensorProto, helper, numpy_helper
+
+            node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], strides=[s, s], auto_pad="SAME_UPPER",
+                                    output_shape=list(out_hw))
+            graph = helper.make_graph(
+                [node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [n, cin, h, w])],
+                [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+                [numpy_helper.from_array(np.ascontiguousarray(wt.transpose(3, 2, 0, 1)), "W")],
+            )
+            model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
+            model.ir_version = 10
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = THREADS
+            try:
+                sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+                xn = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+                case.peers["onnxruntime"] = lambda sess=sess, xn=xn: sess.run(None, {"X": xn})
+            except Exception:  # pragma: no cover - an ORT that refuses opset 22
+                pass
+        cases.append(case)
+    return cases
+
+
+def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]:
+    rows = []
+    for case in cases:
+        floor = max(case.bytes_moved / floors["bandwidth"], case.flops / floors["matmul"])
+        times = {"ours": timeit(case.ours, repeats=repeats)}
+        for peer, fn in case.peers.items():
+            try:
+                times[peer] = timeit(fn, repeats=repeats)
+            except Exception as exc:  # a peer that refuses the case is reported, not fatal
+                times[peer] = float("nan")
+                print(f"  {case.name}: {peer} failed: {exc}", file=sys.stderr)
+        peers = {k: v for k, v in times.items() if k != "ours" and not k.startswith("ours") and v == v}
+        fastest = min(peers, key=peers.get) if peers else None
+        rows.append(
+            {
+                "case": case.name,
+                "kind": case.kind,
+                "description": case.description,
+                "median_s": times,
+                "floor_s": floor,
+                "ours_over_floor": times["ours"] / floor,
+                "ours_over_peer": {k: times["ours"] / v for k, v in peers.items()},
+                "fastest_peer": fastest,
+                "ours_over_fastest_peer": times["ours"] / peers[fastest] if fastest else None,
+            }
+        )
+        print(f"  {case.name}: ours {times['ours'] * 1e3:.2f} ms, floor {floor * 1e3:.2f} ms", file=sys.stderr)
+    return rows
+
+
+def markdown(rows: list[dict], floors: dict[str, float]) -> str:
+    lines = [
+        f"Floors on this machine: copy bandwidth {floors['bandwidth'] / 1e9:.1f} GB/s, "
+        f"float32 matmul {floors['matmul'] / 1e9:.0f} GFLOP/s; {THREADS} threads for every library.",
+        "",
+        "| case | ours (ms) | fastest peer | its time (ms) | ours ÷ fastest peer | ours ÷ floor | all peers (ms) |",
+        "|---|---:|---|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        t = r["median_s"]
+        fp = r["fastest_peer"]
+        peers = ", ".join(f"{k} {v * 1e3:.2f}" for k, v in t.items() if k != "ours")
+        lines.append(
+            f"| {r['case']}: {r['description']} | {t['ours'] * 1e3:.2f} | {fp or '–'} | "
+            f"{(t[fp] * 1e3) if fp else float('nan'):.2f} | {r['ours_over_fastest_peer'] or float('nan'):.2f} | "
+            f"{r['ours_over_floor']:.2f} | {peers} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated case names (e.g. A,B,E)")
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--quick", action="store_true", help="3 repeats (a smoke run)")
+    parser.add_argument("--out", default=str(RESULTS / "latest.json"))
+    args = parser.parse_args(argv)
+    only = set(args.only.split(",")) if args.only else None
+    repeats = 3 if args.quick else args.repeats
+    mods = _peers_available()
+    print(f"peers: {', '.join(sorted(mods))}", file=sys.stderr)
+    floors = {"bandwidth": measure_bandwidth(), "matmul": measure_matmul_rate()}
+    cases = resize_cases(mods, only) + conv_cases(mods, only)
+    rows = run(cases, floors, repeats)
+    table = markdown(rows, floors)
+    print(table)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "date": datetime.date.today().isoformat(),
+                "machine": {"cpus": os.cpu_count(), "threads": THREADS, "platform": platform.platform()},
+                "versions": {k: getattr(v, "__version__", "?") for k, v in mods.items()},
+                "floors": floors,
+                "cases": rows,
+                "table": table,
+            },
+            indent=1,
+            default=float,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
