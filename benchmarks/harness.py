@@ -149,76 +149,78 @@ def resize_cases(mods: dict[str, object], only: set[str] | None) -> list[Case]:
         ("B-cubic", "B, bicubic", (1, 3, 1024, 1024), (2048, 2048), "cubic", False),
         ("D-aa", "D, antialiased bilinear", (1, 3, 2048, 2048), (512, 512), "linear", True),
     ]
-    cases = []
-    for name, desc, shape, out_hw, mode, aa in specs:
-        if only and name not in only:
-            continue
-        n, c, h, w = shape
-        nchw = rng.standard_normal(shape, dtype=np.float32)
-        nhwc = np.ascontiguousarray(nchw.transpose(0, 2, 3, 1))
-        out_bytes = n * c * out_hw[0] * out_hw[1] * 4
-        kw = dict(mode=mode, antialias=aa, exclude_outside=aa)
-        if mode == "cubic":
-            kw["cubic_coeff_a"] = -0.75
-        if mode == "nearest":
-            kw = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
-        case = Case(
-            name,
-            "resize",
-            desc,
-            lambda x=nhwc, kw=kw: upsampling.resize(x, out_hw, layout="NHWC", **kw),
-            bytes_moved=nchw.nbytes + out_bytes,
+    return [_resize_case(mods, rng, *spec) for spec in specs if not only or spec[0] in only]
+
+
+def _resize_case(mods, rng, name, desc, shape, out_hw, mode, aa) -> Case:
+    """One resize case; a function scope per case so every lambda binds its own values."""
+    n, c, h, w = shape
+    nchw = rng.standard_normal(shape, dtype=np.float32)
+    nhwc = np.ascontiguousarray(nchw.transpose(0, 2, 3, 1))
+    out_bytes = n * c * out_hw[0] * out_hw[1] * 4
+    kw = dict(mode=mode, antialias=aa, exclude_outside=aa)
+    if mode == "cubic":
+        kw["cubic_coeff_a"] = -0.75
+    if mode == "nearest":
+        kw = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+    case = Case(
+        name,
+        "resize",
+        desc,
+        lambda x=nhwc, kw=kw: upsampling.resize(x, out_hw, layout="NHWC", **kw),
+        bytes_moved=nchw.nbytes + out_bytes,
+    )
+    case.peers["ours NCHW"] = lambda x=nchw, kw=kw: upsampling.resize(x, out_hw, layout="NCHW", **kw)
+    torch = mods.get("torch")
+    if torch is not None:
+        tmode = {"linear": "bilinear", "cubic": "bicubic", "nearest": "nearest"}[mode]
+        tx = torch.from_numpy(nchw)
+        tcl = tx.contiguous(memory_format=torch.channels_last)
+        ac = None if mode == "nearest" else False
+        case.peers["torch NCHW"] = lambda tx=tx: torch.nn.functional.interpolate(
+            tx, size=out_hw, mode=tmode, align_corners=ac, antialias=aa
         )
-        case.peers["ours NCHW"] = lambda x=nchw, kw=kw: upsampling.resize(x, out_hw, layout="NCHW", **kw)
-        torch = mods.get("torch")
-        if torch is not None:
-            tmode = {"linear": "bilinear", "cubic": "bicubic", "nearest": "nearest"}[mode]
-            tx = torch.from_numpy(nchw)
-            tcl = tx.contiguous(memory_format=torch.channels_last)
-            ac = None if mode == "nearest" else False
-            case.peers["torch NCHW"] = lambda tx=tx: torch.nn.functional.interpolate(
-                tx, size=out_hw, mode=tmode, align_corners=ac, antialias=aa
-            )
-            case.peers["torch channels-last"] = lambda tx=tcl: torch.nn.functional.interpolate(
-                tx, size=out_hw, mode=tmode, align_corners=ac, antialias=aa
-            )
-        tf = mods.get("tf")
-        if tf is not None:
-            tfx = tf.constant(nhwc)
-            method = {"linear": "bilinear", "cubic": "bicubic", "nearest": "nearest"}[mode]
-            case.peers["tf"] = lambda tfx=tfx, method=method: tf.image.resize(tfx, out_hw, method=method, antialias=aa).numpy()
-        cv2 = mods.get("cv2")
-        if cv2 is not None and c <= 512 and not aa:
-            interp = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "nearest": cv2.INTER_NEAREST}[mode]
-            imgs = [np.ascontiguousarray(nhwc[i]) for i in range(n)]
-            case.peers["opencv"] = lambda imgs=imgs, interp=interp: [
-                cv2.resize(im, (out_hw[1], out_hw[0]), interpolation=interp) for im in imgs
-            ]
-            dsts = [np.empty((out_hw[0], out_hw[1], c), np.float32) for _ in range(n)]
-            case.peers["opencv into dst"] = lambda imgs=imgs, interp=interp, dsts=dsts: [
-                cv2.resize(im, (out_hw[1], out_hw[0]), dst=d, interpolation=interp) for im, d in zip(imgs, dsts)
-            ]
-        if cv2 is not None and aa:
-            imgs = [np.ascontiguousarray(nhwc[i]) for i in range(n)]
-            case.peers["opencv INTER_AREA"] = lambda imgs=imgs: [
-                cv2.resize(im, (out_hw[1], out_hw[0]), interpolation=cv2.INTER_AREA) for im in imgs
-            ]
-        ort = mods.get("onnxruntime")
-        if ort is not None:
-            extra = {"antialias": 1} if aa else {}
-            if mode == "nearest":
-                extra.update(coordinate_transformation_mode="asymmetric", nearest_mode="floor")
-            if mode == "cubic":
-                extra.update(cubic_coeff_a=-0.75)
-            sess = _ort_resize_session(ort, shape, out_hw, mode, extra)
-            case.peers["onnxruntime"] = lambda sess=sess, x=nchw: sess.run(None, {"X": x})
-        nd = mods.get("scipy.ndimage")
-        if nd is not None and name in ("A", "D") and not aa:
-            order = {"linear": 1, "cubic": 3, "nearest": 0}[mode]
-            zoom = (1, 1, out_hw[0] / h, out_hw[1] / w)
-            case.peers["scipy zoom"] = lambda x=nchw, order=order, zoom=zoom: nd.zoom(x, zoom, order=order, grid_mode=True, mode="nearest")
-        cases.append(case)
-    return cases
+        case.peers["torch channels-last"] = lambda tx=tcl: torch.nn.functional.interpolate(
+            tx, size=out_hw, mode=tmode, align_corners=ac, antialias=aa
+        )
+    tf = mods.get("tf")
+    if tf is not None:
+        tfx = tf.constant(nhwc)
+        method = {"linear": "bilinear", "cubic": "bicubic", "nearest": "nearest"}[mode]
+        case.peers["tf"] = lambda tfx=tfx, method=method: tf.image.resize(tfx, out_hw, method=method, antialias=aa).numpy()
+    cv2 = mods.get("cv2")
+    if cv2 is not None and c <= 512 and not aa:
+        interp = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "nearest": cv2.INTER_NEAREST}[mode]
+        imgs = [np.ascontiguousarray(nhwc[i]) for i in range(n)]
+        case.peers["opencv"] = lambda imgs=imgs, interp=interp: [
+            cv2.resize(im, (out_hw[1], out_hw[0]), interpolation=interp) for im in imgs
+        ]
+        dsts = [np.empty((out_hw[0], out_hw[1], c), np.float32) for _ in range(n)]
+        case.peers["opencv into dst"] = lambda imgs=imgs, interp=interp, dsts=dsts: [
+            cv2.resize(im, (out_hw[1], out_hw[0]), dst=d, interpolation=interp) for im, d in zip(imgs, dsts)
+        ]
+    if cv2 is not None and aa:
+        imgs = [np.ascontiguousarray(nhwc[i]) for i in range(n)]
+        case.peers["opencv INTER_AREA"] = lambda imgs=imgs: [
+            cv2.resize(im, (out_hw[1], out_hw[0]), interpolation=cv2.INTER_AREA) for im in imgs
+        ]
+    ort = mods.get("onnxruntime")
+    if ort is not None:
+        extra = {"antialias": 1} if aa else {}
+        if mode == "nearest":
+            extra.update(coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+        if mode == "cubic":
+            extra.update(cubic_coeff_a=-0.75)
+        sess = _ort_resize_session(ort, shape, out_hw, mode, extra)
+        case.peers["onnxruntime"] = lambda sess=sess, x=nchw: sess.run(None, {"X": x})
+    nd = mods.get("scipy.ndimage")
+    if nd is not None and name in ("A", "D") and not aa:
+        order = {"linear": 1, "cubic": 3, "nearest": 0}[mode]
+        zoom = (1, 1, out_hw[0] / h, out_hw[1] / w)
+        case.peers["scipy zoom"] = lambda x=nchw, order=order, zoom=zoom: nd.zoom(x, zoom, order=order, grid_mode=True, mode="nearest")
+    return case
+
+
 
 
 def conv_cases(mods: dict[str, object], only: set[str] | None) -> list[Case]:
@@ -231,65 +233,65 @@ def conv_cases(mods: dict[str, object], only: set[str] | None) -> list[Case]:
         ("G", "U-Net 1x64x64x256 -> 128x128x128, k2 s2", (1, 64, 64, 256), 128, 2, 2, (128, 128)),
         ("H", "decoder 8x32x32x128 -> 64x64x64, k4 s2", (8, 32, 32, 128), 64, 4, 2, (64, 64)),
     ]
-    cases = []
-    for name, desc, shape, cout, k, s, out_hw in specs:
-        if only and name not in only:
-            continue
-        n, h, w, cin = shape
-        x = rng.standard_normal(shape, dtype=np.float32)
-        wt = rng.standard_normal((k, k, cout, cin), dtype=np.float32)
-        oshape = (n, *out_hw, cout)
-        case = Case(
-            name,
-            "conv_transpose",
-            desc,
-            lambda x=x, wt=wt, oshape=oshape, s=s: upsampling.conv2d_transpose(x, wt, oshape, s, "SAME"),
-            bytes_moved=x.nbytes + wt.nbytes + np.prod(oshape) * 4,
-            flops=2.0 * n * h * w * cin * cout * k * k,
+    return [_conv_case(mods, rng, *spec) for spec in specs if not only or spec[0] in only]
+
+
+def _conv_case(mods, rng, name, desc, shape, cout, k, s, out_hw) -> Case:
+    """One transposed-convolution case, in its own scope (see _resize_case)."""
+    n, h, w, cin = shape
+    x = rng.standard_normal(shape, dtype=np.float32)
+    wt = rng.standard_normal((k, k, cout, cin), dtype=np.float32)
+    oshape = (n, *out_hw, cout)
+    case = Case(
+        name,
+        "conv_transpose",
+        desc,
+        lambda x=x, wt=wt, oshape=oshape, s=s: upsampling.conv2d_transpose(x, wt, oshape, s, "SAME"),
+        bytes_moved=x.nbytes + wt.nbytes + np.prod(oshape) * 4,
+        flops=2.0 * n * h * w * cin * cout * k * k,
+    )
+    torch = mods.get("torch")
+    if torch is not None:
+        tx = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+        tw = torch.from_numpy(np.ascontiguousarray(wt.transpose(3, 2, 0, 1)))
+        total = (h - 1) * s + k - out_hw[0]
+        pb = total // 2
+
+        def run(tx=tx, tw=tw, pb=pb, s=s, oh=out_hw):
+            y = torch.nn.functional.conv_transpose2d(tx, tw, stride=s)
+            return y[:, :, pb : pb + oh[0], pb : pb + oh[1]]
+
+        case.peers["torch NCHW"] = run
+        tcl = tx.contiguous(memory_format=torch.channels_last)
+        case.peers["torch channels-last"] = lambda tcl=tcl, run=run: run(tx=tcl)
+    tf = mods.get("tf")
+    if tf is not None:
+        tfx, tfw = tf.constant(x), tf.constant(wt)
+        case.peers["tf"] = lambda tfx=tfx, tfw=tfw, oshape=oshape, s=s: tf.nn.conv2d_transpose(
+            tfx, tfw, oshape, s, "SAME"
+        ).numpy()
+    ort = mods.get("onnxruntime")
+    if ort is not None:
+        from onnx import TensorProto, helper, numpy_helper
+
+        node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], strides=[s, s], auto_pad="SAME_UPPER",
+                                output_shape=list(out_hw))
+        graph = helper.make_graph(
+            [node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [n, cin, h, w])],
+            [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+            [numpy_helper.from_array(np.ascontiguousarray(wt.transpose(3, 2, 0, 1)), "W")],
         )
-        torch = mods.get("torch")
-        if torch is not None:
-            tx = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
-            tw = torch.from_numpy(np.ascontiguousarray(wt.transpose(3, 2, 0, 1)))
-            total = (h - 1) * s + k - out_hw[0]
-            pb = total // 2
-
-            def run(tx=tx, tw=tw, pb=pb, s=s, oh=out_hw):
-                y = torch.nn.functional.conv_transpose2d(tx, tw, stride=s)
-                return y[:, :, pb : pb + oh[0], pb : pb + oh[1]]
-
-            case.peers["torch NCHW"] = run
-            tcl = tx.contiguous(memory_format=torch.channels_last)
-            case.peers["torch channels-last"] = lambda tcl=tcl, run=run: run(tx=tcl)
-        tf = mods.get("tf")
-        if tf is not None:
-            tfx, tfw = tf.constant(x), tf.constant(wt)
-            case.peers["tf"] = lambda tfx=tfx, tfw=tfw, oshape=oshape, s=s: tf.nn.conv2d_transpose(
-                tfx, tfw, oshape, s, "SAME"
-            ).numpy()
-        ort = mods.get("onnxruntime")
-        if ort is not None:
-            from onnx import TensorProto, helper, numpy_helper
-
-            node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], strides=[s, s], auto_pad="SAME_UPPER",
-                                    output_shape=list(out_hw))
-            graph = helper.make_graph(
-                [node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [n, cin, h, w])],
-                [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
-                [numpy_helper.from_array(np.ascontiguousarray(wt.transpose(3, 2, 0, 1)), "W")],
-            )
-            model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
-            model.ir_version = 10
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = THREADS
-            try:
-                sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-                xn = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-                case.peers["onnxruntime"] = lambda sess=sess, xn=xn: sess.run(None, {"X": xn})
-            except Exception:  # pragma: no cover - an ORT that refuses opset 22
-                pass
-        cases.append(case)
-    return cases
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
+        model.ir_version = 10
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = THREADS
+        try:
+            sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+            xn = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+            case.peers["onnxruntime"] = lambda sess=sess, xn=xn: sess.run(None, {"X": xn})
+        except Exception:  # pragma: no cover - an ORT that refuses opset 22
+            pass
+    return case
 
 
 def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]:

@@ -9,7 +9,8 @@ from typing import Any
 _DEFAULTS: dict[str, Any] = {
     # Largest output (in bytes) any function allocates without being asked to.
     "max_output_bytes": 16 * 2**30,
-    # "auto": the fastest available kernel; "reference": the readable NumPy path.
+    # "auto": the fastest available kernel (Numba when installed, else NumPy);
+    # "numpy": the vectorised NumPy kernel; "reference": the readable per-pixel path.
     "kernel": "auto",
 }
 _options: dict[str, Any] = dict(_DEFAULTS)
@@ -24,7 +25,7 @@ def set_options(**changes: Any) -> dict[str, Any]:
     """Change options for the whole process; returns the previous values.
 
     ``max_output_bytes`` (int > 0): refuse any output larger than this many bytes,
-    checked before allocating.  ``kernel`` ("auto" or "reference"): which path runs.
+    checked before allocating.  ``kernel`` ("auto", "numpy" or "reference"): which path runs.
     """
     from upsampling.errors import InvalidArgumentError
 
@@ -36,8 +37,8 @@ def set_options(**changes: Any) -> dict[str, Any]:
             isinstance(value, bool) or not isinstance(value, int) or value <= 0
         ):
             raise InvalidArgumentError(name, value, "a positive integer number of bytes")
-        if name == "kernel" and value not in ("auto", "reference"):
-            raise InvalidArgumentError(name, value, "'auto' or 'reference'")
+        if name == "kernel" and value not in ("auto", "numpy", "reference"):
+            raise InvalidArgumentError(name, value, "'auto', 'numpy' or 'reference'")
         previous[name] = _options[name]
     _options.update(changes)
     return previous

@@ -19,7 +19,7 @@ from upsampling import _checks
 from upsampling._options import _options
 from upsampling.coords import COORDINATE_TRANSFORMATION_MODES, NEAREST_MODES
 from upsampling.errors import InvalidArgumentError, ShapeError
-from upsampling.kernels.numpy_resize import apply_axis
+from upsampling.kernels import resize_axis_kernel
 from upsampling.plan import AxisPlan, area_plan, interpolation_plan
 
 __all__ = ["LAYOUTS", "MODES", "apply_plans", "output_size", "resize", "spatial_axes"]
@@ -116,6 +116,7 @@ def apply_plans(
     y = x if x.dtype == work else x.astype(work)
     # Shrinking axes first keeps the intermediate small.
     order = sorted(plans, key=lambda a: plans[a].n_out / plans[a].n_in)
+    apply_axis = resize_axis_kernel()
     for axis in order:
         y = apply_axis(y, axis, plans[axis], work)
     masks = [(a, p.outside) for a, p in plans.items() if p.outside is not None]
