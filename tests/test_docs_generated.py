@@ -17,6 +17,16 @@ def test_framework_settings_table_is_current():
     )
 
 
-def test_every_framework_has_settings():
-    frameworks = {s.framework for s in all_settings()}
-    assert {"ONNX", "PyTorch", "TensorFlow", "OpenCV", "Pillow"} <= frameworks, frameworks
+def test_every_twin_declares_its_settings():
+    """Each twin module builds its plans through Settings, so each must declare some."""
+    import importlib
+
+    from upsampling.frameworks._mapping import twin_modules
+
+    names = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "opencv": "OpenCV", "pillow": "Pillow", "onnx": "ONNX"}
+    declared = {s.framework for s in all_settings()}
+    for module in twin_modules():
+        mod = importlib.import_module(f"upsampling.frameworks.{module}")
+        has_resize = any(hasattr(mod, f) for f in ("resize", "interpolate"))
+        if has_resize:
+            assert names[module] in declared, f"{module} resizes without declaring Settings"

@@ -57,12 +57,19 @@ class Setting:
         return _BUILDERS[self.builder](n_in, n_out, **{**self.params, **per_call})
 
 
-_TWINS = ("pytorch", "tensorflow", "opencv", "pillow", "onnx")
+TWINS = ("pytorch", "tensorflow", "opencv", "pillow", "onnx")
+
+
+def twin_modules() -> list[str]:
+    """The twin modules present in this installation."""
+    from upsampling._optional import module_available
+
+    return [name for name in TWINS if module_available(f"upsampling.frameworks.{name}")]
 
 
 def all_settings() -> list[Setting]:
     """Every registered setting, after importing every twin module."""
-    for name in _TWINS:
+    for name in twin_modules():
         importlib.import_module(f"upsampling.frameworks.{name}")
     return list(REGISTRY)
 
@@ -90,4 +97,7 @@ def markdown_table() -> str:
 
 
 if __name__ == "__main__":
-    print(markdown_table(), end="")
+    # Run as a script this file is "__main__"; the twins register with the imported module.
+    from upsampling.frameworks import _mapping
+
+    print(_mapping.markdown_table(), end="")
