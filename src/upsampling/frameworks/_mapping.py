@@ -91,8 +91,8 @@ def markdown_table() -> str:
         "|---|---|---|---|---|",
     ]
     for s in all_settings():
-        note = s.note.replace("|", "\\|")
-        lines.append(f"| {s.framework} | `{s.call}` | `{s.builder}` | {_fmt(s.params)} | {note} |")
+        call, note, params = (v.replace("|", "\\|") for v in (s.call, s.note, _fmt(s.params)))
+        lines.append(f"| {s.framework} | `{call}` | `{s.builder}` | {params} | {note} |")
     return "\n".join(lines) + "\n"
 
 
