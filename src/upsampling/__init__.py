@@ -47,3 +47,44 @@ __all__ += [
 ]
 
 # --- transposed convolution ---
+from upsampling.conv_transpose import (
+    conv1d,
+    conv1d_transpose,
+    conv2d,
+    conv2d_transpose,
+    conv3d,
+    conv3d_transpose,
+)
+from upsampling.layouts import (
+    onnx_to_tf_weight,
+    onnx_to_torch_weight,
+    tf_to_onnx_weight,
+    tf_to_torch_weight,
+    torch_to_onnx_weight,
+    torch_to_tf_weight,
+)
+from upsampling.shapes import (
+    conv_output_size,
+    conv_transpose_output_size,
+    same_padding,
+    valid_conv_transpose_output_sizes,
+)
+
+__all__ += [
+    "conv1d",
+    "conv1d_transpose",
+    "conv2d",
+    "conv2d_transpose",
+    "conv3d",
+    "conv3d_transpose",
+    "conv_output_size",
+    "conv_transpose_output_size",
+    "onnx_to_tf_weight",
+    "onnx_to_torch_weight",
+    "same_padding",
+    "tf_to_onnx_weight",
+    "tf_to_torch_weight",
+    "torch_to_onnx_weight",
+    "torch_to_tf_weight",
+    "valid_conv_transpose_output_sizes",
+]

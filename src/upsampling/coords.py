@@ -132,6 +132,7 @@ def source_coordinates(
     roi: tuple[float, float] = (0.0, 1.0),
     precision: str = "float64",
     index: np.ndarray | None = None,
+    fused: bool = False,
 ) -> np.ndarray:
     """Source coordinate of each output index along one axis.
 
@@ -150,6 +151,11 @@ def source_coordinates(
     roi : ``(start, end)`` in normalised input coordinates, for ``tf_crop_and_resize``.
     precision : ``"float64"`` or ``"float32"``: the arithmetic every step is done in.
     index : the output indices to map (default ``arange(n_out)``).
+    fused : with ``inv_scale`` and ``half_pixel``, evaluate ``(i + 0.5) * inv - 0.5``
+        exactly and round it to ``precision`` once, as a compiler's fused multiply-add
+        does (PyTorch's generic 1-D/3-D ``nearest-exact`` CPU kernel, float32).  It is
+        evaluated in float64, which is exact for float32 operands unless the product
+        is below 1/16.
 
     Returns
     -------
@@ -188,6 +194,8 @@ def source_coordinates(
         if mode == "asymmetric":
             return i * inv
         if mode in ("half_pixel", "pytorch_half_pixel"):
+            if fused:  # one rounding: the float64 product of float32 values is exact
+                return ((i.astype(np.float64) + 0.5) * np.float64(inv) - 0.5).astype(f)
             return (i + half) * inv - half
         raise ValueError(f"inv_scale is not defined for {mode!r}")
 
@@ -201,7 +209,9 @@ def source_coordinates(
     return x
 
 
-def nearest_index(x: np.ndarray, nearest_mode: str, n_in: int) -> np.ndarray:
+def nearest_index(
+    x: np.ndarray, nearest_mode: str, n_in: int, *, rounding_precision: str | None = None
+) -> np.ndarray:
     """Round source coordinates to input indices, then clamp to ``[0, n_in-1]``.
 
     The rounding is exact on the floating-point value ``x`` it receives (its
@@ -211,8 +221,22 @@ def nearest_index(x: np.ndarray, nearest_mode: str, n_in: int) -> np.ndarray:
     ``round_prefer_ceil``   nearest integer, ties up (TF ``roundf`` for x >= 0; PyTorch
                             ``nearest-exact`` and TF half-pixel nearest in ONNX terms)
     ``floor`` / ``ceil``    as named (PyTorch ``nearest``, OpenCV ``INTER_NEAREST``)
+
+    ``rounding_precision="float32"`` rounds as C code that passes a double to
+    ``floorf``/``ceilf`` does: the argument is rounded to float32 first, and the
+    half-offset of the ``round_*`` modes is added in float64 before that, so
+    ``round_prefer_ceil`` is ``floor(float32(x + 0.5))`` (PyTorch's generic 1-D/3-D
+    ``nearest``/``nearest-exact`` CPU kernels, ``UpSampleKernel.cpp``).
     """
     choice("nearest_mode", nearest_mode, NEAREST_MODES)
+    if rounding_precision == "float32":
+        x64 = np.asarray(x, dtype=np.float64)
+        offset = {"round_prefer_floor": -0.5, "round_prefer_ceil": 0.5}.get(nearest_mode, 0.0)
+        arg = (x64 + offset).astype(np.float32)
+        idx = np.ceil(arg) if nearest_mode in ("round_prefer_floor", "ceil") else np.floor(arg)
+        return np.clip(idx, 0, n_in - 1).astype(np.intp)
+    if rounding_precision is not None:
+        choice("rounding_precision", rounding_precision, PRECISIONS)
     fl = np.floor(x)
     frac = x - fl  # exact in binary floating point
     if nearest_mode == "round_prefer_floor":

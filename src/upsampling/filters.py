@@ -104,6 +104,7 @@ def _make_kernels() -> dict[str, Kernel]:
             Kernel("keys_a-0.75", lambda t: cubic(t, -0.75), 2.0, "Keys cubic a=-0.75 (PyTorch, OpenCV)"),
             Kernel("lanczos3", lambda t: lanczos(t, 3), 3.0, "Lanczos r=3 (TF lanczos3, Pillow LANCZOS)"),
             Kernel("lanczos5", lambda t: lanczos(t, 5), 5.0, "Lanczos r=5 (TF lanczos5)"),
+            Kernel("lanczos4", lambda t: lanczos(t, 4), 4.0, "Lanczos r=4 (OpenCV INTER_LANCZOS4)"),
             Kernel("gaussian_tf", gaussian_tf, 1.5, "TF gaussian (radius 1.5, sigma 0.5)"),
             Kernel("mitchell", mitchell, 2.0, "Mitchell-Netravali B=C=1/3 (TF mitchellcubic)"),
             Kernel("box_pillow", box_pillow, 0.5, "Pillow BOX"),

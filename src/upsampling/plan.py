@@ -35,9 +35,11 @@ from upsampling.filters import quantize_fraction
 __all__ = [
     "AxisPlan",
     "area_plan",
+    "fixed_point_plan",
     "index_plan",
     "interpolation_plan",
     "nearest_loop_plan",
+    "quantized_plan",
     "window_plan",
 ]
 
@@ -122,6 +124,10 @@ def interpolation_plan(
     exclude_outside: bool = False,
     antialias: bool = False,
     cubic_table_size: int | None = None,
+    fused: bool = False,
+    rounding_precision: str | None = None,
+    linear_border: str = "clamp",
+    coordinate_storage: str | None = None,
 ) -> AxisPlan:
     """Plan for ONNX-style ``nearest``, ``linear`` and ``cubic`` sampling along one axis.
 
@@ -138,6 +144,17 @@ def interpolation_plan(
       replicate the edge unless ``exclude_outside``.
     * ``cubic_table_size``: quantise the fractional position to that many steps, as
       TensorFlow's bicubic weight table does (1024).
+    * ``fused`` and ``rounding_precision`` reproduce compiled arithmetic exactly (see
+      :func:`upsampling.coords.source_coordinates` and :func:`upsampling.coords.nearest_index`).
+    * ``mode="lanczos4"`` (OpenCV ``INTER_LANCZOS4``, ``resize.cpp interpolateLanczos4``): the
+      eight taps ``floor(x)-3 .. floor(x)+4`` of a radius-4 Lanczos window, normalised to sum 1;
+      ``x`` is not clamped and out-of-range taps replicate the edge, as for cubic.
+    * ``linear_border="replicate"``: linear without clamping ``x``: taps ``floor(x)`` and
+      ``floor(x)+1`` keep weights ``1-λ, λ`` and read the edge pixel when out of range.  Same
+      values as ``"clamp"`` in exact arithmetic; it is the tap layout OpenCV's vertical pass
+      uses, which matters to its per-tap fixed-point rounding (uint8).
+    * ``coordinate_storage="float32"``: round ``x`` to float32 after computing it in
+      ``precision`` (OpenCV computes ``(i+0.5)*scale-0.5`` in double and stores a float).
     """
     x = coords.source_coordinates(
         n_in,
@@ -148,18 +165,29 @@ def interpolation_plan(
         out_length=out_length,
         roi=roi,
         precision=precision,
+        fused=fused,
     )
+    if coordinate_storage is not None:
+        if coordinate_storage not in coords.PRECISIONS:
+            raise ValueError(f"interpolation_plan: unknown coordinate_storage {coordinate_storage!r}")
+        x = x.astype(coordinate_storage)
     outside = None
     if coordinate_transformation_mode == "tf_crop_and_resize":
         outside = (x < 0) | (x > n_in - 1)
     coordinate = x.astype(np.float64)
 
     if mode == "nearest":
-        idx = coords.nearest_index(x, nearest_mode, n_in)[:, None]
+        idx = coords.nearest_index(x, nearest_mode, n_in, rounding_precision=rounding_precision)[:, None]
         return _make(n_in, n_out, idx, np.ones(idx.shape), outside, coordinate)
 
     x = x.astype(np.float64)
     s = (n_out / n_in if scale is None else scale) if inv_scale is None else 1.0 / inv_scale
+    if mode == "linear" and not antialias and linear_border == "replicate":
+        i0 = np.floor(x)
+        lam = x - i0
+        taps = i0.astype(np.int64)[:, None] + np.arange(2)[None, :]
+        w = np.stack([1 - lam, lam], 1)
+        return _make(n_in, n_out, np.clip(taps, 0, n_in - 1), w, outside, coordinate)
     if mode == "linear" and not antialias:
         xc = np.clip(x, 0, n_in - 1)
         i0 = np.floor(xc)
@@ -172,6 +200,8 @@ def interpolation_plan(
         k = get_kernel("triangle")
     elif mode == "cubic":
         k = get_kernel("cubic", cubic_coeff_a)
+    elif mode == "lanczos4":
+        k = get_kernel("lanczos4")
     else:
         raise ValueError(f"interpolation_plan: unknown mode {mode!r}")
 
@@ -181,13 +211,14 @@ def interpolation_plan(
         x = base + quantize_fraction(x - base, cubic_table_size)
     if antialias:
         taps = _taps_around(x, k.radius / stretch)
-    else:  # the four taps floor(x)-1 .. floor(x)+2 every framework reads
-        taps = np.floor(x).astype(np.int64)[:, None] + np.arange(-1, 3)[None, :]
+    else:  # the four taps floor(x)-1 .. floor(x)+2 every framework reads (eight for lanczos4)
+        reach = 4 if mode == "lanczos4" else 2
+        taps = np.floor(x).astype(np.int64)[:, None] + np.arange(1 - reach, reach + 1)[None, :]
     w = k.function((taps - x[:, None]) * stretch)
     inside = (taps >= 0) & (taps < n_in)
     if exclude_outside:
         w = np.where(inside, w, 0.0)
-    if exclude_outside or antialias:
+    if exclude_outside or antialias or mode == "lanczos4":
         total = w.sum(axis=1, keepdims=True)
         w = w / np.where(total == 0, 1.0, total)
     return _make(n_in, n_out, np.clip(taps, 0, n_in - 1), w, outside, coordinate)
@@ -256,17 +287,39 @@ def window_plan(
 
 
 @functools.lru_cache(maxsize=512)
-def area_plan(n_in: int, n_out: int, rule: str = "overlap", *, precision: str = "float64") -> AxisPlan:
+def area_plan(
+    n_in: int,
+    n_out: int,
+    rule: str = "overlap",
+    *,
+    precision: str = "float64",
+    inv_scale: float | None = None,
+    border: str = "exclude",
+    scale: float | None = None,
+) -> AxisPlan:
     """Box averaging along one axis.
 
     ``"overlap"`` (TF ``area``, OpenCV ``INTER_AREA`` when downscaling): output ``i``
         averages the box ``[i*sc, (i+1)*sc)`` (``sc = n_in/n_out``), weighting each input
         pixel by its overlap with the box divided by ``sc``.  TF computes in float32.
+        ``inv_scale`` replaces ``sc`` (TF1 ``resize_area(align_corners=True)`` uses
+        ``(n_in-1)/(n_out-1)``, so boxes run past the image).  ``border``: ``"exclude"``
+        drops box parts past the last pixel; ``"replicate"`` reads the last pixel for
+        them, as TF's ``BoundIfNeeded`` does (``resize_area_op.cc``).
     ``"adaptive"`` (PyTorch ``area`` = ``adaptive_avg_pool``): the uniform mean over
         ``[floor(i*n_in/n_out), ceil((i+1)*n_in/n_out))`` -- whole pixels, not fractions.
     ``"opencv_linear"`` (OpenCV ``INTER_AREA`` when either axis is upscaled, applied
         to both axes): ``sx = floor(i*sc)``, ``fx = (i+1) - (sx+1)/sc``, taken modulo 1
         when positive, else 0; weights ``1-fx`` on ``sx`` and ``fx`` on ``sx+1``, clamped.
+    ``"opencv_overlap"`` (OpenCV ``INTER_AREA`` when both axes downscale;
+        ``resize.cpp computeResizeAreaTab`` and ``resizeAreaFast``): the box
+        ``[i*sc, i*sc + sc)``; a partly covered pixel counts only if its overlap exceeds
+        1e-3 (smaller ones are dropped without renormalising), and weights are divided by
+        ``min(sc, n_in - i*sc)``, so a box running past the image is renormalised.
+
+    ``scale`` (``"opencv_linear"``, ``"opencv_overlap"``): the ``out/in`` ratio as OpenCV
+    holds it (``inv_scale_x``: ``fx`` when given, else ``dsize/ssize`` in double); then
+    ``sc = 1/scale`` as OpenCV computes it.  Default ``sc = n_in/n_out``.
     """
     i = np.arange(n_out)
     if rule == "adaptive":
@@ -279,19 +332,42 @@ def area_plan(n_in: int, n_out: int, rule: str = "overlap", *, precision: str = 
         return _make(n_in, n_out, np.clip(taps, 0, n_in - 1), w)
     if rule == "overlap":
         f = np.float32 if precision == "float32" else np.float64
-        sc = f(n_in) / f(n_out) if precision == "float32" else n_in / n_out
+        if inv_scale is not None:
+            sc = f(inv_scale)
+        else:
+            sc = f(n_in) / f(n_out) if precision == "float32" else n_in / n_out
         lo = i.astype(f) * f(sc)
         hi = (i + 1).astype(f) * f(sc)
         first = np.floor(lo).astype(np.int64)
         width = int((np.ceil(hi).astype(np.int64) - first).max()) + 1
         taps = first[:, None] + np.arange(width)[None, :]
         overlap = np.minimum(taps + 1, hi[:, None]) - np.maximum(taps, lo[:, None])
+        # A box inside one pixel overlaps it by the box width itself, not by the difference of
+        # its rounded ends (TF resize_area_op.cc; matters when upscaling in float32).
+        overlap = np.where((taps < lo[:, None]) & (taps + 1 > hi[:, None]), float(sc), overlap)
         w = np.clip(overlap.astype(np.float64), 0, None) / float(sc)
-        w = np.where((taps >= 0) & (taps < n_in), w, 0.0)
+        if border == "exclude":
+            w = np.where((taps >= 0) & (taps < n_in), w, 0.0)
+        elif border != "replicate":
+            raise ValueError(f"area_plan: unknown border {border!r}")
         return _make(n_in, n_out, np.clip(taps, 0, n_in - 1), w)
+    if rule == "opencv_overlap":
+        sc = n_in / n_out if scale is None else 1.0 / scale
+        lo = i * sc  # fsx1
+        hi = lo + sc  # fsx2 = fsx1 + scale, as OpenCV adds it
+        cell = np.minimum(sc, n_in - lo)  # cellWidth
+        last = np.minimum(np.floor(hi), n_in - 1)  # sx2
+        first = np.minimum(np.ceil(lo), last)  # sx1
+        width = int((last - first).max()) + 2
+        taps = (first - 1).astype(np.int64)[:, None] + np.arange(width)[None, :]
+        head, tail = (first - lo)[:, None], np.minimum(hi - last, 1.0)[:, None]
+        w = np.where((taps >= first[:, None]) & (taps < last[:, None]), 1.0, 0.0)
+        w = np.where((taps == first[:, None] - 1) & (head > 1e-3), head, w)
+        w = np.where((taps == last[:, None]) & (hi - last > 1e-3)[:, None], np.minimum(tail, cell[:, None]), w)
+        return _make(n_in, n_out, np.clip(taps, 0, n_in - 1), w / cell[:, None])
     if rule == "opencv_linear":
-        sc = n_in / n_out
-        inv = n_out / n_in
+        sc = n_in / n_out if scale is None else 1.0 / scale
+        inv = n_out / n_in if scale is None else scale
         sx = np.floor(i * sc).astype(np.int64)
         fx = ((i + 1) - (sx + 1) * inv).astype(np.float32).astype(np.float64)
         fx = np.where(fx <= 0, 0.0, fx - np.floor(fx))
@@ -327,3 +403,45 @@ def index_plan(n_in: int, indices: np.ndarray) -> AxisPlan:
     """A nearest plan with explicit indices (clamped into range)."""
     idx = np.clip(np.asarray(indices, dtype=np.intp), 0, n_in - 1)[:, None]
     return _make(n_in, idx.shape[0], idx, np.ones(idx.shape))
+
+
+@functools.lru_cache(maxsize=512)
+def fixed_point_plan(plan: AxisPlan, word_bits: int = 16, max_precision: int = 22) -> AxisPlan:
+    """``plan`` with the fixed-point weights of 8-bit kernels (PyTorch uint8, Pillow).
+
+    Taps that read the same input pixel (clamped border taps) are merged first.  The
+    precision ``p`` is the first ``p`` (at most ``max_precision``) with
+    ``int(0.5 + w_max * 2**(p+1)) >= 2**(word_bits-1)``, i.e. the largest that keeps the
+    largest weight inside a signed ``word_bits`` integer; each weight becomes
+    ``round_half_away(w * 2**p) / 2**p``.  Applying the result in float64 gives the
+    fixed-point accumulator divided by ``2**p`` exactly; the kernels then round it half
+    up (``(acc + 2**(p-1)) >> p``) and saturate.  Source: PyTorch
+    ``UpSampleKernel.cpp::_compute_index_ranges_int16_weights``.
+    """
+    index, weight = plan.index, plan.weight.copy()
+    for t in range(plan.taps):
+        for s in range(t):
+            dup = index[:, s] == index[:, t]
+            weight[dup, s] += weight[dup, t]
+            weight[dup, t] = 0.0
+    w_max = float(weight.max(initial=0.0))
+    precision = 0
+    while precision < max_precision and int(0.5 + w_max * 2 ** (precision + 1)) < 2 ** (word_bits - 1):
+        precision += 1
+    scaled = weight * 2.0**precision
+    fixed = np.trunc(np.where(scaled < 0, scaled - 0.5, scaled + 0.5))
+    return _make(plan.n_in, plan.n_out, index.copy(), fixed / 2.0**precision, plan.outside, plan.coordinate)
+
+
+@functools.lru_cache(maxsize=512)
+def quantized_plan(plan: AxisPlan, bits: int = 11) -> AxisPlan:
+    """``plan`` with OpenCV's fixed-point weights for 8-bit images.
+
+    Each weight is rounded to float32 (OpenCV keeps them in a ``float`` buffer), then to the
+    nearest multiple of ``2**-bits``, ties to even: ``saturate_cast<short>(w * (1 << bits))``
+    with ``INTER_RESIZE_COEF_BITS = 11`` (``resize.cpp``).  Taps are kept as they are, not
+    merged: OpenCV rounds each tap's product separately.
+    """
+    w32 = plan.weight.astype(np.float32).astype(np.float64)
+    fixed = np.rint(w32 * 2.0**bits) / 2.0**bits
+    return _make(plan.n_in, plan.n_out, plan.index.copy(), fixed, plan.outside, plan.coordinate)

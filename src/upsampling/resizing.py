@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -22,7 +23,16 @@ from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.kernels import resize_axis_kernel
 from upsampling.plan import AxisPlan, area_plan, interpolation_plan
 
-__all__ = ["LAYOUTS", "MODES", "apply_plans", "output_size", "resize", "spatial_axes"]
+__all__ = [
+    "LAYOUTS",
+    "MODES",
+    "apply_plans",
+    "axis_order",
+    "output_size",
+    "resize",
+    "resize_plans",
+    "spatial_axes",
+]
 
 Mode = Literal["nearest", "linear", "cubic", "area"]
 Layout = Literal["HW", "HWC", "CHW", "NHWC", "NCHW"]
@@ -85,6 +95,15 @@ def cast_output(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return y.astype(dtype, copy=False)
 
 
+def axis_order(plans: Mapping[int, AxisPlan]) -> list[int]:
+    """The order :func:`apply_plans` resizes axes in: shrinking axes first (stable).
+
+    The order changes float rounding, so anything that must reproduce a result bit for
+    bit (the Dask tiler) applies the axes in the order of the *whole-array* plans.
+    """
+    return sorted(plans, key=lambda a: plans[a].n_out / plans[a].n_in)
+
+
 def apply_plans(
     x: np.ndarray,
     plans: Mapping[int, AxisPlan],
@@ -92,6 +111,7 @@ def apply_plans(
     out_dtype: Any = None,
     extrapolation_value: float = 0.0,
     parameter: str = "size",
+    order: Sequence[int] | None = None,
 ) -> np.ndarray:
     """Resize ``x`` along each ``axis -> plan``, one axis at a time.
 
@@ -104,6 +124,7 @@ def apply_plans(
         float32 otherwise.
     extrapolation_value : value of outputs a plan marks ``outside``.
     parameter : the argument named in an :class:`~upsampling.OutputTooLargeError`.
+    order : the axes in the order to resize them (default :func:`axis_order` of ``plans``).
     """
     out_dtype = x.dtype if out_dtype is None else np.dtype(out_dtype)
     out_shape = list(x.shape)
@@ -115,7 +136,7 @@ def apply_plans(
     work = compute_dtype(x.dtype)
     y = x if x.dtype == work else x.astype(work)
     # Shrinking axes first keeps the intermediate small.
-    order = sorted(plans, key=lambda a: plans[a].n_out / plans[a].n_in)
+    order = axis_order(plans) if order is None else order
     apply_axis = resize_axis_kernel()
     for axis in order:
         y = apply_axis(y, axis, plans[axis], work)
@@ -201,6 +222,81 @@ def resize(
            [2. , 2.5, 3. ]])
     """
     x = _checks.numeric_array("x", x)
+    st = _resize_setup(
+        x,
+        size,
+        scale=scale,
+        mode=mode,
+        coordinate_transformation_mode=coordinate_transformation_mode,
+        nearest_mode=nearest_mode,
+        cubic_coeff_a=cubic_coeff_a,
+        exclude_outside=exclude_outside,
+        antialias=antialias,
+        layout=layout,
+        roi=roi,
+        extrapolation_value=extrapolation_value,
+    )
+    ah, aw = st.axes
+    n_out, scales, roi = st.n_out, st.scales, st.roi
+    mode, cubic_coeff_a, extrapolation_value = st.mode, st.cubic_coeff_a, st.extrapolation_value
+
+    if _options["kernel"] == "reference":
+        from upsampling.reference.resize_pointwise import resize_pointwise
+
+        _checks.output_bytes("size", [n_out[0] if a == ah else n_out[1] if a == aw else n for a, n in enumerate(x.shape)], x.dtype)
+        y = resize_pointwise(
+            x,
+            n_out,
+            axes=(ah, aw),
+            mode=mode,
+            coordinate_transformation_mode=coordinate_transformation_mode,
+            scale=scales,
+            nearest_mode=nearest_mode,
+            cubic_coeff_a=cubic_coeff_a,
+            exclude_outside=bool(exclude_outside),
+            antialias=bool(antialias),
+            roi=tuple(roi),
+            extrapolation_value=extrapolation_value,
+        )
+        return cast_output(y, x.dtype)
+
+    return apply_plans(x, _setup_plans(st), extrapolation_value=extrapolation_value)
+
+
+@dataclass(frozen=True)
+class _ResizeSetup:
+    """:func:`resize`'s arguments, validated and normalised for one array shape."""
+
+    axes: tuple[int, int]
+    n_in: tuple[int, int]
+    n_out: tuple[int, int]
+    scales: tuple[float | None, float | None]
+    mode: str
+    coordinate_transformation_mode: str
+    nearest_mode: str
+    cubic_coeff_a: float
+    exclude_outside: bool
+    antialias: bool
+    roi: tuple[float, float, float, float]
+    extrapolation_value: float
+
+
+def _resize_setup(
+    x: Any,
+    size: Any,
+    *,
+    scale: Any,
+    mode: str,
+    coordinate_transformation_mode: str,
+    nearest_mode: str,
+    cubic_coeff_a: float,
+    exclude_outside: bool,
+    antialias: bool,
+    layout: str,
+    roi: Any,
+    extrapolation_value: float,
+) -> _ResizeSetup:
+    """Validate :func:`resize`'s arguments against ``x`` (anything with ``shape`` and ``ndim``)."""
     ah, aw = spatial_axes("x", x, layout)
     _checks.choice("mode", mode, MODES)
     _checks.choice("coordinate_transformation_mode", coordinate_transformation_mode, COORDINATE_TRANSFORMATION_MODES)
@@ -227,27 +323,26 @@ def resize(
         roi = (0.0, 0.0, 1.0, 1.0)
     roi = [_checks.finite("roi", v) for v in _checks.sequence("roi", roi, 4)]
     extrapolation_value = float(extrapolation_value)
+    return _ResizeSetup(
+        (ah, aw),
+        n_in,
+        n_out,
+        scales,
+        mode,
+        coordinate_transformation_mode,
+        nearest_mode,
+        cubic_coeff_a,
+        bool(exclude_outside),
+        bool(antialias),
+        tuple(roi),
+        extrapolation_value,
+    )
 
-    if _options["kernel"] == "reference":
-        from upsampling.reference.resize_pointwise import resize_pointwise
 
-        _checks.output_bytes("size", [n_out[0] if a == ah else n_out[1] if a == aw else n for a, n in enumerate(x.shape)], x.dtype)
-        y = resize_pointwise(
-            x,
-            n_out,
-            axes=(ah, aw),
-            mode=mode,
-            coordinate_transformation_mode=coordinate_transformation_mode,
-            scale=scales,
-            nearest_mode=nearest_mode,
-            cubic_coeff_a=cubic_coeff_a,
-            exclude_outside=bool(exclude_outside),
-            antialias=bool(antialias),
-            roi=tuple(roi),
-            extrapolation_value=extrapolation_value,
-        )
-        return cast_output(y, x.dtype)
-
+def _setup_plans(st: _ResizeSetup) -> dict[int, AxisPlan]:
+    """One cached :class:`AxisPlan` per spatial axis (H first, then W)."""
+    ah, aw = st.axes
+    n_in, n_out, scales, roi, mode = st.n_in, st.n_out, st.scales, st.roi, st.mode
     plans = {}
     for k, axis in enumerate((ah, aw)):
         if mode == "area":
@@ -258,13 +353,55 @@ def resize(
             n_in[k],
             n_out[k],
             mode,
-            coordinate_transformation_mode,
+            st.coordinate_transformation_mode,
             scale=s,
             out_length=None if s is None else n_in[k] * s,
             roi=(roi[k], roi[k + 2]),
-            nearest_mode=nearest_mode,
-            cubic_coeff_a=cubic_coeff_a,
-            exclude_outside=bool(exclude_outside),
-            antialias=bool(antialias),
+            nearest_mode=st.nearest_mode,
+            cubic_coeff_a=st.cubic_coeff_a,
+            exclude_outside=st.exclude_outside,
+            antialias=st.antialias,
         )
-    return apply_plans(x, plans, extrapolation_value=extrapolation_value)
+    return plans
+
+
+def resize_plans(
+    x: Any,
+    size: int | Sequence[int] | None = None,
+    *,
+    scale: float | Sequence[float] | None = None,
+    mode: str = "linear",
+    coordinate_transformation_mode: str = "half_pixel",
+    nearest_mode: str = "round_prefer_floor",
+    cubic_coeff_a: float = -0.75,
+    exclude_outside: bool = False,
+    antialias: bool = False,
+    layout: str = "NHWC",
+    roi: Sequence[float] | None = None,
+    extrapolation_value: float = 0.0,
+) -> tuple[dict[int, AxisPlan], tuple[int, ...]]:
+    """The per-axis plans and output shape :func:`resize` uses for an array shaped like ``x``.
+
+    ``x`` needs only ``shape`` and ``ndim`` (a NumPy or Dask array); the arguments are
+    validated exactly as :func:`resize` does.  ``resize(x, ...)`` equals
+    ``apply_plans(x, plans, extrapolation_value=...)`` with these plans, bit for bit.
+    """
+    st = _resize_setup(
+        x,
+        size,
+        scale=scale,
+        mode=mode,
+        coordinate_transformation_mode=coordinate_transformation_mode,
+        nearest_mode=nearest_mode,
+        cubic_coeff_a=cubic_coeff_a,
+        exclude_outside=exclude_outside,
+        antialias=antialias,
+        layout=layout,
+        roi=roi,
+        extrapolation_value=extrapolation_value,
+    )
+    plans = _setup_plans(st)
+    shape = list(x.shape)
+    for axis, plan in plans.items():
+        shape[axis] = plan.n_out
+    return plans, tuple(int(n) for n in shape)
