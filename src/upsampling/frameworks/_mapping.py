@@ -90,7 +90,9 @@ def markdown_table() -> str:
         "| framework | setting | plan builder | engine parameters | note |",
         "|---|---|---|---|---|",
     ]
-    for s in all_settings():
+    # Framework order, then declaration order: independent of which twin was imported first.
+    rank = {"PyTorch": 0, "TensorFlow": 1, "OpenCV": 2, "Pillow": 3, "ONNX": 4}
+    for s in sorted(all_settings(), key=lambda s: rank.get(s.framework, len(rank))):
         call, note, params = (v.replace("|", "\\|") for v in (s.call, s.note, _fmt(s.params)))
         lines.append(f"| {s.framework} | `{call}` | `{s.builder}` | {params} | {note} |")
     return "\n".join(lines) + "\n"
