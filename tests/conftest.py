@@ -39,3 +39,13 @@ def framework(name: str):
     if name == "torch":
         module.set_num_threads(1)
     return module
+
+
+@pytest.fixture
+def cli():
+    """Run the ``upsampling`` command line in a subprocess (see tests/cli/cli_helpers.py)."""
+    pytest.importorskip("typer")
+    pytest.importorskip("rich")
+    from cli_helpers import run_cli
+
+    return run_cli
