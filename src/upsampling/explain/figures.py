@@ -460,8 +460,9 @@ def grid_figure(trace: Any, path: str) -> tuple[int, int]:
         ax.set_yticks(range(n))
         ax.tick_params(labelsize=7)
         formula = conv.formula.split(";")[0]
-        formula = formula if len(formula) < 52 else formula[:49] + "..."
-        ax.set_title(f"{conv.name}\n{formula}", fontsize=10, color=colour, fontweight="bold")
+        formula = textwrap.fill(formula, 50, subsequent_indent="    ")  # wrapped, never cut: it is the lesson
+        ax.set_title(f"{conv.name}\n{formula}", fontsize=10 if "\n" not in formula else 9, color=colour,
+                     fontweight="bold")
         ax.set_xlabel("used by: " + textwrap.fill(conv.used_by, 72), fontsize=7.5, color="#444444")
     fig.suptitle(
         f"Where each of {t.n_out}×{t.n_out} output pixels samples a {n}×{n} input\n"
