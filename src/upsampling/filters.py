@@ -87,6 +87,30 @@ def hamming(t: np.ndarray) -> np.ndarray:
     return np.where(t == 0, 1.0, np.where(t < 1, v, 0.0))
 
 
+def hamming_pillow(t: np.ndarray) -> np.ndarray:
+    """Pillow's ``hamming_filter`` exactly: its window constants are C floats (``0.54f``, ``0.46f``)."""
+    t = np.abs(t)
+    x = np.pi * t
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = np.sin(x) / x * (float(np.float32(0.54)) + float(np.float32(0.46)) * np.cos(x))
+    return np.where(t == 0, 1.0, np.where(t < 1, v, 0.0))
+
+
+def bicubic_pillow(t: np.ndarray) -> np.ndarray:
+    """Pillow's ``bicubic_filter`` (Keys a=-0.5) in its own Horner order, rounding as it rounds."""
+    a = -0.5
+    t = np.abs(t)
+    near = ((a + 2.0) * t - (a + 3.0)) * t * t + 1
+    far = (((t - 5) * t + 8) * t - 4) * a
+    return np.where(t < 1, near, np.where(t < 2, far, 0.0))
+
+
+def lanczos3_pillow(t: np.ndarray) -> np.ndarray:
+    """Pillow's ``lanczos_filter``: ``sinc(x) * sinc(x/3)`` on the half-open ``[-3, 3)``."""
+    t = np.asarray(t, dtype=np.float64)
+    return np.where((t >= -3.0) & (t < 3.0), np.sinc(t) * np.sinc(t / 3), 0.0)
+
+
 @dataclass(frozen=True)
 class Kernel:
     name: str
@@ -110,6 +134,9 @@ def _make_kernels() -> dict[str, Kernel]:
             Kernel("box_pillow", box_pillow, 0.5, "Pillow BOX"),
             Kernel("box_tf", box_tf, 0.5, "TF box"),
             Kernel("hamming", hamming, 1.0, "Pillow HAMMING"),
+            Kernel("hamming_pillow", hamming_pillow, 1.0, "Pillow HAMMING, float window constants"),
+            Kernel("keys_a-0.5_pillow", bicubic_pillow, 2.0, "Pillow BICUBIC, Pillow's evaluation order"),
+            Kernel("lanczos3_pillow", lanczos3_pillow, 3.0, "Pillow LANCZOS, support [-3, 3)"),
         )
     }
 

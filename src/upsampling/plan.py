@@ -35,6 +35,7 @@ from upsampling.filters import quantize_fraction
 __all__ = [
     "AxisPlan",
     "area_plan",
+    "complement_fixed_plan",
     "fixed_point_plan",
     "index_plan",
     "interpolation_plan",
@@ -235,6 +236,8 @@ def window_plan(
     precision: str = "float64",
     inv_scale: float | None = None,
     cubic_coeff_a: float | None = None,
+    offset: float = 0.0,
+    pillow_rounding: bool = False,
 ) -> AxisPlan:
     """A kernel centred on each output pixel's footprint, stretched when downscaling.
 
@@ -252,6 +255,14 @@ def window_plan(
     * ``"tf"`` (``scale_and_translate_op.cc``): ``j`` in
       ``[ceil(c - r*fs - 0.5), floor(c + r*fs - 0.5)]``; outputs whose centre lies
       outside ``[0, n_in]`` get no taps.  TF computes positions in float32.
+
+    ``offset`` shifts every centre, ``c = offset + (i + 0.5) * sc``: Pillow's ``box``
+    argument (``precompute_coeffs(in0, in1)``: ``sc = (in1 - in0) / n_out``, passed as
+    ``inv_scale``, and ``offset = in0``).
+
+    ``pillow_rounding`` evaluates the kernel argument in Pillow's order,
+    ``((j - c) + 0.5) * (1 / fs)``, instead of ``((j + 0.5) - c) * (1 / fs)``: the same
+    number but for the last bit, which is what makes mode-F results bit-identical to Pillow.
     """
     k = get_kernel(kernel_name, cubic_coeff_a)
     f = np.float32 if precision == "float32" else np.float64
@@ -263,6 +274,8 @@ def window_plan(
     fs = max(inv, f(1)) if antialias else f(1)
     support = f(k.radius) * fs
     centre = (np.arange(n_out, dtype=f) + f(0.5)) * inv
+    if offset:
+        centre = f(offset) + centre
     if span_rule == "pillow":
         # C's (int) cast truncates towards zero.
         lo = np.maximum(np.trunc(centre - support + f(0.5)), 0).astype(np.int64)
@@ -277,7 +290,10 @@ def window_plan(
     width = max(int((hi - lo).max()), 1)
     taps = lo[:, None] + np.arange(width)[None, :]
     valid = (taps < hi[:, None]) & ~empty[:, None]
-    pos = (taps.astype(f) + f(0.5) - centre[:, None]) * (f(1) / fs)
+    if pillow_rounding:
+        pos = (taps.astype(f) - centre[:, None] + f(0.5)) * (f(1) / fs)
+    else:
+        pos = (taps.astype(f) + f(0.5) - centre[:, None]) * (f(1) / fs)
     w = np.where(valid, k.function(pos.astype(np.float64)), 0.0)
     if precision == "float32":
         w = w.astype(np.float32).astype(np.float64)
@@ -383,15 +399,18 @@ def area_plan(
 
 
 @functools.lru_cache(maxsize=512)
-def nearest_loop_plan(n_in: int, n_out: int) -> AxisPlan:
+def nearest_loop_plan(n_in: int, n_out: int, *, start: float = 0.0, step: float | None = None) -> AxisPlan:
     """Pillow ``NEAREST`` / OpenCV 5 ``INTER_NEAREST_EXACT``: a running double accumulator.
 
     ``xx = 0.5 * (n_in/n_out); index_i = int(xx); xx += n_in/n_out`` -- the sum is
     accumulated step by step, so its rounding (and the tie positions that resolve one
     index lower than ``floor((i+0.5)*n_in/n_out)``) is reproduced exactly.
+
+    ``start``, ``step``: Pillow's ``box`` (``Geometry.c ImagingScaleAffine``: ``step =
+    (box1 - box0) / n_out``, ``xx = box0 + step * 0.5``).  Defaults: ``0`` and ``n_in/n_out``.
     """
-    step = n_in / n_out
-    xx = 0.5 * step
+    step = n_in / n_out if step is None else float(step)
+    xx = start + step * 0.5 if start else 0.5 * step
     idx = np.empty(n_out, dtype=np.intp)
     for i in range(n_out):
         idx[i] = min(int(xx), n_in - 1)
@@ -445,3 +464,21 @@ def quantized_plan(plan: AxisPlan, bits: int = 11) -> AxisPlan:
     w32 = plan.weight.astype(np.float32).astype(np.float64)
     fixed = np.rint(w32 * 2.0**bits) / 2.0**bits
     return _make(plan.n_in, plan.n_out, plan.index.copy(), fixed, plan.outside, plan.coordinate)
+
+
+@functools.lru_cache(maxsize=512)
+def complement_fixed_plan(plan: AxisPlan, bits: int) -> AxisPlan:
+    """A two-tap linear ``plan`` with OpenCV's bit-exact weights (``INTER_LINEAR_EXACT``).
+
+    The fraction becomes ``w1 = rint(lambda * 2**bits) / 2**bits`` and the first tap gets
+    ``1 - w1``, so the pair sums to one exactly (``resize.cpp resize_bitExact``, the
+    ``fixedpoint.inl.hpp`` types: 8 fraction bits for uint8, 16 for int8/uint16/int16).
+    Applying it in float64 to 8- or 16-bit integers gives the fixed-point accumulator
+    divided by ``2**(2*bits)`` exactly; OpenCV then rounds it half up and saturates.
+    """
+    if plan.taps != 2:
+        raise ValueError(f"complement_fixed_plan: needs a two-tap plan, got {plan.taps} taps")
+    one = 2.0**bits
+    w1 = np.rint(plan.weight[:, 1] * one) / one
+    weight = np.stack([1.0 - w1, w1], 1)
+    return _make(plan.n_in, plan.n_out, plan.index.copy(), weight, plan.outside, plan.coordinate)

@@ -1,0 +1,503 @@
+"""Twin of OpenCV's ``cv2.resize``: NumPy in, NumPy out, OpenCV 5.0's signature, defaults and dtypes.
+
+Argument translation only: coordinates come from :mod:`upsampling.coords`, kernels from
+:mod:`upsampling.filters`, per-axis plans from :mod:`upsampling.plan` (each built through a
+:class:`~upsampling.frameworks._mapping.Setting` declared below) and
+:func:`upsampling.resizing.apply_plans` applies them.  This module never imports cv2.
+
+Checked live against opencv-python-headless 5.0.0.93 (``tests/parity/test_parity_opencv_resize.py``);
+the quirks found there are listed in ``docs/frameworks-opencv-pillow.md``.
+"""
+
+from __future__ import annotations
+
+import math as _math
+from collections.abc import Sequence as _Sequence
+from typing import Any as _Any
+from typing import NoReturn as _NoReturn
+
+import numpy as _np
+
+from upsampling import _checks
+from upsampling.errors import DTypeError as _DTypeError
+from upsampling.errors import InvalidArgumentError as _InvalidArgumentError
+from upsampling.errors import ShapeError as _ShapeError
+from upsampling.errors import UnsupportedError as _UnsupportedError
+from upsampling.frameworks._mapping import Setting as _Setting
+from upsampling.plan import AxisPlan as _AxisPlan
+from upsampling.plan import complement_fixed_plan as _complement_fixed_plan
+from upsampling.plan import index_plan as _index_plan
+from upsampling.plan import quantized_plan as _quantized_plan
+from upsampling.resizing import apply_plans as _apply_plans
+
+__all__ = [
+    "INTER_AREA",
+    "INTER_CUBIC",
+    "INTER_LANCZOS4",
+    "INTER_LINEAR",
+    "INTER_LINEAR_EXACT",
+    "INTER_NEAREST",
+    "INTER_NEAREST_EXACT",
+    "resize",
+]
+
+# OpenCV's integer values (imgproc.hpp InterpolationFlags).
+INTER_NEAREST = 0
+INTER_LINEAR = 1
+INTER_CUBIC = 2
+INTER_AREA = 3
+INTER_LANCZOS4 = 4
+INTER_LINEAR_EXACT = 5
+INTER_NEAREST_EXACT = 6
+_NAMES = {
+    INTER_NEAREST: "INTER_NEAREST",
+    INTER_LINEAR: "INTER_LINEAR",
+    INTER_CUBIC: "INTER_CUBIC",
+    INTER_AREA: "INTER_AREA",
+    INTER_LANCZOS4: "INTER_LANCZOS4",
+    INTER_LINEAR_EXACT: "INTER_LINEAR_EXACT",
+    INTER_NEAREST_EXACT: "INTER_NEAREST_EXACT",
+}
+
+# Every OpenCV setting, declared once; `resize` builds each plan through one of these.
+# "inv_scale" below is OpenCV's inv_scale_x/y (resize.cpp): fx/fy when dsize is empty, else
+# dsize/ssize in double; the kernels sample with scale = 1/inv_scale.
+NEAREST = _Setting(
+    "OpenCV",
+    "resize(interpolation=INTER_NEAREST)",
+    "interpolation_plan",
+    {"mode": "nearest", "coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor",
+     "precision": "float64"},
+    "index = min(floor(i * (1.0 / inv_scale)), in-1) in double (resizeNN); with fx/fy, inv_scale is fx/fy "
+    "itself, not out/in. floor(i*in/out) differs on 75 of 3,481 size pairs",
+)
+NEAREST_EXACT = _Setting(
+    "OpenCV",
+    "resize(interpolation=INTER_NEAREST_EXACT)",
+    "nearest_loop_plan",
+    {},
+    "OpenCV 5.0 = Pillow NEAREST: xx = 0.5*in/out; index = int(xx); xx += in/out, in double, from the sizes "
+    "only (fx/fy just set the size). OpenCV 4.x used a 16-bit fixed-point formula",
+)
+LINEAR = _Setting(
+    "OpenCV",
+    "resize(interpolation=INTER_LINEAR), OpenCV's own kernel: uint8, or an image IPP declines",
+    "interpolation_plan",
+    {"mode": "linear", "coordinate_transformation_mode": "half_pixel", "coordinate_storage": "float32"},
+    "x = (i + 0.5) / inv_scale - 0.5 computed in double, stored as float, clamped into the image; float "
+    "weights; uint8 rounds them to 11 bits (plan.quantized_plan) and sums rows exactly",
+)
+LINEAR_UINT8_ROWS = _Setting(
+    "OpenCV",
+    "resize(interpolation=INTER_LINEAR), uint8, vertical pass",
+    "interpolation_plan",
+    {"mode": "linear", "coordinate_transformation_mode": "half_pixel", "coordinate_storage": "float32",
+     "linear_border": "replicate"},
+    "y is not clamped (an edge row is read by both taps, weights 1-fy, fy); each tap is rounded separately: "
+    "sum_t ((S_t >> 4) * beta_t) >> 16, then (v + 2) >> 2 (VResizeLinearVec_32s8u)",
+)
+LINEAR_IPP = _Setting(
+    "OpenCV",
+    "resize(interpolation=INTER_LINEAR), float32/float64/uint16/int16, 1, 3 or 4 channels, both sides >= 2",
+    "interpolation_plan",
+    {"mode": "linear", "coordinate_transformation_mode": "half_pixel"},
+    "Intel IPP (opencv-python's default HAL) takes these: the same bilinear rule with the coordinate kept "
+    "in double (OpenCV's own kernel rounds it to float: up to ~ulp(x) apart on long axes)",
+)
+LINEAR_EXACT = _Setting(
+    "OpenCV",
+    "resize(interpolation=INTER_LINEAR_EXACT), uint8/int8/uint16/int16",
+    "interpolation_plan",
+    {"mode": "linear", "coordinate_transformation_mode": "half_pixel"},
+    "resize_bitExact: x = (i + 0.5) / inv_scale - 0.5 in (soft)double, clamped; the fraction rounded to "
+    "8 bits (uint8) or 16 bits (int8, 16-bit), the other tap 1 - it (plan.complement_fixed_plan); the "
+    "products summed exactly, rounded half up once. float32/float64 run INTER_LINEAR",
+)
+CUBIC = _Setting(
+    "OpenCV",
+    "resize(interpolation=INTER_CUBIC), OpenCV's own kernel: float64, or an image IPP declines",
+    "interpolation_plan",
+    {"mode": "cubic", "coordinate_transformation_mode": "half_pixel", "cubic_coeff_a": -0.75,
+     "coordinate_storage": "float32"},
+    "Keys a=-0.75 (interpolateCubic), x not clamped and stored as float, edge taps replicated; float weights",
+)
+CUBIC_IPP = _Setting(
+    "OpenCV",
+    "resize(interpolation=INTER_CUBIC), float32/uint8/uint16/int16, 1, 3 or 4 channels, both sides >= 4",
+    "interpolation_plan",
+    {"mode": "cubic", "coordinate_transformation_mode": "half_pixel", "cubic_coeff_a": -0.75},
+    "Intel IPP takes these: Keys a=-0.75, edge taps replicated, coordinate kept in double",
+)
+LANCZOS4 = _Setting(
+    "OpenCV",
+    "resize(interpolation=INTER_LANCZOS4)",
+    "interpolation_plan",
+    {"mode": "lanczos4", "coordinate_transformation_mode": "half_pixel", "coordinate_storage": "float32"},
+    "eight taps floor(x)-3 .. floor(x)+4 of a radius-4 Lanczos window normalised to sum 1 "
+    "(interpolateLanczos4), edge taps replicated",
+)
+AREA_DOWN = _Setting(
+    "OpenCV",
+    "resize(interpolation=INTER_AREA), both axes shrink (1/inv_scale >= 1)",
+    "area_plan",
+    {"rule": "opencv_overlap"},
+    "box [i*sc, i*sc + sc), sc = 1/inv_scale: fractional overlap, partial overlaps <= 1e-3 dropped, a box "
+    "running past the image renormalised (computeResizeAreaTab; resizeAreaFast for integer sc)",
+)
+AREA_UP = _Setting(
+    "OpenCV",
+    "resize(interpolation=INTER_AREA), either axis grows (then on both axes)",
+    "area_plan",
+    {"rule": "opencv_linear"},
+    "'area_mode' bilinear: sx = floor(i*sc), fx = (i+1) - (sx+1)*inv_scale taken mod 1 when > 0; on BOTH "
+    "axes even when one of them shrinks; uint8 as INTER_LINEAR's fixed point",
+)
+
+# resize() refuses every other depth for the interpolating modes with "func != 0".
+_INTERPOLATING_DTYPES = ("uint8", "uint16", "int16", "float32", "float64")
+# INTER_LINEAR_EXACT: resize_bitExact's fixed-point fraction bits per depth (fixedpoint.inl.hpp);
+# float depths fall back to INTER_LINEAR.  int32 (64-bit fixed point, 2**95 accumulators) is
+# accepted by cv2 but not reproduced here.
+_EXACT_BITS = {"uint8": 8, "int8": 16, "uint16": 16, "int16": 16}
+_LINEAR_EXACT_DTYPES = ("uint8", "int8", "uint16", "int16", "float32", "float64")
+_NEAREST_DTYPES = ("uint8", "int8", "uint16", "int16", "uint32", "int32", "float16", "float32", "float64")
+_CN_MAX = 512  # CV_CN_MAX
+
+
+def _refuse(parameter: str, value: _Any, text: str, cls: type = _InvalidArgumentError) -> _NoReturn:
+    raise cls(parameter, value, message=text)
+
+
+def _saturate_int(v: float) -> int:
+    """``saturate_cast<int>(double)``, i.e. ``cvRound``: round half to even.
+
+    On x86 ``cvRound`` is ``_mm_cvtsd_si32``, which returns INT_MIN ("integer indefinite")
+    for NaN, infinities and anything outside int32, so such a size is empty (observed:
+    ``fx=inf`` fails with ``!dsize.empty()``).
+    """
+    if not _math.isfinite(v) or not -(2.0**31) <= round(v) < 2.0**31:
+        return -(2**31)
+    return int(round(v))
+
+
+def _parse_dsize(dsize: _Any) -> tuple[int, int] | None:
+    if dsize is None:
+        return None
+    if isinstance(dsize, (str, bytes)) or not isinstance(dsize, (_Sequence, _np.ndarray)):
+        _refuse("dsize", dsize, "cv2.resize: Can't parse 'dsize'. Input argument doesn't provide sequence protocol")
+    items = list(dsize.tolist() if isinstance(dsize, _np.ndarray) else dsize)
+    if len(items) != 2:
+        _refuse("dsize", dsize, f"cv2.resize: Can't parse 'dsize'. Expected sequence length 2, got {len(items)}")
+    for k, v in enumerate(items):
+        if not _checks.is_integer(v):
+            _refuse("dsize", dsize, f"cv2.resize: Can't parse 'dsize'. Sequence item with index {k} has a wrong type")
+    return int(items[0]), int(items[1])
+
+
+def _number(parameter: str, value: _Any) -> float:
+    if isinstance(value, (bool, _np.bool_)) or not isinstance(value, (int, float, _np.integer, _np.floating)):
+        _refuse(parameter, value, f"cv2.resize: Argument '{parameter}' can not be treated as a double")
+    return float(value)
+
+
+# Intel IPP (opencv-python's default HAL, hal/ipp/src/resize_ipp.cpp) takes bilinear and bicubic
+# resizes of these depths with 1, 3 or 4 channels and at least 2 (4) pixels per side; everything
+# else runs OpenCV's own kernels (observed live, opencv-python 5.0.0.93).
+_IPP = {INTER_LINEAR: (("float32", "float64", "uint16", "int16"), 2),
+        INTER_CUBIC: (("float32", "uint8", "uint16", "int16"), 4)}
+
+
+def _ipp_takes(interpolation: int, x: _np.ndarray) -> bool:
+    if interpolation not in _IPP:
+        return False
+    dtypes, min_side = _IPP[interpolation]
+    channels = x.shape[2] if x.ndim == 3 else 1
+    return x.dtype.name in dtypes and channels in (1, 3, 4) and min(x.shape[:2]) >= min_side
+
+
+def _area_fast(inv_x: float, inv_y: float) -> bool:
+    """OpenCV's ``is_area_fast``: both ``1/inv_scale`` within DBL_EPSILON of an integer."""
+    eps = 2.220446049250313e-16
+    return all(abs(1.0 / v - _saturate_int(1.0 / v)) < eps for v in (inv_x, inv_y))
+
+
+def _halving(inv_x: float, inv_y: float) -> bool:
+    """``is_area_fast && iscale_x == 2 && iscale_y == 2`` (resize.cpp)."""
+    return _area_fast(inv_x, inv_y) and _saturate_int(1.0 / inv_x) == 2 and _saturate_int(1.0 / inv_y) == 2
+
+
+def _area_fast_integer(
+    x: _np.ndarray, plan_x: _AxisPlan, plan_y: _AxisPlan, inv_x: float, inv_y: float, simd_channels: tuple[int, ...]
+) -> _np.ndarray:
+    """``resizeAreaFast`` rounding for integer images (an integer shrink factor on both axes).
+
+    OpenCV sums each box in integers.  A 2x2 box of an image with ``simd_channels`` channels
+    (1, 3 or 4; 1-4 when INTER_LINEAR_EXACT turned into INTER_AREA, observed) goes through the
+    SIMD kernel (``ResizeAreaFastVec_SIMD_*``): ``(sum + 2) >> 2``, half up.
+    Otherwise ``saturate_cast<T>(sum * (float)(1/area))``: a float32 product rounded half
+    to even; boxes cut by the image edge average over the pixels they hold (``sum / count``).
+    """
+    mean = _apply_plans(x, {0: plan_y, 1: plan_x}, out_dtype=_np.float64, parameter="dsize")
+    count = (_np.count_nonzero(plan_y.weight, axis=1)[:, None] * _np.count_nonzero(plan_x.weight, axis=1)[None, :])
+    count = count.reshape(count.shape + (1,) * (x.ndim - 2)).astype(_np.float64)
+    total = _np.rint(mean * count)  # the integer box sum (mean is exact to ~1e-16)
+    kx, ky = _saturate_int(1.0 / inv_x), _saturate_int(1.0 / inv_y)
+    area = kx * ky
+    f32 = _np.float32
+    y = _np.where(count == area, (total.astype(f32) * f32(1.0 / area)).astype(_np.float64),
+                  (total.astype(f32) / count.astype(f32)).astype(_np.float64))
+    y = _np.rint(y)
+    channels = x.shape[2] if x.ndim == 3 else 1
+    if kx == ky == 2 and channels in simd_channels:
+        y = _np.where(count == area, _np.floor((total + 2) / 4), y)
+    info = _np.iinfo(x.dtype)
+    return _np.clip(y, info.min, info.max).astype(x.dtype)
+
+
+def _axis_plan(interpolation: int, n: int, o: int, inv_scale: float, area_down: bool, ipp: bool) -> _AxisPlan:
+    """The plan OpenCV applies along one axis (``inv_scale`` is OpenCV's ``inv_scale_x/y``)."""
+    if interpolation == INTER_NEAREST:
+        return NEAREST.plan(n, o, inv_scale=1.0 / inv_scale)
+    if interpolation == INTER_NEAREST_EXACT:
+        return NEAREST_EXACT.plan(n, o)
+    if interpolation == INTER_AREA:
+        return (AREA_DOWN if area_down else AREA_UP).plan(n, o, scale=inv_scale)
+    if interpolation == INTER_LINEAR_EXACT:
+        return LINEAR_EXACT.plan(n, o, inv_scale=1.0 / inv_scale)
+    if interpolation == INTER_LINEAR:
+        setting = LINEAR_IPP if ipp else LINEAR
+    elif interpolation == INTER_CUBIC:
+        setting = CUBIC_IPP if ipp else CUBIC
+    else:
+        setting = LANCZOS4
+    return setting.plan(n, o, inv_scale=1.0 / inv_scale)
+
+
+def _linear_uint8(x: _np.ndarray, plan_x: _AxisPlan, plan_y: _AxisPlan) -> _np.ndarray:
+    """OpenCV's 8-bit bilinear pipeline (``resize.cpp`` ``HResizeLinear`` + ``VResizeLinearVec_32s8u``).
+
+    Horizontal pass: exact integer sums ``S = sum x * alpha`` with 11-bit weights.  Vertical pass,
+    per tap: ``((S >> 4) * beta) >> 16`` (a 16-bit ``v_mul_hi``), summed, then ``(v + 2) >> 2``
+    and saturated.  OpenCV 5.0 takes this vector formula for every pixel, even where its
+    scalar tail (``(sum S*beta + 2**21) >> 22``) would apply; observed bit for bit.
+    """
+    qx, qy = _quantized_plan(plan_x), _quantized_plan(plan_y)
+    rows = _apply_plans(x, {1: qx}, out_dtype=_np.float64, parameter="dsize") * 2048
+    rows = _np.rint(rows).astype(_np.int64) >> 4  # exact integers already; >> 4 floors
+    beta = _np.rint(qy.weight * 2048).astype(_np.int64)
+    shape = (-1,) + (1,) * (x.ndim - 1)
+    acc = _np.zeros((qy.n_out,) + rows.shape[1:], dtype=_np.int64)
+    for t in range(qy.taps):
+        picked = _apply_plans(rows, {0: _index_plan(qy.n_in, qy.index[:, t])}, out_dtype=_np.int64)
+        acc += (picked * beta[:, t].reshape(shape)) >> 16
+    return _np.clip((acc + 2) >> 2, 0, 255).astype(_np.uint8)
+
+
+def _linear_exact(x: _np.ndarray, plan_x: _AxisPlan, plan_y: _AxisPlan) -> _np.ndarray:
+    """OpenCV's ``resize_bitExact`` for 8- and 16-bit integers (``INTER_LINEAR_EXACT``).
+
+    With ``b`` fraction bits the weights are multiples of ``2**-b`` summing to one, so the
+    float64 result of both passes is the integer accumulator over ``2**(2b)`` exactly (it
+    stays below 2**53); OpenCV rounds it half up (``(acc + 2**(2b-1)) >> 2b``) and saturates.
+    """
+    bits = _EXACT_BITS[x.dtype.name]
+    qx, qy = _complement_fixed_plan(plan_x, bits), _complement_fixed_plan(plan_y, bits)
+    y = _apply_plans(x, {0: qy, 1: qx}, out_dtype=_np.float64, parameter="dsize")
+    info = _np.iinfo(x.dtype)
+    return _np.clip(_np.floor(y + 0.5), info.min, info.max).astype(x.dtype)
+
+
+def resize(
+    src: _Any,
+    dsize: _Sequence[int] | None,
+    dst: _np.ndarray | None = None,
+    fx: float = 0,
+    fy: float = 0,
+    interpolation: int = INTER_LINEAR,
+) -> _np.ndarray:
+    """``cv2.resize`` on NumPy arrays, as OpenCV 5.0.0 (opencv-python) computes it.
+
+    Parameters
+    ----------
+    src : array of shape ``(H, W)`` or ``(H, W, C)`` with ``1 <= C <= 512`` channels (a 1-D
+        array is one row ``(1, W)``, as in OpenCV 5).  dtype float32, float64, uint8, uint16
+        or int16 for every mode; ``INTER_LINEAR_EXACT`` also int8; ``INTER_NEAREST`` and
+        ``INTER_NEAREST_EXACT`` also int8, int32, uint32 and float16.
+    dsize : output size ``(width, height)`` -- width first, as in OpenCV.  ``None`` or a size
+        with a zero/negative side means "use ``fx`` and ``fy``".
+    dst : optional output array; filled in place and returned when its shape and dtype are
+        those of the result (otherwise a new array is returned and ``dst`` is untouched, as cv2).
+    fx, fy : scale factors along width and height, used when ``dsize`` is empty: the output
+        size is ``saturate_cast<int>(W * fx)``, i.e. rounded half to even (``5 * 0.5 -> 2``),
+        and the kernels then sample with ``1/fx`` (not ``W/out``).
+    interpolation : ``INTER_NEAREST`` (0), ``INTER_LINEAR`` (1, default), ``INTER_CUBIC`` (2),
+        ``INTER_AREA`` (3), ``INTER_LANCZOS4`` (4), ``INTER_LINEAR_EXACT`` (5) or
+        ``INTER_NEAREST_EXACT`` (6).
+
+    Returns
+    -------
+    ndarray of shape ``(height, width)`` or ``(height, width, C)`` and ``src``'s dtype.  A
+    ``(H, W, 1)`` input gives a 2-D result, as cv2 does.  When the size does not change the
+    input is copied (whatever ``fx``/``fy`` say).
+
+    Raises
+    ------
+    InvalidArgumentError
+        Arguments OpenCV refuses (empty size, non-positive scale, unknown interpolation), with
+        OpenCV's message.
+    ShapeError
+        An empty image, or a rank/channel count OpenCV cannot hold.
+    DTypeError
+        A dtype OpenCV's kernel for that interpolation lacks (``func != 0``).
+    UnsupportedError
+        What cv2 itself refuses for a reason other than dtype (``INTER_AREA`` shrinking by a
+        non-integer factor with more than 4 channels), and int32 ``INTER_LINEAR_EXACT``,
+        which cv2 accepts but this twin does not reproduce.
+
+    Notes
+    -----
+    Exactness against the live library (``docs/frameworks-opencv-pillow.md``): nearest modes
+    are exact for every dtype; uint8 ``INTER_LINEAR`` and ``INTER_AREA`` when a side grows
+    (OpenCV's 11-bit fixed point), integer ``INTER_LINEAR_EXACT`` (``resize_bitExact``) and
+    integer ``INTER_AREA`` shrinking by whole factors (``resizeAreaFast``) are bit-exact;
+    other integer cases are within 1 (Intel IPP and float buffers round differently).
+    Float results agree to ~1e-6 relative: OpenCV weights are float32, also for float64
+    images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from upsampling.frameworks import opencv
+    >>> x = np.array([[0.0, 1.0], [2.0, 3.0]], dtype=np.float32)
+    >>> opencv.resize(x, (4, 2))
+    array([[0.  , 0.25, 0.75, 1.  ],
+           [2.  , 2.25, 2.75, 3.  ]], dtype=float32)
+    >>> opencv.resize(x, None, fx=1.5, fy=1.0, interpolation=opencv.INTER_NEAREST)
+    array([[0., 0., 1.],
+           [2., 2., 3.]], dtype=float32)
+    """
+    x = _checks.numeric_array("src", src)
+    if x.ndim == 1:
+        x = x.reshape(1, -1)  # OpenCV 5 makes a 1-D array a 1-D Mat: one row (observed)
+    if x.ndim not in (2, 3) or (x.ndim == 3 and x.shape[2] > _CN_MAX):
+        _refuse(
+            "src",
+            f"array of shape {x.shape}",
+            f"cv2.resize: (-215:Assertion failed) m->dims <= 2 in function 'size' (got an array of shape "
+            f"{x.shape}; expected (H, W) or (H, W, C) with C <= {_CN_MAX})",
+            _ShapeError,
+        )
+    if x.size == 0:
+        _refuse("src", f"array of shape {x.shape}",
+                "cv2.resize: (-215:Assertion failed) !ssize.empty() in function 'resize'", _ShapeError)
+    if x.ndim == 3 and x.shape[2] == 1:
+        x = x[:, :, 0]  # cv2 returns (H, W) for a single-channel (H, W, 1) array
+    n_h, n_w = x.shape[:2]
+
+    size = _parse_dsize(dsize)
+    fx, fy = _number("fx", fx), _number("fy", fy)
+    if size is None or size[0] <= 0 or size[1] <= 0:  # Size::empty()
+        for name, value in (("fx", fx), ("fy", fy)):
+            if not value > 0:
+                _refuse(
+                    name,
+                    value,
+                    f"cv2.resize: (-215:Assertion failed) inv_scale_{'x' if name == 'fx' else 'y'} > 0 in "
+                    "function 'resize' (dsize is empty, so fx and fy must be > 0)",
+                )
+        out_w, out_h = _saturate_int(n_w * fx), _saturate_int(n_h * fy)
+        if out_w <= 0 or out_h <= 0:
+            _refuse(
+                "fx" if out_w <= 0 else "fy",
+                fx if out_w <= 0 else fy,
+                f"cv2.resize: (-215:Assertion failed) !dsize.empty() in function 'resize' (round({n_w} * fx) "
+                f"= {out_w}, round({n_h} * fy) = {out_h})",
+            )
+        inv_x, inv_y = fx, fy
+    else:
+        out_w, out_h = size
+        inv_x, inv_y = out_w / n_w, out_h / n_h
+
+    if not _checks.is_integer(interpolation):
+        _refuse("interpolation", interpolation,
+                "cv2.resize: Argument 'interpolation' is required to be an integer")
+    interpolation = int(interpolation)
+    if interpolation not in _NAMES:
+        _refuse("interpolation", interpolation,
+                "cv2.resize: (-5:Bad argument) Unknown interpolation method in function 'resize' (expected one "
+                "of " + ", ".join(f"{v} ({k})" for k, v in _NAMES.items()) + ")")
+    nearest = interpolation in (INTER_NEAREST, INTER_NEAREST_EXACT)
+    allowed = _NEAREST_DTYPES if nearest else _INTERPOLATING_DTYPES
+    simd_channels = (1, 3, 4)  # resizeAreaFast's half-up 2x2 SIMD kernels
+    if interpolation == INTER_LINEAR_EXACT:
+        allowed = _LINEAR_EXACT_DTYPES
+        if x.dtype.name == "int32":
+            _refuse(
+                "src",
+                f"array of dtype {x.dtype}",
+                "INTER_LINEAR_EXACT on int32 (OpenCV's 64-bit fixed point) is not reproduced by this twin; "
+                "expected one of " + ", ".join(allowed),
+                _UnsupportedError,
+            )
+    if x.dtype.name not in allowed:
+        _refuse(
+            "src",
+            f"array of dtype {x.dtype}",
+            f"cv2.resize: (-215:Assertion failed) func != 0 in function 'resize' ({_NAMES[interpolation]} has "
+            f"no kernel for {x.dtype}; expected one of {', '.join(allowed)})",
+            _DTypeError,
+        )
+
+    if interpolation == INTER_LINEAR_EXACT and x.dtype.kind == "f":
+        interpolation = INTER_LINEAR  # resize.cpp: the bit-exact path exists for integer depths only
+    if interpolation == INTER_LINEAR_EXACT and (out_h, out_w) != (n_h, n_w) and _halving(inv_x, inv_y):
+        # resize.cpp: "INTER_AREA (fast) is equal to INTER_LINEAR" for an exact 2x shrink of both
+        # axes, so both linear flags run resizeAreaFast there (int8, with no area kernel, fails).
+        # uint8 INTER_LINEAR keeps its own path: its fixed point gives the same bits.  Observed:
+        # the half-up 2x2 kernel then serves 1-4 channels (INTER_AREA proper: 1, 3 or 4).
+        interpolation = INTER_AREA
+        simd_channels = (1, 2, 3, 4)
+        if x.dtype.name not in _INTERPOLATING_DTYPES:
+            _refuse(
+                "src",
+                f"array of dtype {x.dtype}",
+                "cv2.resize: (-215:Assertion failed) func != 0 in function 'resize' (an exact 2x shrink runs "
+                f"INTER_AREA, which has no kernel for {x.dtype}; expected one of "
+                + ", ".join(_INTERPOLATING_DTYPES) + ")",
+                _DTypeError,
+            )
+
+    out_shape = (out_h, out_w) + x.shape[2:]
+    _checks.output_bytes("dsize", out_shape, x.dtype)
+    if (out_h, out_w) == (n_h, n_w):
+        y = x.copy()  # cv::resize copies when the size does not change
+    else:
+        # INTER_AREA averages boxes only when neither axis grows (scale = 1/inv_scale >= 1 on both).
+        area_down = 1.0 / inv_x >= 1 and 1.0 / inv_y >= 1
+        channels = x.shape[2] if x.ndim == 3 else 1
+        if interpolation == INTER_AREA and area_down and channels > 4 and not _area_fast(inv_x, inv_y):
+            _refuse(
+                "src",
+                f"array of shape {x.shape}",
+                "cv2.resize: (-215:Assertion failed) func != 0 && cn <= 4 in function 'resize' (INTER_AREA "
+                "shrinking by a non-integer factor handles at most 4 channels)",
+                _UnsupportedError,
+            )
+        ipp = _ipp_takes(interpolation, x)
+        plan_y = _axis_plan(interpolation, n_h, out_h, inv_y, area_down, ipp)
+        plan_x = _axis_plan(interpolation, n_w, out_w, inv_x, area_down, ipp)
+        if interpolation == INTER_LINEAR_EXACT and x.dtype.name in _EXACT_BITS:
+            y = _linear_exact(x, plan_x, plan_y)
+        elif interpolation == INTER_AREA and area_down and x.dtype.kind in "iu" and _area_fast(inv_x, inv_y):
+            y = _area_fast_integer(x, plan_x, plan_y, inv_x, inv_y, simd_channels)
+        elif x.dtype == _np.uint8 and (interpolation == INTER_LINEAR or (interpolation == INTER_AREA and not area_down)):
+            if interpolation == INTER_LINEAR:
+                plan_y = LINEAR_UINT8_ROWS.plan(n_h, out_h, inv_scale=1.0 / inv_y)
+            y = _linear_uint8(x, plan_x, plan_y)
+        else:
+            y = _apply_plans(x, {0: plan_y, 1: plan_x}, parameter="dsize")
+
+    if isinstance(dst, _np.ndarray) and dst.shape == y.shape and dst.dtype == y.dtype:
+        dst[...] = y
+        return dst
+    return y

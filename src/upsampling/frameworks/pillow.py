@@ -1,0 +1,286 @@
+"""Twin of Pillow's ``Image.resize``: NumPy in, NumPy out, Pillow 13's signature, defaults and modes.
+
+Argument translation only: the filter windows come from :func:`upsampling.plan.window_plan`
+(Pillow's ``precompute_coeffs`` is the reference it was written from), the NEAREST index
+loop from :func:`upsampling.plan.nearest_loop_plan`, 8-bit weights from
+:func:`upsampling.plan.fixed_point_plan`; :func:`upsampling.resizing.apply_plans` applies
+them.  Each plan is built through a :class:`~upsampling.frameworks._mapping.Setting`
+declared below.  This module never imports PIL.
+
+An image is a NumPy array in the layout ``np.asarray(Image)`` gives: ``(H, W)`` float32 is
+mode ``"F"``, ``(H, W)`` uint8 is mode ``"L"``, ``(H, W, 3)`` uint8 is mode ``"RGB"``.
+
+Checked live against Pillow 13.0.0 (``tests/parity/test_parity_pillow_resize.py``); the
+rules and quirks are listed in ``docs/frameworks-opencv-pillow.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence as _Sequence
+from typing import Any as _Any
+from typing import NoReturn as _NoReturn
+
+import numpy as _np
+
+from upsampling import _checks
+from upsampling.errors import DTypeError as _DTypeError
+from upsampling.errors import InvalidArgumentError as _InvalidArgumentError
+from upsampling.errors import ShapeError as _ShapeError
+from upsampling.frameworks._mapping import Setting as _Setting
+from upsampling.plan import AxisPlan as _AxisPlan
+from upsampling.plan import fixed_point_plan as _fixed_point_plan
+from upsampling.resizing import apply_plans as _apply_plans
+
+__all__ = ["BICUBIC", "BILINEAR", "BOX", "HAMMING", "LANCZOS", "NEAREST", "resize"]
+
+# Pillow's values (Image.Resampling).
+NEAREST = 0
+LANCZOS = 1
+BILINEAR = 2
+BICUBIC = 3
+BOX = 4
+HAMMING = 5
+_MKS2013, _MKS2021 = 6, 7  # Pillow 13's Magic Kernel Sharp filters: not reproduced
+_PILLOW_NAMES = {
+    NEAREST: "NEAREST",
+    LANCZOS: "LANCZOS",
+    BILINEAR: "BILINEAR",
+    BICUBIC: "BICUBIC",
+    BOX: "BOX",
+    HAMMING: "HAMMING",
+    _MKS2013: "MKS2013",
+    _MKS2021: "MKS2021",
+}
+
+# Every Pillow setting, declared once; `resize` builds each plan through one of these.
+_WINDOW_NOTE = (
+    "Resample.c precompute_coeffs: scale = float32(box1 - box0) / out, centre = box0 + (i + 0.5) * scale, "
+    "support = radius * max(scale, 1), taps [int(centre - support + 0.5), int(centre + support + 0.5)) "
+    "clipped to the image, weight K((j - centre + 0.5) / max(scale, 1)) normalised over those taps "
+    "(antialias whenever downscaling); double sums, float32 image after each pass; an axis whose size and "
+    "box do not change is skipped. Mode L/RGB: normalize_coeffs_8bpc makes each weight "
+    "(int)(w * 2**22 +- 0.5) (plan.fixed_point_plan); each pass rounds (acc + 2**21) >> 22 and clips to "
+    "0..255 (clip8). Width pass first; Pillow 13 sometimes runs the height pass first (python-pillow/"
+    "Pillow#9549), a condition not reproduced"
+)
+_SAME = "; the window of the BICUBIC row"
+_FILTERS = {
+    BOX: _Setting("Pillow", "Image.resize(resample=Image.BOX)", "window_plan",
+                  {"kernel_name": "box_pillow", "span_rule": "pillow", "pillow_rounding": True},
+                  "1 on (-0.5, 0.5], radius 0.5 (box_filter): whole pixels, not fractional overlap" + _SAME),
+    BILINEAR: _Setting("Pillow", "Image.resize(resample=Image.BILINEAR)", "window_plan",
+                       {"kernel_name": "triangle", "span_rule": "pillow", "pillow_rounding": True},
+                       "triangle, radius 1 (bilinear_filter)" + _SAME),
+    HAMMING: _Setting("Pillow", "Image.resize(resample=Image.HAMMING)", "window_plan",
+                      {"kernel_name": "hamming_pillow", "span_rule": "pillow", "pillow_rounding": True},
+                      "sinc(x) * (0.54f + 0.46f cos(pi x)), float constants, radius 1 (hamming_filter)" + _SAME),
+    BICUBIC: _Setting("Pillow", "Image.resize(resample=Image.BICUBIC) (the default)", "window_plan",
+                      {"kernel_name": "keys_a-0.5_pillow", "span_rule": "pillow", "pillow_rounding": True},
+                      "Keys a=-0.5 in Pillow's Horner order, radius 2 (bicubic_filter), out-of-image taps dropped "
+                      "also when upscaling. " + _WINDOW_NOTE),
+    LANCZOS: _Setting("Pillow", "Image.resize(resample=Image.LANCZOS)", "window_plan",
+                      {"kernel_name": "lanczos3_pillow", "span_rule": "pillow", "pillow_rounding": True},
+                      "sinc(x) * sinc(x/3) on [-3, 3) (lanczos_filter)" + _SAME),
+}
+NEAREST_SETTING = _Setting(
+    "Pillow",
+    "Image.resize(resample=Image.NEAREST)",
+    "nearest_loop_plan",
+    {},
+    "not the filter path: _imaging.c _resize calls the affine transform (Geometry.c ImagingScaleAffine): "
+    "step = float32(box1 - box0) / out, xx = box0 + step / 2, index = int(xx), xx += step, in double; "
+    "same loop as OpenCV 5 INTER_NEAREST_EXACT",
+)
+_MODES = "mode 'F' as a 2-D float32 array, 'L' as a 2-D uint8 array, 'RGB' as an (H, W, 3) uint8 array"
+_PRECISION_BITS = 32 - 8 - 2  # Resample.c
+
+
+def _refuse(parameter: str, value: _Any, text: str, cls: type = _InvalidArgumentError) -> _NoReturn:
+    raise cls(parameter, value, message=text)
+
+
+def _image(array: _Any) -> _np.ndarray:
+    """The NumPy form of a Pillow image: F (float32 2-D), L (uint8 2-D) or RGB (uint8 HxWx3)."""
+    x = _checks.numeric_array("array", array)
+    if x.dtype == _np.float64 and x.ndim == 2:
+        x = x.astype(_np.float32)  # Image.fromarray stores a float64 array as mode "F"
+    ok = (x.ndim == 2 and x.dtype in (_np.float32, _np.uint8)) or (
+        x.ndim == 3 and x.shape[2] == 3 and x.dtype == _np.uint8
+    )
+    if not ok:
+        cls = _ShapeError if x.dtype in (_np.float32, _np.float64, _np.uint8) else _DTypeError
+        _refuse(
+            "array",
+            f"array of shape {x.shape} and dtype {x.dtype}",
+            f"array of shape {x.shape} and dtype {x.dtype} is not a Pillow image this twin reproduces; "
+            f"expected {_MODES} (float64 2-D is converted to 'F', as Image.fromarray does)",
+            cls,
+        )
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        _refuse("array", f"array of shape {x.shape}", "an image with non-zero width and height", _ShapeError)
+    return x
+
+
+def _size(size: _Any) -> tuple[int, int]:
+    if isinstance(size, _np.ndarray):
+        size = size.tolist()
+    if isinstance(size, (str, bytes)) or not isinstance(size, _Sequence):
+        _refuse("size", size, f"size={size!r}: expected (width, height), a sequence of two positive ints",
+                _DTypeError)
+    if len(size) != 2:
+        _refuse("size", size, f"argument 1 must be sequence of length 2, not {len(size)}", _DTypeError)
+    for v in size:
+        if not _checks.is_integer(v):
+            _refuse("size", size, f"'{type(v).__name__}' object cannot be interpreted as an integer "
+                    "(size is (width, height) in whole pixels)", _DTypeError)
+    w, h = int(size[0]), int(size[1])
+    if w < 1 or h < 1:
+        _refuse("size", size, f"height and width must be > 0 (got size={size!r}, i.e. (width, height))")
+    return w, h
+
+
+def _box(box: _Any, width: int, height: int) -> tuple[float, float, float, float]:
+    if box is None:
+        return (0.0, 0.0, float(width), float(height))
+    if isinstance(box, _np.ndarray):
+        box = box.tolist()
+    if isinstance(box, (str, bytes)) or not isinstance(box, _Sequence) or len(box) != 4:
+        n = len(box) if isinstance(box, _Sequence) else "?"
+        _refuse("box", box, f"argument 3 must be sequence of length 4, not {n} (box is (left, upper, right, "
+                "lower) in input pixels)", _DTypeError)
+    # _imaging.c parses the box as C floats ("(ffff)"): every later step sees float32 values.
+    values = tuple(float(_np.float32(_checks.finite("box", v))) for v in box)
+    x0, y0, x1, y1 = values
+    if x0 < 0 or y0 < 0:
+        _refuse("box", box, f"box offset can't be negative (box={box!r})")
+    if x1 > width or y1 > height:
+        _refuse("box", box, f"box can't exceed original image size (box={box!r}, image {width}x{height})")
+    if x1 - x0 < 0 or y1 - y0 < 0:
+        _refuse("box", box, f"box can't be empty (box={box!r}: right < left or lower < upper)")
+    return values
+
+
+def _axis_plan(resample: int, n_in: int, n_out: int, lo: float, hi: float) -> _AxisPlan:
+    """One axis of Pillow's resize, over the box ``[lo, hi)`` of that axis."""
+    # The box edges are C floats and both paths subtract them in float32 before dividing in
+    # double: _imaging.c _resize (NEAREST: a[0] = (double)(box[2] - box[0]) / xsize) and
+    # Resample.c precompute_coeffs (scale = (double)(in1 - in0) / outSize).
+    step = float(_np.float32(hi) - _np.float32(lo)) / n_out
+    if resample == NEAREST:
+        return NEAREST_SETTING.plan(n_in, n_out, start=lo, step=step)
+    return _FILTERS[resample].plan(n_in, n_out, inv_scale=step, offset=lo)
+
+
+def _pass(x: _np.ndarray, axis: int, plan: _AxisPlan) -> _np.ndarray:
+    """One of Pillow's passes: accumulate in double, store in the image's own type."""
+    if x.dtype == _np.uint8:
+        fixed = _fixed_point_plan(plan, word_bits=32, max_precision=_PRECISION_BITS)
+        acc = _apply_plans(x, {axis: fixed}, out_dtype=_np.float64)  # acc / 2**22, exactly
+        return _np.clip(_np.floor(acc + 0.5), 0, 255).astype(_np.uint8)  # (acc + 2**21) >> 22, clip8
+    return _apply_plans(x.astype(_np.float64), {axis: plan}, out_dtype=_np.float32)
+
+
+def resize(
+    array: _Any,
+    size: _Sequence[int],
+    resample: int | None = None,
+    box: _Sequence[float] | None = None,
+    reducing_gap: float | None = None,
+) -> _np.ndarray:
+    """``PIL.Image.Image.resize`` on NumPy arrays, as Pillow 13.0 computes it.
+
+    Parameters
+    ----------
+    array : the image as ``np.asarray(image)`` gives it: ``(H, W)`` float32 (mode ``"F"``;
+        float64 is converted to float32 as ``Image.fromarray`` does), ``(H, W)`` uint8
+        (``"L"``) or ``(H, W, 3)`` uint8 (``"RGB"``).
+    size : ``(width, height)`` -- width first, as in Pillow.
+    resample : ``NEAREST`` (0), ``LANCZOS`` (1), ``BILINEAR`` (2), ``BICUBIC`` (3, the
+        default, also for ``None``), ``BOX`` (4) or ``HAMMING`` (5).
+    box : ``(left, upper, right, lower)`` region of the input to resize, in (fractional)
+        input pixels; default the whole image.
+    reducing_gap : Pillow's two-step shortcut (``Image.reduce`` first).  Only ``None`` is
+        reproduced; for ``NEAREST`` it is ignored, as Pillow ignores it.
+
+    Returns
+    -------
+    ndarray of shape ``(height, width)`` or ``(height, width, 3)`` and the image's dtype.
+    The same size with the whole box returns a copy.
+
+    Raises
+    ------
+    InvalidArgumentError
+        A non-positive size, an unknown filter, a box outside the image or empty, a
+        ``reducing_gap`` below 1 -- with Pillow's message.
+    DTypeError
+        ``size`` or ``resample`` of the wrong type, or an array dtype that is no Pillow mode here.
+    ShapeError
+        An array layout that is not F, L or RGB, or an empty image.
+    UnsupportedError
+        ``MKS2013``/``MKS2021`` or a ``reducing_gap`` that would reduce first.
+
+    Notes
+    -----
+    Mode ``F`` agrees with Pillow to ~3e-7 relative (Pillow accumulates in double and
+    stores float32 after each pass, as the twin does; the kernels' last bits differ).
+    ``L`` and ``RGB`` use Pillow's 22-bit fixed-point weights and its rounding between the
+    passes: bit for bit.  ``NEAREST`` is exact in every mode.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from upsampling.frameworks import pillow
+    >>> x = np.array([[0.0, 1.0], [2.0, 3.0]], dtype=np.float32)
+    >>> pillow.resize(x, (4, 2), pillow.BILINEAR)
+    array([[0.  , 0.25, 0.75, 1.  ],
+           [2.  , 2.25, 2.75, 3.  ]], dtype=float32)
+    >>> pillow.resize(x, (3, 1), pillow.NEAREST)
+    array([[2., 3., 3.]], dtype=float32)
+    """
+    from upsampling.errors import UnsupportedError
+
+    if resample is None:
+        resample = BICUBIC
+    if not _checks.is_integer(resample):
+        _refuse("resample", resample, f"'{type(resample).__name__}' object cannot be interpreted as an integer "
+                "(resample is one of Pillow's integer filter constants)", _DTypeError)
+    resample = int(resample)
+    if resample not in _PILLOW_NAMES:
+        names = [f"Image.Resampling.{_PILLOW_NAMES[v]} ({v})" for v in (0, 1, 2, 3, 4, 5, 6, 7)]
+        _refuse("resample", resample,
+                f"Unknown resampling filter ({resample}). Use {', '.join(names[:-1])} or {names[-1]}")
+    if resample in (_MKS2013, _MKS2021):
+        _refuse("resample", resample, f"Image.Resampling.{_PILLOW_NAMES[resample]} ({resample}) is not reproduced "
+                "by this twin; expected NEAREST, LANCZOS, BILINEAR, BICUBIC, BOX or HAMMING", UnsupportedError)
+    if reducing_gap is not None:
+        gap = _checks.finite("reducing_gap", reducing_gap)
+        if gap < 1.0:
+            _refuse("reducing_gap", reducing_gap, "reducing_gap must be 1.0 or greater")
+    x = _image(array)
+    n_h, n_w = x.shape[:2]
+    out_w, out_h = _size(size)
+    x0, y0, x1, y1 = _box(box, n_w, n_h)
+    if (out_w, out_h) == (n_w, n_h) and (x0, y0, x1, y1) == (0, 0, n_w, n_h):
+        return x.copy()  # Image.resize: same size, whole box -> copy
+    if reducing_gap is not None and resample != NEAREST:
+        factor_x = int((x1 - x0) / out_w / gap) or 1
+        factor_y = int((y1 - y0) / out_h / gap) or 1
+        if factor_x > 1 or factor_y > 1:
+            _refuse("reducing_gap", reducing_gap,
+                    f"reducing_gap={reducing_gap!r} makes Pillow reduce by ({factor_x}, {factor_y}) first "
+                    "(Image.reduce), which this twin does not reproduce; pass reducing_gap=None, or one "
+                    "large enough that both factors are 1", UnsupportedError)
+    _checks.output_bytes("size", (out_h, out_w) + x.shape[2:], x.dtype)
+
+    plan_y = _axis_plan(resample, n_h, out_h, y0, y1)
+    plan_x = _axis_plan(resample, n_w, out_w, x0, x1)
+    if resample == NEAREST:
+        return _apply_plans(x, {0: plan_y, 1: plan_x}, parameter="size")
+    # Resample.c ImagingResampleInner: an axis is resampled only if its size or box changes it;
+    # the horizontal pass runs first.
+    y = x
+    if out_w != n_w or x0 != 0 or x1 != n_w:
+        y = _pass(y, 1, plan_x)
+    if out_h != n_h or y0 != 0 or y1 != n_h:
+        y = _pass(y, 0, plan_y)
+    return y if y is not x else x.copy()
