@@ -1,0 +1,55 @@
+"""Segmentation data: the bundled digits canvases and loaders for folders on disk.
+
+NumPy only (samples are arrays); :mod:`upsampling.models.training` batches them into tensors.
+
+* :class:`DigitsSegmentation` -- real handwritten scans (scikit-learn's ``load_digits``) placed on
+  canvases, 11 classes, no download (docs/dataset-digits.md).
+* :class:`VOCSegmentation` -- PASCAL VOC's ``JPEGImages/`` + ``SegmentationClass/`` layout.
+* :class:`MaskFolder` -- ``images/`` + ``masks/``.
+* :func:`build_dataset` -- one of :data:`DATASETS` by name.
+"""
+
+from __future__ import annotations
+
+from upsampling.data.digits import CLASS_NAMES, INK_THRESHOLD, NUM_CLASSES, SPLITS, DigitsSegmentation, make_canvas
+from upsampling.data.folders import MaskFolder, VOCSegmentation, voc_palette
+from upsampling.errors import InvalidArgumentError
+
+__all__ = [
+    "CLASS_NAMES",
+    "DATASETS",
+    "INK_THRESHOLD",
+    "NUM_CLASSES",
+    "SPLITS",
+    "DigitsSegmentation",
+    "MaskFolder",
+    "VOCSegmentation",
+    "build_dataset",
+    "make_canvas",
+    "voc_palette",
+]
+
+#: dataset names the commands accept.
+DATASETS = ("digits", "voc", "folder")
+
+
+def build_dataset(name: str, split: str, *, data: str | None = None, size: int = 64, seed: int = 0, epoch: int = 0,
+                  n: int | None = None, num_classes: int | None = None):
+    """The dataset ``name`` (one of :data:`DATASETS`) for ``split``.
+
+    digits: ``n`` canvases of ``size`` (default 1024 train, 256 val/test), new ones per ``epoch``
+    for train.  voc / folder: the folder ``data`` (required), samples resized to ``size``.
+    """
+    if name not in DATASETS:
+        raise InvalidArgumentError("--dataset", name, "one of " + ", ".join(DATASETS))
+    if name == "digits":
+        default_n = 1024 if split == "train" else 256
+        return DigitsSegmentation(split, n=default_n if n is None else n, size=size, seed=seed,
+                                  epoch=epoch if split == "train" else 0)
+    if data is None:
+        raise InvalidArgumentError("--data", None, f"a folder for --dataset {name}")
+    if name == "voc":
+        return VOCSegmentation(data, "train" if split == "train" else "val", num_classes=num_classes or 21, size=size)
+    if num_classes is None:
+        raise InvalidArgumentError("--num-classes", None, "the number of classes for --dataset folder")
+    return MaskFolder(data, split, num_classes=num_classes, size=size)

@@ -1,0 +1,165 @@
+"""The digits canvases (deterministic, split by source digit, labels from the ink threshold) and the
+VOC / images+masks folder loaders on small folders written here, including their bad-input errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+Image = pytest.importorskip("PIL.Image")
+
+import upsampling  # noqa: E402
+from upsampling.data import (  # noqa: E402
+    INK_THRESHOLD,
+    SPLITS,
+    DigitsSegmentation,
+    MaskFolder,
+    VOCSegmentation,
+    build_dataset,
+    make_canvas,
+    voc_palette,
+)
+from upsampling.data.digits import digit_scans  # noqa: E402
+
+
+def test_splits_partition_the_scans():
+    images, targets = digit_scans()
+    ranges = sorted(SPLITS.values())
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(images) == 1797
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+    for lo, hi in ranges:  # every class in every split
+        assert set(targets[lo:hi]) == set(range(10))
+
+
+def test_canvas_labels_follow_the_ink_threshold():
+    rng = np.random.default_rng(3)
+    lo, hi = SPLITS["val"]
+    image, labels, placed = make_canvas(rng, np.arange(lo, hi), size=64)
+    assert placed and image.dtype == np.float32 and labels.dtype == np.uint8
+    _, targets = digit_scans()
+    for src, cls, top, left, s in placed:
+        assert lo <= src < hi and targets[src] == cls
+        box_img, box_lab = image[top:top + s, left:left + s], labels[top:top + s, left:left + s]
+        np.testing.assert_array_equal(box_lab == cls + 1, box_img >= INK_THRESHOLD)
+        expected = upsampling.resize(digit_scans()[0][src], (s, s), layout="HW")
+        np.testing.assert_array_equal(box_img, expected)
+    assert set(np.unique(labels)) <= set(range(11))
+
+
+def test_digits_dataset_is_deterministic_and_epochs_differ():
+    a = DigitsSegmentation("train", n=4, size=48, seed=1, epoch=0)
+    b = DigitsSegmentation("train", n=4, size=48, seed=1, epoch=0)
+    c = DigitsSegmentation("train", n=4, size=48, seed=1, epoch=1)
+    np.testing.assert_array_equal(a.images, b.images)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    assert not np.array_equal(a.labels, c.labels)
+    x, y = a[0]
+    assert x.shape == (1, 48, 48) and y.shape == (48, 48) and y.dtype == np.int64
+
+
+def test_digits_bad_split():
+    with pytest.raises(upsampling.InvalidArgumentError, match="'train', 'val', 'test'"):
+        DigitsSegmentation("holdout", n=1)
+
+
+# --- folders ---------------------------------------------------------------------------------
+
+
+def _palette_png(path, labels):
+    im = Image.fromarray(labels.astype(np.uint8), mode="P")
+    im.putpalette(voc_palette().ravel().tolist())
+    im.save(path)
+
+
+def _voc(root, n=3, size=(10, 12)):
+    for sub in ("JPEGImages", "SegmentationClass", "ImageSets/Segmentation"):
+        (root / sub).mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    ids = [f"2007_{i:06d}" for i in range(n)]
+    for i in ids:
+        Image.fromarray(rng.integers(0, 256, size + (3,), dtype=np.uint8)).save(root / "JPEGImages" / f"{i}.jpg")
+        lab = rng.integers(0, 21, size)
+        lab[0] = 255
+        _palette_png(root / "SegmentationClass" / f"{i}.png", lab)
+    (root / "ImageSets/Segmentation/train.txt").write_text("\n".join(ids[:2]) + "\n")
+    (root / "ImageSets/Segmentation/val.txt").write_text(ids[2] + "\n")
+    return ids
+
+
+def test_voc_loader(tmp_path):
+    ids = _voc(tmp_path)
+    train = VOCSegmentation(tmp_path, "train")
+    assert len(train) == 2 and len(VOCSegmentation(tmp_path, "val")) == 1
+    x, y = train[0]
+    assert x.shape == (3, 10, 12) and x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1
+    stored = np.asarray(Image.open(tmp_path / "SegmentationClass" / f"{ids[0]}.png"))
+    np.testing.assert_array_equal(y, stored)  # palette index = class; 255 kept as ignore
+    assert (y[0] == 255).all()
+    xs, ys = VOCSegmentation(tmp_path, "train", size=(20, 24))[0]
+    assert xs.shape == (3, 20, 24) and set(np.unique(ys)) <= set(np.unique(y))  # nearest: no blended labels
+
+
+def test_voc_bad_input_names_the_file(tmp_path):
+    ids = _voc(tmp_path)
+    with pytest.raises(upsampling.InvalidArgumentError, match="trainval.txt: is missing; split lists present: train, val"):
+        VOCSegmentation(tmp_path, "trainval")
+    (tmp_path / "SegmentationClass" / f"{ids[1]}.png").unlink()
+    with pytest.raises(upsampling.InvalidArgumentError, match=f"{ids[1]}.png: is missing"):
+        VOCSegmentation(tmp_path, "train")
+    (tmp_path / "JPEGImages" / f"{ids[2]}.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(upsampling.InvalidArgumentError, match=f"{ids[2]}.jpg: cannot be read"):
+        VOCSegmentation(tmp_path, "val")[0]
+    with pytest.raises(upsampling.InvalidArgumentError, match="JPEGImages: is missing"):
+        (tmp_path / "empty").mkdir()
+        VOCSegmentation(tmp_path / "empty")
+
+
+def _folder(root, n=5, num_classes=3):
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(root / "images" / f"s{i}.png")
+        Image.fromarray(rng.integers(0, num_classes, (8, 8)).astype(np.uint8), mode="L").save(root / "masks" / f"s{i}.png")
+
+
+def test_mask_folder_loader_and_split(tmp_path):
+    _folder(tmp_path)
+    every = MaskFolder(tmp_path, num_classes=3)
+    assert len(every) == 5
+    train, val = MaskFolder(tmp_path, "train", num_classes=3), MaskFolder(tmp_path, "val", num_classes=3)
+    assert len(train) == 4 and len(val) == 1 and val.pairs[0][0].name == "s4.png"
+    x, y = every[2]
+    assert x.shape == (3, 8, 8) and y.max() < 3
+    ds = build_dataset("folder", "train", data=str(tmp_path), size=16, num_classes=3)
+    assert ds[0][0].shape == (3, 16, 16)
+
+
+def test_mask_folder_bad_input_names_the_file(tmp_path):
+    _folder(tmp_path)
+    (tmp_path / "masks" / "s1.png").rename(tmp_path / "masks" / "other.png")
+    with pytest.raises(upsampling.InvalidArgumentError, match="s1.png: has no mask"):
+        MaskFolder(tmp_path, num_classes=3)
+    (tmp_path / "images" / "s1.png").unlink()
+    with pytest.raises(upsampling.InvalidArgumentError, match="other.png: has no image"):
+        MaskFolder(tmp_path, num_classes=3)
+    (tmp_path / "masks" / "other.png").unlink()
+    Image.fromarray(np.full((8, 8), 7, np.uint8), mode="L").save(tmp_path / "masks" / "s2.png")
+    with pytest.raises(upsampling.InvalidArgumentError, match=r"s2.png: has labels \[7\] outside the classes 0..2"):
+        MaskFolder(tmp_path, num_classes=3)[1]
+    Image.fromarray(np.zeros((9, 8), np.uint8), mode="L").save(tmp_path / "masks" / "s3.png")
+    with pytest.raises(upsampling.InvalidArgumentError, match="s3.png: is 8x9 but its image s3.png is 8x8"):
+        MaskFolder(tmp_path, num_classes=3)[2]
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "masks" / "s0.png")
+    with pytest.raises(upsampling.InvalidArgumentError, match="s0.png: is a RGB image"):
+        MaskFolder(tmp_path, num_classes=3)[0]
+    with pytest.raises(upsampling.InvalidArgumentError, match="missing"):
+        MaskFolder(tmp_path / "nowhere", num_classes=3)
+
+
+def test_build_dataset_names():
+    with pytest.raises(upsampling.InvalidArgumentError, match="digits, voc, folder"):
+        build_dataset("cityscapes", "train")
+    with pytest.raises(upsampling.InvalidArgumentError, match="--data"):
+        build_dataset("voc", "train")
