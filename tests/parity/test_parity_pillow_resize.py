@@ -2,14 +2,11 @@
 
 * Mode "F" (2-D float32) over every filter x size pairs that go up, down, by non-integer
   and asymmetric factors, to and from 1 pixel, with and without a fractional ``box``:
-  within 1e-6 * max|x| (observed ~1e-7: one float32 ulp where Pillow chose the other
-  pass order, see below; single-axis resizes are bit-identical).
+  within 1e-6 * max|x| (observed: bit-identical; single-axis resizes are asserted so).
 * NEAREST index maps over every (n_in, n_out) in 1..49 on both axes, and with boxes: exact.
-* Modes "L" and "RGB" (uint8): bit for bit whenever one axis is resampled (22-bit fixed
-  point, rounding and clipping as Pillow).  When both are, Pillow 13 sometimes runs the
-  vertical pass first (python-pillow/Pillow#9549, "if height is scaled down significantly
-  more than width"); its exact condition is not reproduced, so there the test accepts
-  Pillow's result if it equals the twin's passes in either order.
+* Modes "L" and "RGB" (uint8): bit for bit (22-bit fixed point, rounding and clipping
+  between the passes, and Pillow 13's pass order: height first when
+  in_h - out_h > max(0, 2 * (in_w - out_w)), python-pillow/Pillow#9549).
 * Refusals with Pillow's words.
 """
 
@@ -133,24 +130,41 @@ def test_uint8_single_axis_bit_exact(rng, name, channels):
 
 @pytest.mark.parametrize("name", [n for n in FILTERS if n != "NEAREST"])
 def test_uint8_both_axes(rng, name):
-    """Both axes resampled: Pillow's result is the twin's (width first) or the same passes height
-    first (Pillow 13's reordering, not reproduced).  Most cases are the twin's."""
+    """Both axes resampled, with and without boxes: bit for bit.  About a quarter of these cases
+    need Pillow 13's height-first order (the test counts them), where clipping the intermediate
+    row pass differs by up to 32 (LANCZOS) from the width-first result."""
     Image = framework("PIL.Image")
     resample = FILTERS[name]
-    mine = other = 0
+    height_first = 0
     for (h, oh), (w, ow) in itertools.product(SIZE_PAIRS[::2], SIZE_PAIRS[1::2]):
         if h == oh or w == ow:
             continue
         x = rng.integers(0, 256, size=(h, w, 3) if (h + w) % 2 else (h, w)).astype(np.uint8)
-        ref = np.asarray(_pil(Image, x).resize((ow, oh), resample))
-        got = twin.resize(x, (ow, oh), resample)
-        if np.array_equal(got, ref):
-            mine += 1
+        for box in (None, _random_box(rng, w, h)):
+            ref = np.asarray(_pil(Image, x).resize((ow, oh), resample, box=box))
+            got = twin.resize(x, (ow, oh), resample, box=box)
+            assert np.array_equal(got, ref), f"{name} {x.shape} -> {(oh, ow)} box={box}"
+        height_first += twin._height_first(h, w, oh, ow)
+    assert height_first > 0
+
+
+def test_pass_order_matters_and_is_pillows(rng):
+    """The twin's order rule against the other order, on sizes where it decides the bits."""
+    Image = framework("PIL.Image")
+    decided = 0
+    for trial in range(80):
+        h, w, oh, ow = (int(v) for v in rng.integers(2, 50, 4))
+        if h == oh or w == ow:
             continue
-        _, height_first = _both_orders(x, (ow, oh), resample)
-        assert np.array_equal(height_first, ref), f"{name} {x.shape} -> {(oh, ow)}: neither pass order"
-        other += 1
-    assert mine > other
+        x = rng.integers(0, 256, size=(h, w)).astype(np.uint8)
+        ref = np.asarray(_pil(Image, x).resize((ow, oh), Image.Resampling.LANCZOS))
+        width_first, height_first = _both_orders(x, (ow, oh), twin.LANCZOS)
+        if np.array_equal(width_first, height_first):
+            continue
+        decided += 1
+        expected = height_first if twin._height_first(h, w, oh, ow) else width_first
+        assert np.array_equal(expected, ref), (h, w, oh, ow)
+    assert decided > 20
 
 
 def test_same_size_copies_and_defaults(rng):
