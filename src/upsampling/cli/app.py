@@ -781,3 +781,9 @@ def resize_raster_command(ctx: typer.Context) -> None:
     code = raster_main(list(ctx.args))
     if code:
         raise typer.Exit(code)
+
+
+# segmentation runs: train / evaluate / segment (src/upsampling/cli/train.py)
+from upsampling.cli import train as _train  # noqa: E402
+
+_train.register(app)
