@@ -9,7 +9,12 @@ Run with ``make bench`` (or ``.venv/bin/python benchmarks/harness.py [--quick] [
   convolution (FLOPs = 2·N·H·W·Cin·Cout·kh·kw); a case's floor is the larger of
   bytes/bandwidth and FLOPs/rate.
 * Prints a markdown table; writes JSON (per case: each library's median, our time / each
-  peer's, our time / floor) to benchmarks/results/latest.json.
+  peer's, our time / floor) to benchmarks/results/latest.json.  "ours into out=" writes into a
+  preallocated output (compare it with "opencv into dst").
+* argmax cases: fused ``upsample_argmax`` vs each peer's resize-then-argmax, time and peak extra
+  resident memory of one call, each measured in a fresh process (``--probe-memory``).
+* Startup: ``import upsampling`` and the first call in a fresh process (Numba's compiled code
+  comes from its disk cache), the median of three fresh processes.
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ class Case:
     peers: dict[str, Callable[[], object]] = field(default_factory=dict)
     bytes_moved: float = 0.0
     flops: float = 0.0
+    probe: tuple | None = None  # (input shape, output size) for the memory probe of argmax cases
 
 
 def _peers_available() -> dict[str, object]:
@@ -171,6 +177,8 @@ def _resize_case(mods, rng, name, desc, shape, out_hw, mode, aa) -> Case:
         bytes_moved=nchw.nbytes + out_bytes,
     )
     case.peers["ours NCHW"] = lambda x=nchw, kw=kw: upsampling.resize(x, out_hw, layout="NCHW", **kw)
+    dst_nhwc = np.empty((n, out_hw[0], out_hw[1], c), np.float32)
+    case.peers["ours into out="] = lambda x=nhwc, kw=kw, d=dst_nhwc: upsampling.resize(x, out_hw, layout="NHWC", out=d, **kw)
     torch = mods.get("torch")
     if torch is not None:
         tmode = {"linear": "bilinear", "cubic": "bicubic", "nearest": "nearest"}[mode]
@@ -294,6 +302,127 @@ def _conv_case(mods, rng, name, desc, shape, cout, k, s, out_hw) -> Case:
     return case
 
 
+def argmax_cases(mods: dict[str, object], only: set[str] | None) -> list[Case]:
+    """Fused ``upsample_argmax`` vs each peer's resize-then-argmax (bilinear, half-pixel)."""
+    rng = np.random.default_rng(2)
+    specs = [
+        ("A-argmax", "labels of A: 1x21x64x64 -> 512x512", (1, 21, 64, 64), (512, 512)),
+        ("L-argmax", "labels 1x21x128x128 -> 1024x1024", (1, 21, 128, 128), (1024, 1024)),
+    ]
+    return [_argmax_case(mods, rng, *spec) for spec in specs if not only or spec[0] in only]
+
+
+def argmax_fns(mods: dict[str, object], nchw: np.ndarray, out_hw: tuple[int, int]) -> dict[str, Callable[[], object]]:
+    """name -> callable computing the label map (ours first); shared by timing and the memory probe."""
+    from upsampling.kernels.argmax import upsample_argmax
+
+    nhwc = np.ascontiguousarray(nchw.transpose(0, 2, 3, 1))
+    fns: dict[str, Callable[[], object]] = {
+        "ours": lambda: upsample_argmax(nchw, out_hw, layout="NCHW"),
+        "ours NHWC": lambda: upsample_argmax(nhwc, out_hw, layout="NHWC"),
+    }
+    torch = mods.get("torch")
+    if torch is not None:
+        tx = torch.from_numpy(nchw)
+        tcl = tx.contiguous(memory_format=torch.channels_last)
+        fns["torch NCHW"] = lambda: torch.nn.functional.interpolate(tx, size=out_hw, mode="bilinear").argmax(1)
+        fns["torch channels-last"] = lambda: torch.nn.functional.interpolate(tcl, size=out_hw, mode="bilinear").argmax(1)
+    tf = mods.get("tf")
+    if tf is not None:
+        tfx = tf.constant(nhwc)
+        fns["tf"] = lambda: tf.argmax(tf.image.resize(tfx, out_hw), axis=-1).numpy()
+    cv2 = mods.get("cv2")
+    if cv2 is not None:
+        img = nhwc[0]
+        fns["opencv"] = lambda: cv2.resize(img, (out_hw[1], out_hw[0]), interpolation=cv2.INTER_LINEAR).argmax(-1)
+    return fns
+
+
+def _argmax_case(mods, rng, name, desc, shape, out_hw) -> Case:
+    nchw = rng.standard_normal(shape, dtype=np.float32)
+    fns = argmax_fns(mods, nchw, out_hw)
+    case = Case(name, "argmax", desc, fns.pop("ours"), bytes_moved=nchw.nbytes + out_hw[0] * out_hw[1])
+    case.peers.update(fns)
+    case.probe = (shape, out_hw)
+    return case
+
+
+def _vm_kib(field: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def memory_probe(shape: tuple[int, ...], out_hw: tuple[int, int], name: str) -> float:
+    """Peak extra resident memory (bytes) of one call of ``name`` (run in a fresh process).
+
+    A small warm-up call loads any compiled code first; then the peak-RSS counter is reset
+    (``/proc/self/clear_refs``) and the peak minus the resident size before is reported:
+    it counts every allocator (NumPy, PyTorch, TensorFlow, OpenCV), unlike tracemalloc.
+    """
+    mods = _peers_available()
+    small = np.random.default_rng(3).standard_normal((shape[0], shape[1], 8, 8), dtype=np.float32)
+    argmax_fns(mods, small, (16, 16))[name]()
+    nchw = np.random.default_rng(2).standard_normal(shape, dtype=np.float32)
+    fn = argmax_fns(mods, nchw, out_hw)[name]
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+    before = _vm_kib("VmRSS")
+    fn()
+    return (_vm_kib("VmHWM") - before) * 1024.0
+
+
+def _subprocess_json(args: list[str]) -> object:
+    import subprocess
+
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def startup_costs() -> dict[str, float]:
+    """``import upsampling`` and the first resize/argmax/conv calls of a fresh process (Numba's disk cache warm)."""
+    import subprocess
+
+    _subprocess_json(["--probe-startup"])  # fills the disk cache if this is the first run
+    runs = [_subprocess_json(["--probe-startup"]) for _ in range(3)]
+    res = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    code = (
+        "import sys, time; t = time.perf_counter(); import upsampling; d = time.perf_counter() - t; "
+        "print(d, int('numba' in sys.modules), int('torch' in sys.modules))"
+    )
+    imports = []
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+        imports.append(float(out[0]))
+        res["import_loads_numba"] = float(out[1])
+    res["import_upsampling_s"] = statistics.median(imports)
+    return res
+
+
+def _probe_startup() -> dict[str, float]:
+    t = time.perf_counter()
+    import upsampling as up
+
+    res = {"import_upsampling_s": time.perf_counter() - t}
+    res["import_loads_numba"] = float("numba" in sys.modules)
+    x = np.random.default_rng(0).standard_normal((1, 64, 64, 21), dtype=np.float32)
+    for label, fn in (
+        ("resize", lambda: up.resize(x, (512, 512))),
+        ("upsample_argmax", lambda: __import__("upsampling.kernels.argmax", fromlist=["_"]).upsample_argmax(x, (512, 512), layout="NHWC")),
+    ):
+        t = time.perf_counter()
+        fn()
+        first = time.perf_counter() - t
+        t = time.perf_counter()
+        fn()
+        res[f"first_{label}_s"] = first
+        res[f"second_{label}_s"] = time.perf_counter() - t
+    return res
+
+
 def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]:
     rows = []
     for case in cases:
@@ -307,8 +436,21 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
                 print(f"  {case.name}: {peer} failed: {exc}", file=sys.stderr)
         peers = {k: v for k, v in times.items() if k != "ours" and not k.startswith("ours") and v == v}
         fastest = min(peers, key=peers.get) if peers else None
+        ours_variants = {k: v for k, v in times.items() if k.startswith("ours")}
+        memory = None
+        if case.probe is not None and sys.platform.startswith("linux"):
+            memory = {}
+            for lib in ["ours", *case.peers]:
+                try:
+                    memory[lib] = _subprocess_json(["--probe-memory", case.name, lib])
+                except Exception as exc:  # pragma: no cover - a peer that fails in the probe
+                    print(f"  {case.name}: memory probe of {lib} failed: {exc}", file=sys.stderr)
         rows.append(
             {
+                "ours_variants_over_fastest_peer": {
+                    k: v / peers[fastest] for k, v in ours_variants.items()
+                } if fastest else {},
+                "peak_extra_bytes": memory,
                 "case": case.name,
                 "kind": case.kind,
                 "description": case.description,
@@ -336,11 +478,26 @@ def markdown(rows: list[dict], floors: dict[str, float]) -> str:
         t = r["median_s"]
         fp = r["fastest_peer"]
         peers = ", ".join(f"{k} {v * 1e3:.2f}" for k, v in t.items() if k != "ours")
+        variants = "; ".join(
+            f"{k} {v:.2f}" for k, v in r["ours_variants_over_fastest_peer"].items() if k != "ours"
+        )
         lines.append(
             f"| {r['case']}: {r['description']} | {t['ours'] * 1e3:.2f} | {fp or '–'} | "
-            f"{(t[fp] * 1e3) if fp else float('nan'):.2f} | {r['ours_over_fastest_peer'] or float('nan'):.2f} | "
+            f"{(t[fp] * 1e3) if fp else float('nan'):.2f} | {r['ours_over_fastest_peer'] or float('nan'):.2f}"
+            f"{' (' + variants + ')' if variants else ''} | "
             f"{r['ours_over_floor']:.2f} | {peers} |"
         )
+    mem_rows = [r for r in rows if r.get("peak_extra_bytes")]
+    if mem_rows:
+        lines += ["", "Peak extra resident memory of one call (fresh process, MiB):", "",
+                  "| case | ours | fastest-memory peer | ours ÷ that peer | all |", "|---|---:|---|---:|---|"]
+        for r in mem_rows:
+            m = r["peak_extra_bytes"]
+            others = {k: v for k, v in m.items() if not k.startswith("ours")}
+            best = min(others, key=others.get) if others else None
+            ratio = m["ours"] / others[best] if best and others[best] > 0 else float("nan")
+            allm = ", ".join(f"{k} {v / 2**20:.1f}" for k, v in m.items())
+            lines.append(f"| {r['case']} | {m['ours'] / 2**20:.1f} | {best} | {ratio:.3f} | {allm} |")
     return "\n".join(lines)
 
 
@@ -350,15 +507,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="3 repeats (a smoke run)")
     parser.add_argument("--out", default=str(RESULTS / "latest.json"))
+    parser.add_argument("--no-startup", action="store_true", help="skip the fresh-process startup probes")
+    parser.add_argument("--probe-memory", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--probe-startup", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.probe_startup:
+        print(json.dumps(_probe_startup()))
+        return 0
+    if args.probe_memory:
+        name, lib = args.probe_memory
+        spec = {c[0]: c for c in [("A-argmax", (1, 21, 64, 64), (512, 512)), ("L-argmax", (1, 21, 128, 128), (1024, 1024))]}
+        print(json.dumps(memory_probe(spec[name][1], spec[name][2], lib)))
+        return 0
     only = set(args.only.split(",")) if args.only else None
     repeats = 3 if args.quick else args.repeats
     mods = _peers_available()
     print(f"peers: {', '.join(sorted(mods))}", file=sys.stderr)
     floors = {"bandwidth": measure_bandwidth(), "matmul": measure_matmul_rate()}
-    cases = resize_cases(mods, only) + conv_cases(mods, only)
+    cases = resize_cases(mods, only) + conv_cases(mods, only) + argmax_cases(mods, only)
     rows = run(cases, floors, repeats)
     table = markdown(rows, floors)
+    startup = None if args.no_startup else startup_costs()
+    if startup:
+        table += (
+            f"\n\nFresh process (Numba disk cache warm): `import upsampling` {startup['import_upsampling_s'] * 1e3:.0f} ms "
+            f"(loads Numba: {'yes' if startup['import_loads_numba'] else 'no'}); first `resize` (A) "
+            f"{startup['first_resize_s'] * 1e3:.0f} ms, second {startup['second_resize_s'] * 1e3:.1f} ms; first "
+            f"`upsample_argmax` (A) {startup['first_upsample_argmax_s'] * 1e3:.0f} ms, second "
+            f"{startup['second_upsample_argmax_s'] * 1e3:.1f} ms."
+        )
     print(table)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -369,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
                 "machine": {"cpus": os.cpu_count(), "threads": THREADS, "platform": platform.platform()},
                 "versions": {k: getattr(v, "__version__", "?") for k, v in mods.items()},
                 "floors": floors,
+                "startup": startup,
                 "cases": rows,
                 "table": table,
             },

@@ -51,7 +51,7 @@ import numpy as np
 from upsampling import _checks
 from upsampling._options import _options
 from upsampling.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
-from upsampling.kernels.numpy_conv import conv_numpy, conv_transpose_numpy
+from upsampling.kernels.numpy_conv import conv_numpy, conv_transpose2d_blocks, conv_transpose_numpy
 from upsampling.layouts import tf_to_torch_weight, to_channels_first, to_channels_last
 from upsampling.shapes import (
     describe_sizes,
@@ -240,6 +240,9 @@ def conv_transpose(
         from upsampling.reference.conv_transpose_scatter import conv_transpose_scatter
 
         y = conv_transpose_scatter(x.astype(dtype), w.astype(dtype), s, d, pb, out, g)
+    elif nd == 2 and d == (1, 1) and dtype.kind == "f":
+        # Fast path: one GEMM per group of taps sharing an output block shift (output phases).
+        y = conv_transpose2d_blocks(x, w, s, pb, out, g, dtype)
     else:
         y = conv_transpose_numpy(x, w, s, d, pb, out, g, dtype)
     if b is not None:

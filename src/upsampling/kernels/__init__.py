@@ -30,3 +30,23 @@ def resize_axis_kernel() -> Callable:
     from upsampling.kernels.numpy_resize import apply_axis
 
     return apply_axis
+
+
+@functools.cache
+def _numba_fused() -> object | None:
+    if not module_available("numba"):
+        return None
+    from upsampling.kernels import numba_fused
+
+    return numba_fused
+
+
+def fused_resize_kernel() -> object | None:
+    """The fused two-axis kernel module (:mod:`.numba_fused`), or ``None``.
+
+    ``None`` when Numba is missing or ``upsampling.options(kernel=...)`` is not ``"auto"``;
+    the fused kernel gives the per-axis kernels' bits, so the choice never changes a result.
+    """
+    if _options["kernel"] != "auto":
+        return None
+    return _numba_fused()

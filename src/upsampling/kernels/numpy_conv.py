@@ -145,3 +145,101 @@ def conv_numpy(
         cols = cols.reshape(nb, groups, c_g * taps, length)
         out[start : start + chunk] = np.matmul(wg, cols).reshape(nb, m, *out_size)
     return out
+
+
+def _shift_groups(k: int, stride: int, pad: int) -> list[tuple[int, int, int]]:
+    """Kernel taps of one axis grouped by the output block they shift an input into.
+
+    Tap ``j`` sends input ``i`` to output ``i·s + j - pad = s·(i + c) + r`` with
+    ``c = (j - pad) // s`` and phase ``r = (j - pad) % s``.  Taps with the same block shift
+    ``c`` have consecutive taps and consecutive phases.  Returns ``(c, j0, j1)``: taps
+    ``j0:j1``, whose phases are ``(j0 - pad) % s`` onwards.
+    """
+    groups: list[tuple[int, int, int]] = []
+    for j in range(k):
+        c = (j - pad) // stride
+        if groups and groups[-1][0] == c:
+            groups[-1] = (c, groups[-1][1], j + 1)
+        else:
+            groups.append((c, j, j + 1))
+    return groups
+
+
+def _covering(groups: list[tuple[int, int, int]], n_in: int, blocks: int, stride: int, pad: int) -> int | None:
+    """Index of the tap group that reaches every phase of every output block along an axis, if any."""
+    for idx, (c, j0, j1) in enumerate(groups):
+        if j1 - j0 == stride and (j0 - pad) % stride == 0 and c <= 0 and n_in + c >= blocks:
+            return idx
+    return None
+
+
+def conv_transpose2d_blocks(
+    x: np.ndarray,
+    w: np.ndarray,
+    strides: Sequence[int],
+    pads_begin: Sequence[int],
+    out_size: Sequence[int],
+    groups: int,
+    dtype: np.dtype,
+) -> np.ndarray:
+    """2-D transposed convolution (dilation 1) by output phases, computed channels-last.
+
+    Same contract as :func:`conv_transpose_numpy` for 2-D without dilation, same numbers up
+    to float rounding (the sums are grouped differently).  The output, viewed as blocks of
+    ``s_h × s_w`` pixels, ``(N, H/s_h, s_h, W/s_w, s_w, C_out)``, receives each input pixel
+    at block ``(i_h + c_h, i_w + c_w)`` from the taps sharing that block shift
+    (:func:`_shift_groups`, at most ``⌈k/s⌉ + 1`` per axis).  Each group is one GEMM,
+    ``x (N·H·W, C_in) @ w_group (C_in, taps·C_out)`` (only the useful FLOPs: no zero-inserted
+    input), whose result is added into the output blocks with one strided ``+=``; the
+    tap and channel axes stay contiguous in both.  Returns ``(N, C_out, *out_size)`` in
+    ``dtype``, a view of channels-last memory (``to_channels_last`` of it is C-ordered).
+    """
+    n, c_in, h, wd = x.shape
+    kh, kw = w.shape[2:]
+    m_g = w.shape[1]
+    c_g = c_in // groups
+    sh, sw = strides
+    oh, ow = out_size
+    bh, bw = -(-oh // sh), -(-ow // sw)
+    # Channels-last input: free when x is a transposed view of NHWC memory (the TF faces).
+    xl = np.ascontiguousarray(x.transpose(0, 2, 3, 1), dtype=dtype).reshape(n * h * wd, c_in)
+    # (C_in, kh, kw, C_out/g): each group's tap block is a contiguous column range per row.
+    wl = w.astype(dtype, copy=False).transpose(0, 2, 3, 1)
+    rows = _shift_groups(kh, sh, pads_begin[0])
+    cols = _shift_groups(kw, sw, pads_begin[1])
+    # A group that covers every phase and block of an axis goes first: assigning its
+    # product (instead of adding it to zeros) saves a pass over the output.
+    first_h = _covering(rows, h, bh, sh, pads_begin[0])
+    first_w = _covering(cols, wd, bw, sw, pads_begin[1])
+    if first_h is not None:
+        rows.insert(0, rows.pop(first_h))
+    if first_w is not None:
+        cols.insert(0, cols.pop(first_w))
+    assign = first_h is not None and first_w is not None
+    shape = (n, bh, sh, bw, sw, groups * m_g)
+    full = np.empty(shape, dtype=dtype) if assign else np.zeros(shape, dtype=dtype)
+    for g in range(groups):
+        xg = xl[:, g * c_g : (g + 1) * c_g]
+        wgrp = wl[g * c_g : (g + 1) * c_g]
+        ch = slice(g * m_g, (g + 1) * m_g)
+        for c_h, j0, j1 in rows:
+            # input rows whose shifted block lies inside the output
+            i0, i1 = max(0, -c_h), min(h, bh - c_h)
+            if i1 <= i0:
+                continue
+            r0 = (j0 - pads_begin[0]) % sh
+            for c_w, q0, q1 in cols:
+                k0, k1 = max(0, -c_w), min(wd, bw - c_w)
+                if k1 <= k0:
+                    continue
+                p0 = (q0 - pads_begin[1]) % sw
+                wt = np.ascontiguousarray(wgrp[:, j0:j1, q0:q1]).reshape(c_g, -1)
+                y = (xg @ wt).reshape(n, h, wd, j1 - j0, q1 - q0, m_g)
+                dst = full[:, i0 + c_h : i1 + c_h, r0 : r0 + j1 - j0, k0 + c_w : k1 + c_w, p0 : p0 + q1 - q0, ch]
+                src = y[:, i0:i1, k0:k1].transpose(0, 1, 3, 2, 4, 5)
+                if assign and (c_h, j0) == rows[0][:2] and (c_w, q0) == cols[0][:2]:
+                    dst[...] = src
+                else:
+                    dst += src
+    out = full.reshape(n, bh * sh, bw * sw, groups * m_g)[:, :oh, :ow]
+    return out.transpose(0, 3, 1, 2)

@@ -1,0 +1,311 @@
+"""Fused two-axis resize (extra ``fast``): both axes in one pass, bit-identical to the per-axis path.
+
+The array is viewed as ``(outer, H, W, inner)``: NHWC is ``(N, H, W, C)``, NCHW is
+``(N·C, H, W, 1)``, HW is ``(1, H, W, 1)``.  The per-axis path resizes H over the whole array,
+then W (or W then H: :func:`upsampling.resizing.axis_order`).  Here each thread takes a run of
+output rows and, for each row, does the same arithmetic on a row-sized buffer:
+
+* **H first** (the order of every up- or downscale with equal factors): blend the ``taps``
+  input rows the row reads into ``tmp`` (one input row wide, ``inner`` contiguous), then
+  weight ``tmp``'s columns into the output row.  A downscale reads only the rows its plan
+  names.
+* **W first**: resize each of the row's input rows along W into ``tmp`` (one output row wide)
+  and blend them.  An input row used by several output rows is resized again for each;
+  the numbers are those of the per-axis path either way.
+
+Every output value is ``Σ_t wh[o,t] · (Σ_u ww[j,u] · x[...])`` (or the W-first mirror) with
+the same taps in the same order, a multiply then an add, each rounded in the work dtype
+(Numba does not contract them into FMAs without ``fastmath``), so the results equal
+:mod:`.numpy_resize`'s bit for bit (tested in ``tests/test_fast_paths.py``).  Integer
+outputs are computed in float64 and rounded half to even and saturated in the same loop
+(``np.rint``), as :func:`upsampling.resizing.cast_output` does.  Nothing the size of the
+input or output is allocated besides the output (pass ``out=`` to skip that too).
+Compiled code is cached on disk.  The kernels are serial and release the GIL; the rows are
+shared between threads by :func:`upsampling.kernels._threads.run_rows`.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from upsampling.kernels._threads import run_rows
+
+
+# Channels per pixel from which the W pass loops over each pixel's channels (contiguous,
+# vectorised); below it the pass gathers element by element with pre-expanded indices.
+_PIXEL_LOOP_MIN_CHANNELS = 8
+
+
+@numba.njit(inline="always")
+def _blend_rows(x, b, index, weight, o, tmp):  # pragma: no cover - compiled
+    """tmp[:] = Σ_t weight[o, t] · x[b, index[o, t], :], tap by tap in order (rows are flat W·Q)."""
+    n = tmp.shape[0]
+    taps = index.shape[1]
+    w0 = weight[o, 0]
+    s0 = x[b, index[o, 0]]
+    if taps == 2:
+        w1 = weight[o, 1]
+        s1 = x[b, index[o, 1]]
+        for i in range(n):
+            tmp[i] = w0 * s0[i] + w1 * s1[i]
+        return
+    for i in range(n):
+        tmp[i] = w0 * s0[i]
+    for t in range(1, taps):
+        w = weight[o, t]
+        s = x[b, index[o, t]]
+        for i in range(n):
+            tmp[i] = tmp[i] + w * s[i]
+
+
+@numba.njit(inline="always")
+def _resize_row(src, iw, ww, q, flat_index, flat_weight, dst):  # pragma: no cover - compiled
+    """dst[j·q + k] = Σ_u ww[j, u] · src[iw[j, u]·q + k], tap by tap in order (flat rows)."""
+    w_out, tw = iw.shape
+    if q >= _PIXEL_LOOP_MIN_CHANNELS:
+        s2 = src.reshape((src.shape[0] // q, q))
+        d2 = dst.reshape((w_out, q))
+        for j in range(w_out):
+            w0 = ww[j, 0]
+            i0 = iw[j, 0]
+            if tw == 2:
+                w1 = ww[j, 1]
+                i1 = iw[j, 1]
+                for k in range(q):
+                    d2[j, k] = w0 * s2[i0, k] + w1 * s2[i1, k]
+            else:
+                for k in range(q):
+                    d2[j, k] = w0 * s2[i0, k]
+                for u in range(1, tw):
+                    w = ww[j, u]
+                    i = iw[j, u]
+                    for k in range(q):
+                        d2[j, k] = d2[j, k] + w * s2[i, k]
+    else:
+        n = dst.shape[0]
+        if tw == 2:
+            for e in range(n):
+                dst[e] = flat_weight[e, 0] * src[flat_index[e, 0]] + flat_weight[e, 1] * src[flat_index[e, 1]]
+        else:
+            for e in range(n):
+                dst[e] = flat_weight[e, 0] * src[flat_index[e, 0]]
+            for u in range(1, tw):
+                for e in range(n):
+                    dst[e] = dst[e] + flat_weight[e, u] * src[flat_index[e, u]]
+
+
+@numba.njit(inline="always")
+def _round_row(src, dst, lo, hi):  # pragma: no cover - compiled
+    """Round half to even and saturate (``cast_output``'s rule for integer outputs)."""
+    for e in range(dst.shape[0]):
+        v = np.rint(src[e])
+        if v < lo:
+            v = lo
+        elif v > hi:
+            v = hi
+        dst[e] = v
+
+
+@numba.njit(cache=True, nogil=True)
+def fused_h_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, r0, r1):  # pragma: no cover
+    """H then W for output rows ``r0:r1`` of ``(P·Hout)``.
+
+    x (P, Hin, Win·Q) any real dtype; wh/ww in the work dtype; out (P, Hout, Wout·Q).
+    """
+    h_out, th = ih.shape
+    tmp = np.empty(x.shape[2], dtype=wh.dtype)
+    row = np.empty(out.shape[2], dtype=wh.dtype)
+    last_b = -1
+    last_o = -1
+    for r in range(r0, r1):
+        b = r // h_out
+        o = r - b * h_out
+        # Consecutive rows with the same taps and weights (nearest, large upscales) share tmp.
+        same = last_b == b
+        if same:
+            for t in range(th):
+                if ih[o, t] != ih[last_o, t] or wh[o, t] != wh[last_o, t]:
+                    same = False
+                    break
+        if not same:
+            _blend_rows(x, b, ih, wh, o, tmp)
+        last_b = b
+        last_o = o
+        if rounding:
+            _resize_row(tmp, iw, ww, q, flat_index, flat_weight, row)
+            _round_row(row, out[b, o], lo, hi)
+        else:
+            _resize_row(tmp, iw, ww, q, flat_index, flat_weight, out[b, o])
+
+
+@numba.njit(cache=True, nogil=True)
+def fused_w_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, r0, r1):  # pragma: no cover
+    """W then H (a W axis that shrinks more than H): same contract as :func:`fused_h_first`."""
+    h_out, th = ih.shape
+    n = out.shape[2]
+    tmp = np.empty(n, dtype=ww.dtype)
+    acc = np.empty(n, dtype=ww.dtype)
+    for r in range(r0, r1):
+        b = r // h_out
+        o = r - b * h_out
+        _resize_row(x[b, ih[o, 0]], iw, ww, q, flat_index, flat_weight, tmp)
+        w0 = wh[o, 0]
+        for e in range(n):
+            acc[e] = w0 * tmp[e]
+        for t in range(1, th):
+            _resize_row(x[b, ih[o, t]], iw, ww, q, flat_index, flat_weight, tmp)
+            w = wh[o, t]
+            for e in range(n):
+                acc[e] = acc[e] + w * tmp[e]
+        if rounding:
+            _round_row(acc, out[b, o], lo, hi)
+        else:
+            dst = out[b, o]
+            for e in range(n):
+                dst[e] = acc[e]
+
+
+# Integer outputs the fused loop rounds and saturates itself (wider ones take the per-axis path,
+# whose float64 -> int64 clip is not exact at the top of the range).
+_INT_OUT = frozenset(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32))
+_FLOAT = frozenset(np.dtype(t) for t in (np.float32, np.float64))
+
+
+def supports(x_dtype: np.dtype, work: np.dtype, out_dtype: np.dtype) -> bool:
+    """Whether :func:`apply_two_axes` handles this combination (float16 and bool do not)."""
+    x_ok = x_dtype in _FLOAT or x_dtype in _INT_OUT or x_dtype in (np.dtype(np.int64), np.dtype(np.uint64))
+    return x_ok and work in _FLOAT and (out_dtype in _FLOAT or out_dtype in _INT_OUT)
+
+
+def apply_two_axes(
+    x: np.ndarray,
+    axis: int,
+    plan_h,
+    plan_w,
+    h_first: bool,
+    work: np.dtype,
+    out: np.ndarray,
+) -> None:
+    """Resize axes ``axis`` (with ``plan_h``) and ``axis + 1`` (``plan_w``) of ``x`` into ``out``.
+
+    ``out`` has the output shape, C order and its final dtype; the result equals the
+    per-axis path applying the axes in the order ``h_first`` names, then
+    :func:`upsampling.resizing.cast_output`, bit for bit.
+    """
+    shape = x.shape
+    p = int(np.prod(shape[:axis], dtype=np.int64))
+    q = int(np.prod(shape[axis + 2 :], dtype=np.int64))
+    # Flat rows (W·Q): a view for C-ordered data and most views, a copy otherwise.
+    x3 = x.reshape(p, shape[axis], shape[axis + 1] * q)
+    if not x3.flags.c_contiguous:  # the kernels take C-ordered rows (one copy of the input)
+        x3 = np.ascontiguousarray(x3)
+    out3 = out.reshape(p, plan_h.n_out, plan_w.n_out * q)
+    wh = np.ascontiguousarray(plan_h.weight.astype(work))
+    ww = np.ascontiguousarray(plan_w.weight.astype(work))
+    ih = np.ascontiguousarray(plan_h.index)
+    iw = np.ascontiguousarray(plan_w.index)
+    if q < _PIXEL_LOOP_MIN_CHANNELS:
+        flat_index = (iw[:, None, :] * q + np.arange(q)[None, :, None]).reshape(-1, plan_w.taps)
+        flat_weight = np.repeat(ww, q, axis=0)
+    else:
+        flat_index = np.zeros((1, plan_w.taps), dtype=iw.dtype)
+        flat_weight = np.zeros((1, plan_w.taps), dtype=work)
+    rounding = out.dtype.kind in "iu"
+    if rounding:
+        info = np.iinfo(out.dtype)
+        lo, hi = float(info.min), float(info.max)
+    else:
+        lo = hi = 0.0
+    kernel = fused_h_first if h_first else fused_w_first
+    rows = p * plan_h.n_out
+    # Work per output row, in multiply-adds (the blend of input rows plus the row itself).
+    row_cost = q * (plan_h.taps * shape[axis + 1] + plan_w.taps * plan_w.n_out)
+    args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, out3, lo, hi, rounding)
+    run_rows(lambda r0, r1: kernel(*args, r0, r1), rows, row_cost)
+
+
+@numba.njit(inline="always")
+def _argmax_strided(scores, start, step, count):  # pragma: no cover - compiled
+    """np.argmax of scores[start + c·step] for c < count: first maximum, a NaN wins (the first)."""
+    best = scores[start]
+    arg = 0
+    if best != best:
+        return 0
+    for c in range(1, count):
+        v = scores[start + c * step]
+        if v != v:
+            return c
+        if v > best:
+            best = v
+            arg = c
+    return arg
+
+
+@numba.njit(cache=True, nogil=True)
+def argmax_h_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, classes_first, n_classes, labels, r0, r1):  # pragma: no cover
+    """Labels of output rows ``r0:r1`` of ``(N·Hout)``: argmax over classes of the H-then-W resize.
+
+    ``x`` is ``(N·C, Hin, Win)`` with ``q == 1`` when ``classes_first``, else ``(N, Hin, Win·C)``
+    with ``q == C``; the scores are those of :func:`fused_h_first` (work dtype == input dtype).
+    ``labels`` is ``(N, Hout, Wout)``.
+    """
+    h_out = ih.shape[0]
+    w_out = iw.shape[0]
+    tmp = np.empty(x.shape[2], dtype=wh.dtype)
+    if classes_first:
+        scores = np.empty(n_classes * w_out, dtype=wh.dtype)
+    else:
+        scores = np.empty(w_out * n_classes, dtype=wh.dtype)
+    for r in range(r0, r1):
+        n = r // h_out
+        o = r - n * h_out
+        dst = labels[n, o]
+        if classes_first:
+            for c in range(n_classes):
+                _blend_rows(x, n * n_classes + c, ih, wh, o, tmp)
+                _resize_row(tmp, iw, ww, q, flat_index, flat_weight, scores[c * w_out : (c + 1) * w_out])
+            for j in range(w_out):
+                dst[j] = _argmax_strided(scores, j, w_out, n_classes)
+        else:
+            _blend_rows(x, n, ih, wh, o, tmp)
+            _resize_row(tmp, iw, ww, q, flat_index, flat_weight, scores)
+            for j in range(w_out):
+                dst[j] = _argmax_strided(scores, j * n_classes, 1, n_classes)
+
+
+def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, labels: np.ndarray) -> None:
+    """``labels[...] = argmax(resize(x), axis=c_axis)`` for H-first plans on axes ``axis, axis + 1``.
+
+    ``x`` is float32 or float64 in CHW/NCHW (``c_axis == axis - 1``) or HWC/NHWC
+    (``c_axis == axis + 2``); ``labels`` is C-ordered, the output without the class axis.
+    The scores are never stored beyond one output row per thread.
+    """
+    work = x.dtype
+    shape = x.shape
+    n_classes = shape[c_axis]
+    classes_first = c_axis < axis
+    batch = int(np.prod(shape[: min(axis, c_axis)], dtype=np.int64))
+    if classes_first:
+        q = 1
+        x3 = x.reshape(batch * n_classes, shape[axis], shape[axis + 1])
+    else:
+        q = n_classes
+        x3 = x.reshape(batch, shape[axis], shape[axis + 1] * q)
+    if not x3.flags.c_contiguous:
+        x3 = np.ascontiguousarray(x3)
+    labels3 = labels.reshape(batch, plan_h.n_out, plan_w.n_out)
+    wh = np.ascontiguousarray(plan_h.weight.astype(work))
+    ww = np.ascontiguousarray(plan_w.weight.astype(work))
+    ih = np.ascontiguousarray(plan_h.index)
+    iw = np.ascontiguousarray(plan_w.index)
+    if q < _PIXEL_LOOP_MIN_CHANNELS:
+        flat_index = (iw[:, None, :] * q + np.arange(q)[None, :, None]).reshape(-1, plan_w.taps)
+        flat_weight = np.repeat(ww, q, axis=0)
+    else:
+        flat_index = np.zeros((1, plan_w.taps), dtype=iw.dtype)
+        flat_weight = np.zeros((1, plan_w.taps), dtype=work)
+    rows = batch * plan_h.n_out
+    row_cost = n_classes * (plan_h.taps * shape[axis + 1] + (plan_w.taps + 1) * plan_w.n_out)
+    args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, classes_first, n_classes, labels3)
+    run_rows(lambda r0, r1: argmax_h_first(*args, r0, r1), rows, row_cost)

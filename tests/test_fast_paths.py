@@ -1,0 +1,245 @@
+"""The fast paths against the reference paths, on random inputs over the parameter grid.
+
+* fused two-axis resize (:mod:`upsampling.kernels.numba_fused`): the same bits as the per-axis
+  NumPy kernel (``options(kernel="numpy")``) and float-rounding close to the pointwise reference;
+* fused ``upsample_argmax``: the same labels as ``np.argmax(resize(...))`` (ties, NaN);
+* phase-decomposed 2-D transposed convolution (``conv_transpose2d_blocks``): float-rounding close
+  to the GEMM + col2im engine and to the scatter reference.
+
+Odd sizes, 1-pixel inputs, non-contiguous and negative-stride views, every layout, float32,
+float64 and integer images.  No timings here (see benchmarks/harness.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import upsampling
+from upsampling import options
+from upsampling.kernels import _threads
+from upsampling.kernels.argmax import CLASS_AXIS, upsample_argmax
+from upsampling.kernels.numpy_conv import conv_transpose2d_blocks, conv_transpose_numpy
+from upsampling.reference.conv_transpose_scatter import conv_transpose_scatter
+from upsampling.resizing import apply_plans, resize_plans
+
+pytest.importorskip("numba")
+
+SEED = 20261201
+CONVENTIONS = ["half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric"]
+NEAREST = ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]
+SHAPES = {"HW": (2, 0, 1), "HWC": (3, 0, 1), "CHW": (3, 1, 2), "NHWC": (4, 1, 2), "NCHW": (4, 2, 3)}
+
+
+def _shape(rng, layout: str, h: int, w: int) -> tuple[int, ...]:
+    c = int(rng.choice([1, 2, 3, 5, 8, 21]))
+    return {"HW": (h, w), "HWC": (h, w, c), "CHW": (c, h, w), "NHWC": (2, h, w, c), "NCHW": (2, c, h, w)}[layout]
+
+
+def _view(rng, x: np.ndarray, kind: str) -> np.ndarray:
+    """The same values as ``x`` in a contiguous, strided or negative-stride view."""
+    if kind == "contiguous":
+        return x
+    if kind == "negative":
+        return np.ascontiguousarray(np.flip(x))[tuple(slice(None, None, -1) for _ in x.shape)]
+    big = np.zeros(tuple(2 * n for n in x.shape), dtype=x.dtype)
+    view = big[tuple(slice(None, None, 2) for _ in x.shape)]
+    view[...] = x
+    return view
+
+
+def _random_config(rng, trial: int) -> tuple[dict, str, tuple[int, ...], tuple[int, int]]:
+    layout = list(SHAPES)[trial % len(SHAPES)]
+    h, w = (int(v) for v in rng.choice([1, 2, 3, 5, 7, 16, 33], size=2))
+    out = tuple(int(v) for v in rng.choice([1, 2, 3, 4, 6, 9, 17, 40, 64], size=2))
+    mode = ["nearest", "linear", "cubic", "area"][trial % 4]
+    kw: dict = dict(mode=mode)
+    if mode != "area":
+        kw["coordinate_transformation_mode"] = CONVENTIONS[int(rng.integers(len(CONVENTIONS)))]
+    if mode == "nearest":
+        kw["nearest_mode"] = NEAREST[int(rng.integers(len(NEAREST)))]
+    if mode == "cubic":
+        kw["cubic_coeff_a"] = float(rng.choice([-0.5, -0.75]))
+        kw["exclude_outside"] = bool(rng.integers(2))
+    if mode in ("linear", "cubic") and trial % 3 == 0:
+        kw["antialias"] = True
+    return kw, layout, _shape(rng, layout, h, w), out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8, np.int16])
+def test_fused_resize_bit_identical_to_per_axis(dtype):
+    rng = np.random.default_rng(SEED + np.dtype(dtype).num)
+    for trial in range(160):
+        kw, layout, shape, size = _random_config(rng, trial)
+        if np.issubdtype(dtype, np.integer):
+            info = np.iinfo(dtype)
+            x = rng.integers(max(info.min, -1000), min(info.max, 1000), size=shape, endpoint=True).astype(dtype)
+        else:
+            x = (rng.standard_normal(shape) * 3).astype(dtype)
+        view = _view(rng, x, ["contiguous", "strided", "negative"][trial % 3])
+        assert np.array_equal(view, x)
+        got = upsampling.resize(view, size, layout=layout, **kw)
+        with options(kernel="numpy"):
+            ref = upsampling.resize(x, size, layout=layout, **kw)
+        assert got.dtype == ref.dtype and got.shape == ref.shape
+        assert np.array_equal(got, ref, equal_nan=True), f"seed {SEED} trial {trial}: {layout} {shape} -> {size} {kw}"
+
+
+def test_fused_resize_close_to_pointwise_reference():
+    rng = np.random.default_rng(SEED + 1)
+    for trial in range(60):
+        kw, layout, shape, size = _random_config(rng, trial)
+        x = rng.standard_normal(shape).astype(np.float32)
+        got = upsampling.resize(x, size, layout=layout, **kw)
+        with options(kernel="reference"):
+            ref = upsampling.resize(x.astype(np.float64), size, layout=layout, **kw)
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5, err_msg=f"trial {trial}: {layout} {shape} {size} {kw}")
+
+
+def test_w_first_order_and_nan_propagation():
+    """A W axis shrinking more than H is resized first; NaN/Inf propagate as in the per-axis path."""
+    rng = np.random.default_rng(SEED + 2)
+    x = rng.standard_normal((3, 9, 40, 5)).astype(np.float32)
+    x[0, 2, 3, 1] = np.nan
+    x[1, 4, 7, 0] = np.inf
+    for mode in ("linear", "cubic", "nearest", "area"):
+        got = upsampling.resize(x, (20, 7), mode=mode)
+        with options(kernel="numpy"):
+            ref = upsampling.resize(x, (20, 7), mode=mode)
+        assert np.array_equal(got, ref, equal_nan=True), mode
+
+
+def test_uint8_nearest_and_bilinear_round_and_saturate():
+    rng = np.random.default_rng(SEED + 3)
+    img = rng.integers(0, 256, size=(1, 31, 17, 3), dtype=np.uint8)
+    img[0, :3] = 255
+    for mode in ("nearest", "linear", "cubic"):
+        got = upsampling.resize(img, (45, 70), mode=mode)
+        with options(kernel="numpy"):
+            ref = upsampling.resize(img, (45, 70), mode=mode)
+        assert got.dtype == np.uint8 and np.array_equal(got, ref), mode
+
+
+def test_framework_twin_plans_take_the_fused_path_unchanged():
+    """The twins call apply_plans: their numbers do not depend on the kernel."""
+    from upsampling.frameworks import pytorch, tensorflow
+
+    rng = np.random.default_rng(SEED + 4)
+    x = rng.standard_normal((2, 3, 13, 11)).astype(np.float32)
+    u = rng.integers(0, 256, size=(1, 3, 13, 11), dtype=np.uint8)
+    calls = [
+        lambda: pytorch.interpolate(x, size=(29, 5), mode="bilinear", align_corners=False),
+        lambda: pytorch.interpolate(x, scale_factor=2.5, mode="bicubic", align_corners=True),
+        lambda: pytorch.interpolate(x, size=(7, 30), mode="bilinear", antialias=True),
+        lambda: pytorch.interpolate(u, size=(26, 22), mode="bilinear"),
+        lambda: pytorch.interpolate(u, size=(26, 40), mode="nearest"),
+        lambda: tensorflow.resize(x.transpose(0, 2, 3, 1), (20, 31), method="bicubic"),
+        lambda: tensorflow.resize(x.transpose(0, 2, 3, 1), (5, 4), method="area"),
+        lambda: tensorflow.resize_bilinear(x.transpose(0, 2, 3, 1), (26, 22)),
+    ]
+    for k, call in enumerate(calls):
+        got = call()
+        with options(kernel="numpy"):
+            ref = call()
+        assert got.dtype == ref.dtype and np.array_equal(got, ref), k
+
+
+def test_out_parameter():
+    rng = np.random.default_rng(SEED + 5)
+    x = rng.standard_normal((1, 10, 12, 4)).astype(np.float32)
+    out = np.empty((1, 30, 25, 4), np.float32)
+    y = upsampling.resize(x, (30, 25), out=out)
+    assert y is out and np.array_equal(out, upsampling.resize(x, (30, 25)))
+    # a non-contiguous out and the reference path write into it too
+    big = np.empty((1, 30, 25, 8), np.float32)
+    strided = big[..., ::2]
+    assert upsampling.resize(x, (30, 25), out=strided) is strided
+    assert np.array_equal(strided, out)
+    with options(kernel="reference"):
+        assert upsampling.resize(x, (30, 25), out=strided) is strided
+    with pytest.raises(upsampling.errors.ShapeError, match="out"):
+        upsampling.resize(x, (30, 26), out=out)
+    with pytest.raises(upsampling.errors.DTypeError, match="out"):
+        upsampling.resize(x, (30, 25), out=out.astype(np.float64))
+    plans, shape = resize_plans(x, (30, 25))
+    dst = np.empty(shape, np.float32)
+    assert apply_plans(x, plans, out=dst) is dst and np.array_equal(dst, out)
+
+
+@pytest.mark.parametrize("layout", list(CLASS_AXIS))
+def test_fused_argmax_equals_argmax_of_resize(layout):
+    rng = np.random.default_rng(SEED + 6 + len(layout))
+    for trial in range(40):
+        c = int(rng.choice([1, 2, 5, 21]))
+        h, w = (int(v) for v in rng.integers(1, 18, size=2))
+        shape = {"CHW": (c, h, w), "HWC": (h, w, c), "NCHW": (2, c, h, w), "NHWC": (2, h, w, c)}[layout]
+        dtype = (np.float32, np.float64)[trial % 2]
+        x = rng.standard_normal(shape).astype(dtype)
+        if trial % 4 == 0:
+            x = np.round(x)  # ties: the lowest class wins
+        if trial % 5 == 0:
+            x.flat[rng.integers(0, x.size, 2)] = np.nan  # the first NaN wins
+        size = tuple(int(v) for v in rng.integers(1, 50, size=2))
+        mode = ("linear", "nearest", "cubic")[trial % 3]
+        view = _view(rng, x, ("contiguous", "negative")[trial % 2])
+        ref = np.argmax(upsampling.resize(x, size, layout=layout, mode=mode), axis=CLASS_AXIS[layout])
+        got = upsample_argmax(view, size, layout=layout, mode=mode)
+        assert np.array_equal(got, ref), f"trial {trial}: {layout} {shape} -> {size} {mode}"
+
+
+def _conv_configs(rng, count: int):
+    for _ in range(count):
+        g = int(rng.choice([1, 1, 2, 3]))
+        yield dict(
+            n=int(rng.integers(1, 3)),
+            g=g,
+            cg=int(rng.integers(1, 4)),
+            mg=int(rng.integers(1, 4)),
+            k=tuple(int(v) for v in rng.integers(1, 8, size=2)),
+            s=tuple(int(v) for v in rng.integers(1, 5, size=2)),
+            hw=tuple(int(v) for v in rng.integers(1, 7, size=2)),
+            pb=tuple(int(v) for v in rng.integers(-3, 6, size=2)),
+            out=tuple(int(v) for v in rng.integers(1, 25, size=2)),
+        )
+
+
+def test_conv_transpose_blocks_match_engine_and_scatter():
+    rng = np.random.default_rng(SEED + 7)
+    for cfg in _conv_configs(rng, 300):
+        x = rng.standard_normal((cfg["n"], cfg["g"] * cfg["cg"], *cfg["hw"]))
+        w = rng.standard_normal((cfg["g"] * cfg["cg"], cfg["mg"], *cfg["k"]))
+        args = (cfg["s"], cfg["pb"], cfg["out"], cfg["g"])
+        got = conv_transpose2d_blocks(x, w, *args, np.dtype(np.float64))
+        ref = conv_transpose_numpy(x, w, cfg["s"], (1, 1), cfg["pb"], cfg["out"], cfg["g"], np.dtype(np.float64))
+        scatter = conv_transpose_scatter(x, w, cfg["s"], (1, 1), cfg["pb"], cfg["out"], cfg["g"])
+        assert got.shape == ref.shape, cfg
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12, err_msg=str(cfg))
+        np.testing.assert_allclose(got, scatter, rtol=1e-12, atol=1e-12, err_msg=str(cfg))
+        got32 = conv_transpose2d_blocks(x.astype(np.float32), w.astype(np.float32), *args, np.dtype(np.float32))
+        np.testing.assert_allclose(got32, ref, rtol=1e-4, atol=1e-4, err_msg=str(cfg))
+
+
+def test_conv2d_transpose_face_uses_blocks_and_stays_contiguous():
+    """The TF face (NHWC) returns C-ordered NHWC, equal to the reference engine."""
+    rng = np.random.default_rng(SEED + 8)
+    for (shape, cout, k, s, out) in [((1, 28, 28, 3), 5, 4, 2, (56, 56)), ((2, 5, 7, 4), 6, 3, 2, (10, 13))]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        w = rng.standard_normal((k, k, cout, shape[3])).astype(np.float32)
+        got = upsampling.conv2d_transpose(x, w, (shape[0], *out, cout), s, "SAME")
+        with options(kernel="reference"):
+            ref = upsampling.conv2d_transpose(x, w, (shape[0], *out, cout), s, "SAME")
+        assert got.flags.c_contiguous
+        np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
+
+
+def test_run_rows_covers_every_row_once():
+    for rows, threads in itertools.product([1, 2, 7, 100, 1001], [1, 2, 3]):
+        seen = np.zeros(rows, dtype=int)
+
+        def kernel(r0, r1, seen=seen):
+            seen[r0:r1] += 1
+
+        _threads.run_rows(kernel, rows, row_cost=10**9, threads=threads)
+        assert (seen == 1).all(), (rows, threads)
