@@ -111,6 +111,18 @@ def lanczos3_pillow(t: np.ndarray) -> np.ndarray:
     return np.where((t >= -3.0) & (t < 3.0), np.sinc(t) * np.sinc(t / 3), 0.0)
 
 
+def mks2013(t: np.ndarray) -> np.ndarray:
+    """Costella's Magic Kernel Sharp 2013 (Pillow 13 ``MKS2013``), radius 2.5.
+
+    ``17/16 - 7/4 t^2`` for ``|t| < 1/2``, ``(1 - |t|)(7/4 - |t|)`` up to 3/2,
+    ``-1/8 (|t| - 5/2)^2`` up to 5/2 (https://johncostella.com/magic/).
+    """
+    t = np.abs(np.asarray(t, dtype=np.float64))
+    return np.where(
+        t < 0.5, 17 / 16 - 7 / 4 * t**2, np.where(t < 1.5, (1 - t) * (7 / 4 - t), np.where(t < 2.5, -1 / 8 * (t - 5 / 2) ** 2, 0.0))
+    )
+
+
 @dataclass(frozen=True)
 class Kernel:
     name: str
@@ -137,6 +149,7 @@ def _make_kernels() -> dict[str, Kernel]:
             Kernel("hamming_pillow", hamming_pillow, 1.0, "Pillow HAMMING, float window constants"),
             Kernel("keys_a-0.5_pillow", bicubic_pillow, 2.0, "Pillow BICUBIC, Pillow's evaluation order"),
             Kernel("lanczos3_pillow", lanczos3_pillow, 3.0, "Pillow LANCZOS, support [-3, 3)"),
+            Kernel("mks2013", mks2013, 2.5, "Magic Kernel Sharp 2013 (Pillow MKS2013)"),
         )
     }
 

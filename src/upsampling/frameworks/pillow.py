@@ -31,7 +31,7 @@ from upsampling.plan import AxisPlan as _AxisPlan
 from upsampling.plan import fixed_point_plan as _fixed_point_plan
 from upsampling.resizing import apply_plans as _apply_plans
 
-__all__ = ["BICUBIC", "BILINEAR", "BOX", "HAMMING", "LANCZOS", "NEAREST", "resize"]
+__all__ = ["BICUBIC", "BILINEAR", "BOX", "HAMMING", "LANCZOS", "MKS2013", "NEAREST", "resize"]
 
 # Pillow's values (Image.Resampling).
 NEAREST = 0
@@ -40,7 +40,8 @@ BILINEAR = 2
 BICUBIC = 3
 BOX = 4
 HAMMING = 5
-_MKS2013, _MKS2021 = 6, 7  # Pillow 13's Magic Kernel Sharp filters: not reproduced
+MKS2013 = 6  # new in Pillow 13
+_MKS2021 = 7  # new in Pillow 13: not reproduced (Costella's published kernel misses Pillow by ~2e-3)
 _PILLOW_NAMES = {
     NEAREST: "NEAREST",
     LANCZOS: "LANCZOS",
@@ -48,7 +49,7 @@ _PILLOW_NAMES = {
     BICUBIC: "BICUBIC",
     BOX: "BOX",
     HAMMING: "HAMMING",
-    _MKS2013: "MKS2013",
+    MKS2013: "MKS2013",
     _MKS2021: "MKS2021",
 }
 
@@ -81,6 +82,9 @@ _FILTERS = {
     LANCZOS: _Setting("Pillow", "Image.resize(resample=Image.LANCZOS)", "window_plan",
                       {"kernel_name": "lanczos3_pillow", "span_rule": "pillow", "pillow_rounding": True},
                       "sinc(x) * sinc(x/3) on [-3, 3) (lanczos_filter)" + _SAME),
+    MKS2013: _Setting("Pillow", "Image.resize(resample=Image.MKS2013) (Pillow 13)", "window_plan",
+                      {"kernel_name": "mks2013", "span_rule": "pillow", "pillow_rounding": True},
+                      "Costella's Magic Kernel Sharp 2013, radius 2.5 (mks_2013_filter)" + _SAME),
 }
 NEAREST_SETTING = _Setting(
     "Pillow",
@@ -208,7 +212,7 @@ def resize(
         (``"L"``) or ``(H, W, 3)`` uint8 (``"RGB"``).
     size : ``(width, height)`` -- width first, as in Pillow.
     resample : ``NEAREST`` (0), ``LANCZOS`` (1), ``BILINEAR`` (2), ``BICUBIC`` (3, the
-        default, also for ``None``), ``BOX`` (4) or ``HAMMING`` (5).
+        default, also for ``None``), ``BOX`` (4), ``HAMMING`` (5) or ``MKS2013`` (6).
     box : ``(left, upper, right, lower)`` region of the input to resize, in (fractional)
         input pixels; default the whole image.
     reducing_gap : Pillow's two-step shortcut (``Image.reduce`` first).  Only ``None`` is
@@ -229,7 +233,7 @@ def resize(
     ShapeError
         An array layout that is not F, L or RGB, or an empty image.
     UnsupportedError
-        ``MKS2013``/``MKS2021`` or a ``reducing_gap`` that would reduce first.
+        ``MKS2021`` or a ``reducing_gap`` that would reduce first.
 
     Notes
     -----
@@ -261,9 +265,9 @@ def resize(
         names = [f"Image.Resampling.{_PILLOW_NAMES[v]} ({v})" for v in (0, 1, 2, 3, 4, 5, 6, 7)]
         _refuse("resample", resample,
                 f"Unknown resampling filter ({resample}). Use {', '.join(names[:-1])} or {names[-1]}")
-    if resample in (_MKS2013, _MKS2021):
-        _refuse("resample", resample, f"Image.Resampling.{_PILLOW_NAMES[resample]} ({resample}) is not reproduced "
-                "by this twin; expected NEAREST, LANCZOS, BILINEAR, BICUBIC, BOX or HAMMING", UnsupportedError)
+    if resample == _MKS2021:
+        _refuse("resample", resample, f"Image.Resampling.MKS2021 ({resample}) is not reproduced by this twin; "
+                "expected NEAREST, LANCZOS, BILINEAR, BICUBIC, BOX, HAMMING or MKS2013", UnsupportedError)
     if reducing_gap is not None:
         gap = _checks.finite("reducing_gap", reducing_gap)
         if gap < 1.0:
