@@ -312,6 +312,9 @@ def area_plan(
     inv_scale: float | None = None,
     border: str = "exclude",
     scale: float | None = None,
+    factor: int | None = None,
+    start: int = 0,
+    stop: int | None = None,
 ) -> AxisPlan:
     """Box averaging along one axis.
 
@@ -332,6 +335,10 @@ def area_plan(
         ``[i*sc, i*sc + sc)``; a partly covered pixel counts only if its overlap exceeds
         1e-3 (smaller ones are dropped without renormalising), and weights are divided by
         ``min(sc, n_in - i*sc)``, so a box running past the image is renormalised.
+
+    ``"block"`` (Pillow ``Image.reduce``, ``Reduce.c``): output ``i`` is the plain mean of
+        pixels ``start + i*factor`` up to ``start + (i+1)*factor`` (exclusive), the last block
+        cut at ``stop`` (default: the image end); ``n_out`` is ``ceil((stop - start) / factor)``.
 
     ``scale`` (``"opencv_linear"``, ``"opencv_overlap"``): the ``out/in`` ratio as OpenCV
     holds it (``inv_scale_x``: ``fx`` when given, else ``dsize/ssize`` in double); then
@@ -381,6 +388,15 @@ def area_plan(
         w = np.where((taps == first[:, None] - 1) & (head > 1e-3), head, w)
         w = np.where((taps == last[:, None]) & (hi - last > 1e-3)[:, None], np.minimum(tail, cell[:, None]), w)
         return _make(n_in, n_out, np.clip(taps, 0, n_in - 1), w / cell[:, None])
+    if rule == "block":
+        if factor is None or factor < 1:
+            raise ValueError(f"area_plan: rule 'block' needs a factor >= 1, got {factor!r}")
+        lo = start + i * factor
+        hi = np.minimum(lo + factor, n_in if stop is None else stop)
+        taps = lo[:, None] + np.arange(factor)[None, :]
+        valid = taps < hi[:, None]
+        w = valid / (hi - lo)[:, None]
+        return _make(n_in, n_out, np.clip(taps, 0, n_in - 1), w)
     if rule == "opencv_linear":
         sc = n_in / n_out if scale is None else 1.0 / scale
         inv = n_out / n_in if scale is None else scale

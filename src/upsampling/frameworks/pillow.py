@@ -20,6 +20,8 @@ from collections.abc import Sequence as _Sequence
 from typing import Any as _Any
 from typing import NoReturn as _NoReturn
 
+import math as _math
+
 import numpy as _np
 
 from upsampling import _checks
@@ -86,6 +88,15 @@ _FILTERS = {
                       {"kernel_name": "mks2013", "span_rule": "pillow", "pillow_rounding": True},
                       "Costella's Magic Kernel Sharp 2013, radius 2.5 (mks_2013_filter)" + _SAME),
 }
+REDUCE = _Setting(
+    "Pillow",
+    "Image.resize(reducing_gap=g), first step: Image.reduce((fx, fy), box)",
+    "area_plan",
+    {"rule": "block"},
+    "fx = int(box_w / out_w / g) or 1 (same for y); the box grown by (support - 0.5) * scale and cut to "
+    "ints (_get_safe_box); plain means of fx x fy blocks, edge blocks over the pixels they hold (Reduce.c); "
+    "uint8: ((sum + n/2) * M) >> 24 with M = (uint32)(2**32f / (256 n)); then the filter resize of the rest",
+)
 NEAREST_SETTING = _Setting(
     "Pillow",
     "Image.resize(resample=Image.NEAREST)",
@@ -152,9 +163,9 @@ def _box(box: _Any, width: int, height: int) -> tuple[float, float, float, float
         n = len(box) if isinstance(box, _Sequence) else "?"
         _refuse("box", box, f"argument 3 must be sequence of length 4, not {n} (box is (left, upper, right, "
                 "lower) in input pixels)", _DTypeError)
-    # _imaging.c parses the box as C floats ("(ffff)"): every later step sees float32 values.
-    values = tuple(float(_np.float32(_checks.finite("box", v))) for v in box)
-    x0, y0, x1, y1 = values
+    values = tuple(_checks.finite("box", v) for v in box)
+    # _imaging.c parses the box as C floats ("(ffff)") and checks those.
+    x0, y0, x1, y1 = _c_box(values)
     if x0 < 0 or y0 < 0:
         _refuse("box", box, f"box offset can't be negative (box={box!r})")
     if x1 > width or y1 > height:
@@ -162,6 +173,32 @@ def _box(box: _Any, width: int, height: int) -> tuple[float, float, float, float
     if x1 - x0 < 0 or y1 - y0 < 0:
         _refuse("box", box, f"box can't be empty (box={box!r}: right < left or lower < upper)")
     return values
+
+
+def _c_box(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """The box as the C code holds it: four float32 values."""
+    return tuple(float(_np.float32(v)) for v in box)  # type: ignore[return-value]
+
+
+# Image._filters_support: the radius Image._get_safe_box widens a reduce box by.
+_SUPPORT = {BOX: 0.5, BILINEAR: 1.0, HAMMING: 1.0, BICUBIC: 2.0, LANCZOS: 3.0, MKS2013: 2.5}
+
+
+def _reduce(x: _np.ndarray, factor_x: int, factor_y: int, rbox: tuple[int, int, int, int]) -> _np.ndarray:
+    """``Image.reduce((factor_x, factor_y), box=rbox)`` (``Reduce.c``) through the block plans."""
+    rx0, ry0, rx1, ry1 = rbox
+    plan_x = REDUCE.plan(x.shape[1], -(-(rx1 - rx0) // factor_x), factor=factor_x, start=rx0, stop=rx1)
+    plan_y = REDUCE.plan(x.shape[0], -(-(ry1 - ry0) // factor_y), factor=factor_y, start=ry0, stop=ry1)
+    if x.dtype != _np.uint8:  # ImagingReduceNxN_32bpc: a double sum times 1.0 / count
+        return _apply_plans(x.astype(_np.float64), {0: plan_y, 1: plan_x}, out_dtype=_np.float32)
+    # 8 bits: ss = sum + count/2, out = (ss * multiplier) >> 24 with
+    # multiplier = (UINT32)(2**32f / (256 * count)) computed in float (division_UINT32).
+    mean = _apply_plans(x, {0: plan_y, 1: plan_x}, out_dtype=_np.float64)
+    count = _np.count_nonzero(plan_y.weight, axis=1)[:, None] * _np.count_nonzero(plan_x.weight, axis=1)[None, :]
+    count = count.reshape(count.shape + (1,) * (x.ndim - 2)).astype(_np.int64)
+    total = _np.rint(mean * count).astype(_np.int64)  # the integer block sum
+    multiplier = (_np.float32(2.0**32) / (256 * count).astype(_np.float32)).astype(_np.int64)
+    return (((total + count // 2) * multiplier) >> 24).astype(_np.uint8)
 
 
 def _axis_plan(resample: int, n_in: int, n_out: int, lo: float, hi: float) -> _AxisPlan:
@@ -215,8 +252,10 @@ def resize(
         default, also for ``None``), ``BOX`` (4), ``HAMMING`` (5) or ``MKS2013`` (6).
     box : ``(left, upper, right, lower)`` region of the input to resize, in (fractional)
         input pixels; default the whole image.
-    reducing_gap : Pillow's two-step shortcut (``Image.reduce`` first).  Only ``None`` is
-        reproduced; for ``NEAREST`` it is ignored, as Pillow ignores it.
+    reducing_gap : Pillow's two-step shortcut: reduce by the whole factors
+        ``int(box_w / width / reducing_gap) or 1`` (same for the height) with ``Image.reduce``
+        first, over the box widened to the pixels the filter needs, then resize the rest.
+        ``None`` (default) skips it; ``NEAREST`` ignores it, as Pillow does.
 
     Returns
     -------
@@ -233,7 +272,7 @@ def resize(
     ShapeError
         An array layout that is not F, L or RGB, or an empty image.
     UnsupportedError
-        ``MKS2021`` or a ``reducing_gap`` that would reduce first.
+        ``MKS2021``.
 
     Notes
     -----
@@ -275,17 +314,24 @@ def resize(
     x = _image(array)
     n_h, n_w = x.shape[:2]
     out_w, out_h = _size(size)
-    x0, y0, x1, y1 = _box(box, n_w, n_h)
-    if (out_w, out_h) == (n_w, n_h) and (x0, y0, x1, y1) == (0, 0, n_w, n_h):
+    raw = _box(box, n_w, n_h)
+    if (out_w, out_h) == (n_w, n_h) and raw == (0, 0, n_w, n_h):
         return x.copy()  # Image.resize: same size, whole box -> copy
     if reducing_gap is not None and resample != NEAREST:
-        factor_x = int((x1 - x0) / out_w / gap) or 1
-        factor_y = int((y1 - y0) / out_h / gap) or 1
+        # Image.resize, in Python floats: reduce by whole factors first, then resize the rest.
+        factor_x = int((raw[2] - raw[0]) / out_w / gap) or 1
+        factor_y = int((raw[3] - raw[1]) / out_h / gap) or 1
         if factor_x > 1 or factor_y > 1:
-            _refuse("reducing_gap", reducing_gap,
-                    f"reducing_gap={reducing_gap!r} makes Pillow reduce by ({factor_x}, {factor_y}) first "
-                    "(Image.reduce), which this twin does not reproduce; pass reducing_gap=None, or one "
-                    "large enough that both factors are 1", UnsupportedError)
+            support = _SUPPORT[resample] - 0.5  # Image._get_safe_box
+            sx, sy = support * (raw[2] - raw[0]) / out_w, support * (raw[3] - raw[1]) / out_h
+            rbox = (max(0, int(raw[0] - sx)), max(0, int(raw[1] - sy)),
+                    min(n_w, _math.ceil(raw[2] + sx)), min(n_h, _math.ceil(raw[3] + sy)))
+            x = _reduce(x, factor_x, factor_y, rbox)
+            n_h, n_w = x.shape[:2]
+            raw = ((raw[0] - rbox[0]) / factor_x, (raw[1] - rbox[1]) / factor_y,
+                   (raw[2] - rbox[0]) / factor_x, (raw[3] - rbox[1]) / factor_y)
+            _box(raw, n_w, n_h)  # the C resize checks the new box
+    x0, y0, x1, y1 = _c_box(raw)
     _checks.output_bytes("size", (out_h, out_w) + x.shape[2:], x.dtype)
 
     plan_y = _axis_plan(resample, n_h, out_h, y0, y1)
