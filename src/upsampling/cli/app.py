@@ -771,11 +771,9 @@ def _one_line(exc: BaseException) -> str:
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
 )
 def resize_raster_command(ctx: typer.Context) -> None:
-    """Resize a Zarr or TIFF raster larger than memory, block by block (upsampling.raster_cli; --help there)."""
-    from upsampling._optional import module_available
-
-    if not module_available("upsampling.raster_cli"):
-        raise OptionError("resize-raster", "a build with upsampling.raster_cli", None)
+    """Resize a Zarr or TIFF raster larger than memory on Dask, block by block (options: resize-raster --help)."""
+    # Arguments are parsed by upsampling.raster_cli (argparse), which needs no typer: the
+    # command also runs as `python -m upsampling.raster_cli` where only the dask extra is installed.
     from upsampling.raster_cli import main as raster_main
 
     code = raster_main(list(ctx.args))
