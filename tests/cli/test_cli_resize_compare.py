@@ -44,6 +44,14 @@ def test_resize_like_each_framework(cli, image, tmp_path):
 
         cases.append((["--like", "opencv", "--mode", "bilinear"], lambda: opencv.resize(x, (48, 40))))
         cases.append((["--like", "opencv", "--mode", "area"], lambda: opencv.resize(x, (48, 40), interpolation=opencv.INTER_AREA)))
+    if "pillow" in twin_modules():
+        from upsampling.frameworks import pillow
+
+        def per_band(resample):  # the CLI resamples each band as its own mode "L" image, as Pillow does
+            return np.stack([pillow.resize(np.ascontiguousarray(x[:, :, c]), (48, 40), resample) for c in range(3)], axis=2)
+
+        cases.append((["--like", "pillow", "--mode", "bicubic"], lambda: per_band(pillow.BICUBIC)))
+        cases.append((["--like", "pillow", "--mode", "box"], lambda: per_band(pillow.BOX)))
     for args, direct in cases:
         out = tmp_path / "out.png"
         r = cli("resize", str(path), str(out), "--size", "48x40", *args)
