@@ -65,6 +65,7 @@ def train_command(
     lr: Annotated[float, typer.Option("--lr", help="Peak learning rate (AdamW, cosine decay).")] = 3e-3,
     base: Annotated[Optional[int], typer.Option("--base", help="U-Net width (channels of the first stage).")] = None,
     threads: Annotated[int, typer.Option("--threads", help="torch CPU threads.")] = 2,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Stop after the epoch that brings training time past this many seconds.")] = None,
 ) -> None:
     """Train a segmentation model; checkpoint every epoch, metrics CSV and loss/mIoU plot in --out."""
     _choice("--model", model, MODEL_NAMES)
@@ -85,7 +86,8 @@ def train_command(
     opts = {} if base is None or model != "unet" else {"base": base}
     cfg = TrainConfig(model=model, upsample=upsample, dataset=dataset, data=data, epochs=epochs, seed=seed,
                       batch_size=batch_size, lr=lr, size=size, train_samples=train_samples, val_samples=val_samples,
-                      num_classes=num_classes, model_options=opts, threads=threads)
+                      num_classes=num_classes, model_options=opts, threads=threads,
+                      time_limit=time_limit)
     plain = _plain()
     start = time.perf_counter()
     state: dict = {"bar": None, "progress": None}
@@ -136,6 +138,9 @@ def train_command(
         print(f"nothing to do: {out} already has {epochs} epochs")
         return
     last = history[-1]
+    if last["epoch"] < epochs:
+        print(f"stopped after epoch {last['epoch']}: --time-limit {time_limit:g}s reached "
+              f"(continue with --resume --epochs {epochs})")
     print(f"wrote {out}/checkpoint.pt (epoch {last['epoch']}), {out}/metrics.csv, {out}/curves.png; "
           f"val mIoU {last['val_miou']:.4f}")
 

@@ -33,6 +33,16 @@ __all__ = [
 DATASETS = ("digits", "voc", "folder")
 
 
+def digits_layout(size: int) -> dict:
+    """Digits per canvas and digit sides for a canvas of ``size``: 64 -> 3..5 digits of 16..24 px,
+    32 -> 2..3 digits of 10..14 px (at most 1.75× the 8×8 scan's resolution lost, never downscaled)."""
+    if size >= 64:
+        return {"digits": (3, 5), "digit_size": (16, 24)}
+    if size >= 48:
+        return {"digits": (2, 4), "digit_size": (12, 18)}
+    return {"digits": (2, 3), "digit_size": (10, min(14, size))}
+
+
 def build_dataset(name: str, split: str, *, data: str | None = None, size: int = 64, seed: int = 0, epoch: int = 0,
                   n: int | None = None, num_classes: int | None = None):
     """The dataset ``name`` (one of :data:`DATASETS`) for ``split``.
@@ -45,7 +55,7 @@ def build_dataset(name: str, split: str, *, data: str | None = None, size: int =
     if name == "digits":
         default_n = 1024 if split == "train" else 256
         return DigitsSegmentation(split, n=default_n if n is None else n, size=size, seed=seed,
-                                  epoch=epoch if split == "train" else 0)
+                                  epoch=epoch if split == "train" else 0, **digits_layout(size))
     if data is None:
         raise InvalidArgumentError("--data", None, f"a folder for --dataset {name}")
     if name == "voc":

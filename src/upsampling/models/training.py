@@ -152,9 +152,9 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False,
             raise InvalidArgumentError("--out", str(out), message=f"--out {out} already holds a run ({ckpt_path}); "
                                        "pass --resume to continue it or choose another --out")
         state = torch.load(ckpt_path, weights_only=False)
-        epochs = cfg.epochs
+        epochs, limit = cfg.epochs, cfg.time_limit
         cfg = TrainConfig(**state["config"])
-        cfg.epochs = epochs
+        cfg.epochs, cfg.time_limit = epochs, limit
     elif resume:
         raise InvalidArgumentError("--resume", str(out), message=f"--resume: {ckpt_path} does not exist")
     train0 = _dataset(cfg, "train", 0)
