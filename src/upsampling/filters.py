@@ -123,6 +123,29 @@ def mks2013(t: np.ndarray) -> np.ndarray:
     )
 
 
+def mks2021(t: np.ndarray) -> np.ndarray:
+    """Costella's Magic Kernel Sharp 2021 (Pillow 13 ``MKS2021``), radius 4.5.
+
+    Pieces in ``|t|``: ``577/576 - 239/144 t^2`` below 1/2, ``(140 t^2 - 379 t + 239)/144`` to
+    3/2, ``-(24 t^2 - 113 t + 130)/144`` to 5/2, ``(4 t^2 - 27 t + 45)/144`` to 7/2,
+    ``-(2 t - 9)^2/1152`` to 9/2 (https://johncostella.com/magic/).
+    """
+    t = np.abs(np.asarray(t, dtype=np.float64))
+    return np.where(
+        t < 0.5,
+        577 / 576 - 239 / 144 * t**2,
+        np.where(
+            t < 1.5,
+            (140 * t**2 - 379 * t + 239) / 144,
+            np.where(
+                t < 2.5,
+                -(24 * t**2 - 113 * t + 130) / 144,
+                np.where(t < 3.5, (4 * t**2 - 27 * t + 45) / 144, np.where(t < 4.5, -((2 * t - 9) ** 2) / 1152, 0.0)),
+            ),
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class Kernel:
     name: str
@@ -150,6 +173,7 @@ def _make_kernels() -> dict[str, Kernel]:
             Kernel("keys_a-0.5_pillow", bicubic_pillow, 2.0, "Pillow BICUBIC, Pillow's evaluation order"),
             Kernel("lanczos3_pillow", lanczos3_pillow, 3.0, "Pillow LANCZOS, support [-3, 3)"),
             Kernel("mks2013", mks2013, 2.5, "Magic Kernel Sharp 2013 (Pillow MKS2013)"),
+            Kernel("mks2021", mks2021, 4.5, "Magic Kernel Sharp 2021 (Pillow MKS2021)"),
         )
     }
 

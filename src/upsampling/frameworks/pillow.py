@@ -33,7 +33,7 @@ from upsampling.plan import AxisPlan as _AxisPlan
 from upsampling.plan import fixed_point_plan as _fixed_point_plan
 from upsampling.resizing import apply_plans as _apply_plans
 
-__all__ = ["BICUBIC", "BILINEAR", "BOX", "HAMMING", "LANCZOS", "MKS2013", "NEAREST", "resize"]
+__all__ = ["BICUBIC", "BILINEAR", "BOX", "HAMMING", "LANCZOS", "MKS2013", "MKS2021", "NEAREST", "resize"]
 
 # Pillow's values (Image.Resampling).
 NEAREST = 0
@@ -43,7 +43,7 @@ BICUBIC = 3
 BOX = 4
 HAMMING = 5
 MKS2013 = 6  # new in Pillow 13
-_MKS2021 = 7  # new in Pillow 13: not reproduced (Costella's published kernel misses Pillow by ~2e-3)
+MKS2021 = 7  # new in Pillow 13
 _PILLOW_NAMES = {
     NEAREST: "NEAREST",
     LANCZOS: "LANCZOS",
@@ -52,7 +52,7 @@ _PILLOW_NAMES = {
     BOX: "BOX",
     HAMMING: "HAMMING",
     MKS2013: "MKS2013",
-    _MKS2021: "MKS2021",
+    MKS2021: "MKS2021",
 }
 
 # Every Pillow setting, declared once; `resize` builds each plan through one of these.
@@ -87,6 +87,9 @@ _FILTERS = {
     MKS2013: _Setting("Pillow", "Image.resize(resample=Image.MKS2013) (Pillow 13)", "window_plan",
                       {"kernel_name": "mks2013", "span_rule": "pillow", "pillow_rounding": True},
                       "Costella's Magic Kernel Sharp 2013, radius 2.5 (mks_2013_filter)" + _SAME),
+    MKS2021: _Setting("Pillow", "Image.resize(resample=Image.MKS2021) (Pillow 13)", "window_plan",
+                      {"kernel_name": "mks2021", "span_rule": "pillow", "pillow_rounding": True},
+                      "Costella's Magic Kernel Sharp 2021, radius 4.5 (mks_2021_filter)" + _SAME),
 }
 REDUCE = _Setting(
     "Pillow",
@@ -181,7 +184,7 @@ def _c_box(box: tuple[float, float, float, float]) -> tuple[float, float, float,
 
 
 # Image._filters_support: the radius Image._get_safe_box widens a reduce box by.
-_SUPPORT = {BOX: 0.5, BILINEAR: 1.0, HAMMING: 1.0, BICUBIC: 2.0, LANCZOS: 3.0, MKS2013: 2.5}
+_SUPPORT = {BOX: 0.5, BILINEAR: 1.0, HAMMING: 1.0, BICUBIC: 2.0, LANCZOS: 3.0, MKS2013: 2.5, MKS2021: 4.5}
 
 
 def _reduce(x: _np.ndarray, factor_x: int, factor_y: int, rbox: tuple[int, int, int, int]) -> _np.ndarray:
@@ -249,7 +252,8 @@ def resize(
         (``"L"``) or ``(H, W, 3)`` uint8 (``"RGB"``).
     size : ``(width, height)`` -- width first, as in Pillow.
     resample : ``NEAREST`` (0), ``LANCZOS`` (1), ``BILINEAR`` (2), ``BICUBIC`` (3, the
-        default, also for ``None``), ``BOX`` (4), ``HAMMING`` (5) or ``MKS2013`` (6).
+        default, also for ``None``), ``BOX`` (4), ``HAMMING`` (5), ``MKS2013`` (6) or
+        ``MKS2021`` (7).
     box : ``(left, upper, right, lower)`` region of the input to resize, in (fractional)
         input pixels; default the whole image.
     reducing_gap : Pillow's two-step shortcut: reduce by the whole factors
@@ -271,8 +275,6 @@ def resize(
         ``size`` or ``resample`` of the wrong type, or an array dtype that is no Pillow mode here.
     ShapeError
         An array layout that is not F, L or RGB, or an empty image.
-    UnsupportedError
-        ``MKS2021``.
 
     Notes
     -----
@@ -292,7 +294,6 @@ def resize(
     >>> pillow.resize(x, (3, 1), pillow.NEAREST)
     array([[2., 3., 3.]], dtype=float32)
     """
-    from upsampling.errors import UnsupportedError
 
     if resample is None:
         resample = BICUBIC
@@ -304,9 +305,6 @@ def resize(
         names = [f"Image.Resampling.{_PILLOW_NAMES[v]} ({v})" for v in (0, 1, 2, 3, 4, 5, 6, 7)]
         _refuse("resample", resample,
                 f"Unknown resampling filter ({resample}). Use {', '.join(names[:-1])} or {names[-1]}")
-    if resample == _MKS2021:
-        _refuse("resample", resample, f"Image.Resampling.MKS2021 ({resample}) is not reproduced by this twin; "
-                "expected NEAREST, LANCZOS, BILINEAR, BICUBIC, BOX, HAMMING or MKS2013", UnsupportedError)
     if reducing_gap is not None:
         gap = _checks.finite("reducing_gap", reducing_gap)
         if gap < 1.0:
