@@ -7,8 +7,9 @@
   through fx/fy.
 * Tolerances (relative to max|x| for floats, in units for integers), per flag:
   - INTER_NEAREST, INTER_NEAREST_EXACT: exact, every dtype.
-  - uint8 INTER_LINEAR and INTER_AREA when a side grows (OpenCV's 11-bit fixed point), every
-    integer INTER_LINEAR_EXACT (resize_bitExact): exact.
+  - uint8 INTER_LINEAR, INTER_LANCZOS4 and INTER_AREA when a side grows (OpenCV's 11-bit
+    fixed point), every integer INTER_LINEAR_EXACT (resize_bitExact), integer INTER_AREA by
+    whole factors (resizeAreaFast): exact.
   - other integer cases: within 1 (OpenCV rounds float32 buffers, Intel IPP its own way).
   - float32: 1e-5 (observed ~1e-6 for INTER_CUBIC/INTER_LANCZOS4, ~2e-7 otherwise).
   - float64: 1e-5 for INTER_CUBIC/INTER_LANCZOS4, whose weights OpenCV keeps in float32
@@ -50,6 +51,8 @@ def _exact_case(flag: int, dtype, area_grows: bool) -> bool:
     if flag in (twin.INTER_NEAREST, twin.INTER_NEAREST_EXACT):
         return True
     if flag == twin.INTER_LINEAR_EXACT and np.dtype(dtype).kind in "iu":
+        return True
+    if dtype == np.uint8 and flag == twin.INTER_LANCZOS4:
         return True
     return dtype == np.uint8 and (flag == twin.INTER_LINEAR or (flag == twin.INTER_AREA and area_grows))
 
