@@ -162,6 +162,7 @@ def main() -> None:
         "chunks": args.chunks,
         "output_chunks": w["output_chunks"],
         "cpus": os.cpu_count(),
+        "load_average_at_end": os.getloadavg(),  # the machine may be shared: read the figures with it
         "versions": {"upsampling": upsampling.__version__, "dask": dask.__version__, "numba": numba.__version__},
         "runs": runs,
     }

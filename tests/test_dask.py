@@ -44,6 +44,21 @@ from upsampling.kernels.argmax import upsample_argmax as argmax_in_memory  # noq
 SHAPES = {"HW": lambda h, w, c: (h, w), "HWC": lambda h, w, c: (h, w, c), "CHW": lambda h, w, c: (c, h, w)}
 
 
+@pytest.fixture(autouse=True)
+def _one_numba_thread():
+    """Blocks here are tiny: one Numba thread avoids waking a thread pool per call (slow on a
+    loaded machine).  The split of work over threads never changes a result."""
+    try:
+        import numba
+    except ImportError:
+        yield
+        return
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(before)
+
+
 def bits_equal(a: np.ndarray, b: np.ndarray) -> bool:
     """Same shape, dtype and bytes (signed zeros included); NaN equals NaN whatever its sign bit.
 

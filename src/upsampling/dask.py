@@ -766,7 +766,10 @@ def _compute(target: Any, progress: bool) -> Any:
         kwargs = {"scheduler": "threads", "pool": pool}
     try:
         with bar:
-            return dask.compute(target, **kwargs)[0]
+            result = dask.compute(target, **kwargs)[0]
+        if progress:
+            print(file=sys.stderr)  # dask's bar leaves the cursor at the end of its line
+        return result
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -1034,7 +1037,9 @@ def resize_raster(
     labels : write ``argmax`` labels of class scores (:func:`upsample_argmax`) instead.
     scheduler : None (local threads, or the active client), ``"processes"``/``"synchronous"``,
         a ``distributed.Client``, or a scheduler address; see :func:`scheduler_context`.
-    chunks : block side length, for reading, computing and the Zarr chunks of the output.
+    chunks : block side ``N``: per axis, the longer of a task's input window and output block is
+        about ``N`` (upscaling by ``s`` reads chunks of ~``N/s`` and writes ``N``-pixel Zarr chunks;
+        downscaling reads ~``N`` and writes ``N*s``), so a task holds ~2 ``N x N`` planes per channel.
     progress : show a progress bar (on stderr).
     timeout : seconds to wait for a scheduler address to answer.
 
