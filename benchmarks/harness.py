@@ -3,7 +3,9 @@
 Run with ``make bench`` (or ``.venv/bin/python benchmarks/harness.py [--quick] [--only A,B]``).
 
 * Same random float32 inputs (never zeros) for every library; warm-up, then the median of
-  repeats; every library limited to the same thread count (both cores by default).
+  repeats, timed in interleaved rounds (one call of every library per round, so a change in
+  the machine's load hits all of them); every library limited to the same thread count
+  (both cores by default).
 * Floors measured here, on this machine: memory bandwidth from a large array copy
   (bytes read + written) for resize cases, the float32 matmul rate for transposed
   convolution (FLOPs = 2·N·H·W·Cin·Cout·kh·kw); a case's floor is the larger of
@@ -59,6 +61,36 @@ def timeit(fn: Callable[[], object], *, repeats: int, warmup: int = 2, budget_s:
         if time.perf_counter() - start > budget_s and len(times) >= 3:
             break
     return statistics.median(times)
+
+
+def interleaved(
+    fns: dict[str, Callable[[], object]], *, repeats: int, warmup: int = 2, budget_s: float = 20.0, label: str = ""
+) -> dict[str, float]:
+    """Median wall time of each function, timed in rounds (one call of each per round).
+
+    On a shared machine the load changes from second to second; timing every library in the
+    same rounds keeps their ratios meaningful.  A function that raises is reported as NaN.
+    """
+    live: dict[str, Callable[[], object]] = {}
+    for name, fn in fns.items():
+        try:
+            for _ in range(warmup):
+                fn()
+            live[name] = fn
+        except Exception as exc:  # a peer that refuses the case is reported, not fatal
+            print(f"  {label}: {name} failed: {exc}", file=sys.stderr)
+    samples: dict[str, list[float]] = {name: [] for name in live}
+    start = time.perf_counter()
+    for _ in range(repeats):
+        for name, fn in live.items():
+            gc.disable()
+            t = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - t)
+            gc.enable()
+        if time.perf_counter() - start > budget_s and len(samples[next(iter(live))]) >= 3:
+            break
+    return {name: statistics.median(samples[name]) if name in samples else float("nan") for name in fns}
 
 
 def measure_bandwidth() -> float:
@@ -427,13 +459,7 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
     rows = []
     for case in cases:
         floor = max(case.bytes_moved / floors["bandwidth"], case.flops / floors["matmul"])
-        times = {"ours": timeit(case.ours, repeats=repeats)}
-        for peer, fn in case.peers.items():
-            try:
-                times[peer] = timeit(fn, repeats=repeats)
-            except Exception as exc:  # a peer that refuses the case is reported, not fatal
-                times[peer] = float("nan")
-                print(f"  {case.name}: {peer} failed: {exc}", file=sys.stderr)
+        times = interleaved({"ours": case.ours, **case.peers}, repeats=repeats, label=case.name)
         peers = {k: v for k, v in times.items() if k != "ours" and not k.startswith("ours") and v == v}
         fastest = min(peers, key=peers.get) if peers else None
         ours_variants = {k: v for k, v in times.items() if k.startswith("ours")}

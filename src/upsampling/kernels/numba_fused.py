@@ -8,7 +8,8 @@ output rows and, for each row, does the same arithmetic on a row-sized buffer:
 * **H first** (the order of every up- or downscale with equal factors): blend the ``taps``
   input rows the row reads into ``tmp`` (one input row wide, ``inner`` contiguous), then
   weight ``tmp``'s columns into the output row.  A downscale reads only the rows its plan
-  names.
+  names; a row whose taps and weights equal the previous row's (nearest upscales) is a copy
+  of it.
 * **W first**: resize each of the row's input rows along W into ``tmp`` (one output row wide)
   and blend them.  An input row used by several output rows is resized again for each;
   the numbers are those of the per-axis path either way.
@@ -83,16 +84,26 @@ def _resize_row(src, iw, ww, q, flat_index, flat_weight, dst):  # pragma: no cov
                     for k in range(q):
                         d2[j, k] = d2[j, k] + w * s2[i, k]
     else:
+        # flat_index / flat_weight are (taps, W_out·q): unsigned indices (no negative-index
+        # wraparound) and one contiguous array per tap let LLVM vectorise the gather.
         n = dst.shape[0]
         if tw == 2:
+            i0 = flat_index[0]
+            i1 = flat_index[1]
+            w0 = flat_weight[0]
+            w1 = flat_weight[1]
             for e in range(n):
-                dst[e] = flat_weight[e, 0] * src[flat_index[e, 0]] + flat_weight[e, 1] * src[flat_index[e, 1]]
+                dst[e] = w0[e] * src[i0[e]] + w1[e] * src[i1[e]]
         else:
+            i0 = flat_index[0]
+            w0 = flat_weight[0]
             for e in range(n):
-                dst[e] = flat_weight[e, 0] * src[flat_index[e, 0]]
+                dst[e] = w0[e] * src[i0[e]]
             for u in range(1, tw):
+                iu = flat_index[u]
+                wu = flat_weight[u]
                 for e in range(n):
-                    dst[e] = dst[e] + flat_weight[e, u] * src[flat_index[e, u]]
+                    dst[e] = dst[e] + wu[e] * src[iu[e]]
 
 
 @numba.njit(inline="always")
@@ -121,15 +132,22 @@ def fused_h_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, ro
     for r in range(r0, r1):
         b = r // h_out
         o = r - b * h_out
-        # Consecutive rows with the same taps and weights (nearest, large upscales) share tmp.
+        # A row with the same taps and weights as the previous one (nearest upscales) is the
+        # same computation: copy the finished row.
         same = last_b == b
         if same:
             for t in range(th):
                 if ih[o, t] != ih[last_o, t] or wh[o, t] != wh[last_o, t]:
                     same = False
                     break
-        if not same:
-            _blend_rows(x, b, ih, wh, o, tmp)
+        if same:
+            src = out[b, last_o]
+            dst = out[b, o]
+            for e in range(dst.shape[0]):
+                dst[e] = src[e]
+            last_o = o
+            continue
+        _blend_rows(x, b, ih, wh, o, tmp)
         last_b = b
         last_o = o
         if rounding:
@@ -172,6 +190,15 @@ _INT_OUT = frozenset(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int1
 _FLOAT = frozenset(np.dtype(t) for t in (np.float32, np.float64))
 
 
+def _flat_taps(iw: np.ndarray, ww: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-element W taps for rows of ``q < 8`` channels: ``(taps, W_out·q)`` indices and weights."""
+    if q >= _PIXEL_LOOP_MIN_CHANNELS:
+        return np.zeros((1, 1), dtype=np.uint32), np.zeros((1, 1), dtype=ww.dtype)  # unused
+    index = (iw.T[:, :, None] * q + np.arange(q)).reshape(iw.shape[1], -1)
+    itype = np.uint32 if index.size == 0 or index.max() < 2**32 else np.uint64
+    return np.ascontiguousarray(index, dtype=itype), np.ascontiguousarray(np.repeat(ww.T, q, axis=1))
+
+
 def supports(x_dtype: np.dtype, work: np.dtype, out_dtype: np.dtype) -> bool:
     """Whether :func:`apply_two_axes` handles this combination (float16 and bool do not)."""
     x_ok = x_dtype in _FLOAT or x_dtype in _INT_OUT or x_dtype in (np.dtype(np.int64), np.dtype(np.uint64))
@@ -205,12 +232,7 @@ def apply_two_axes(
     ww = np.ascontiguousarray(plan_w.weight.astype(work))
     ih = np.ascontiguousarray(plan_h.index)
     iw = np.ascontiguousarray(plan_w.index)
-    if q < _PIXEL_LOOP_MIN_CHANNELS:
-        flat_index = (iw[:, None, :] * q + np.arange(q)[None, :, None]).reshape(-1, plan_w.taps)
-        flat_weight = np.repeat(ww, q, axis=0)
-    else:
-        flat_index = np.zeros((1, plan_w.taps), dtype=iw.dtype)
-        flat_weight = np.zeros((1, plan_w.taps), dtype=work)
+    flat_index, flat_weight = _flat_taps(iw, ww, q)
     rounding = out.dtype.kind in "iu"
     if rounding:
         info = np.iinfo(out.dtype)
@@ -246,32 +268,39 @@ def _argmax_strided(scores, start, step, count):  # pragma: no cover - compiled
 def argmax_h_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, classes_first, n_classes, labels, r0, r1):  # pragma: no cover
     """Labels of output rows ``r0:r1`` of ``(N·Hout)``: argmax over classes of the H-then-W resize.
 
-    ``x`` is ``(N·C, Hin, Win)`` with ``q == 1`` when ``classes_first``, else ``(N, Hin, Win·C)``
-    with ``q == C``; the scores are those of :func:`fused_h_first` (work dtype == input dtype).
+    ``x`` is ``(N·C, Hin, Win)`` when ``classes_first``, else ``(N, Hin, Win·C)``; ``q == C``.
+    The scores are those of :func:`fused_h_first` (work dtype == input dtype).
     ``labels`` is ``(N, Hout, Wout)``.
     """
-    h_out = ih.shape[0]
+    h_out, th = ih.shape
     w_out = iw.shape[0]
-    tmp = np.empty(x.shape[2], dtype=wh.dtype)
-    if classes_first:
-        scores = np.empty(n_classes * w_out, dtype=wh.dtype)
-    else:
-        scores = np.empty(w_out * n_classes, dtype=wh.dtype)
+    w_in = x.shape[2] if not classes_first else x.shape[2] * n_classes
+    tmp = np.empty(w_in, dtype=wh.dtype)
+    scores = np.empty(w_out * n_classes, dtype=wh.dtype)
     for r in range(r0, r1):
         n = r // h_out
         o = r - n * h_out
         dst = labels[n, o]
         if classes_first:
+            # Blend each class plane's rows into a pixel-major buffer (W_in, C): the same
+            # products and sums as the per-class blend, laid out for the channel loop below.
+            win = x.shape[2]
             for c in range(n_classes):
-                _blend_rows(x, n * n_classes + c, ih, wh, o, tmp)
-                _resize_row(tmp, iw, ww, q, flat_index, flat_weight, scores[c * w_out : (c + 1) * w_out])
-            for j in range(w_out):
-                dst[j] = _argmax_strided(scores, j, w_out, n_classes)
+                b = n * n_classes + c
+                w0 = wh[o, 0]
+                s0 = x[b, ih[o, 0]]
+                for i in range(win):
+                    tmp[i * n_classes + c] = w0 * s0[i]
+                for t in range(1, th):
+                    w = wh[o, t]
+                    st = x[b, ih[o, t]]
+                    for i in range(win):
+                        tmp[i * n_classes + c] = tmp[i * n_classes + c] + w * st[i]
         else:
             _blend_rows(x, n, ih, wh, o, tmp)
-            _resize_row(tmp, iw, ww, q, flat_index, flat_weight, scores)
-            for j in range(w_out):
-                dst[j] = _argmax_strided(scores, j * n_classes, 1, n_classes)
+        _resize_row(tmp, iw, ww, q, flat_index, flat_weight, scores)
+        for j in range(w_out):
+            dst[j] = _argmax_strided(scores, j * n_classes, 1, n_classes)
 
 
 def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, labels: np.ndarray) -> None:
@@ -286,11 +315,10 @@ def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, label
     n_classes = shape[c_axis]
     classes_first = c_axis < axis
     batch = int(np.prod(shape[: min(axis, c_axis)], dtype=np.int64))
+    q = n_classes  # the scores of a row are pixel-major (W_out, C) in both layouts
     if classes_first:
-        q = 1
         x3 = x.reshape(batch * n_classes, shape[axis], shape[axis + 1])
     else:
-        q = n_classes
         x3 = x.reshape(batch, shape[axis], shape[axis + 1] * q)
     if not x3.flags.c_contiguous:
         x3 = np.ascontiguousarray(x3)
@@ -299,12 +327,7 @@ def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, label
     ww = np.ascontiguousarray(plan_w.weight.astype(work))
     ih = np.ascontiguousarray(plan_h.index)
     iw = np.ascontiguousarray(plan_w.index)
-    if q < _PIXEL_LOOP_MIN_CHANNELS:
-        flat_index = (iw[:, None, :] * q + np.arange(q)[None, :, None]).reshape(-1, plan_w.taps)
-        flat_weight = np.repeat(ww, q, axis=0)
-    else:
-        flat_index = np.zeros((1, plan_w.taps), dtype=iw.dtype)
-        flat_weight = np.zeros((1, plan_w.taps), dtype=work)
+    flat_index, flat_weight = _flat_taps(iw, ww, q)
     rows = batch * plan_h.n_out
     row_cost = n_classes * (plan_h.taps * shape[axis + 1] + (plan_w.taps + 1) * plan_w.n_out)
     args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, classes_first, n_classes, labels3)
