@@ -7,7 +7,14 @@ import importlib
 
 import pytest
 
-MODULES = ["upsampling.resizing", "upsampling.interpolate", "upsampling.coords", "upsampling.filters"]
+MODULES = [
+    "upsampling.resizing",
+    "upsampling.interpolate",
+    "upsampling.coords",
+    "upsampling.filters",
+    "upsampling.frameworks.opencv",
+    "upsampling.frameworks.pillow",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
