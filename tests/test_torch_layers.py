@@ -254,3 +254,12 @@ def test_upsample_argmax_torch_equals_argmax_of_resize(rng):
     expected = resize(logits, (23, 19)).argmax(1)
     assert got.dtype == torch.int64
     torch.testing.assert_close(got, expected)
+
+
+@pytest.mark.parametrize("name", ["upsampling.torch.resize", "upsampling.torch.layers", "upsampling.models.metrics"])
+def test_doctests(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0, name
