@@ -3,9 +3,8 @@
 Run with ``make bench`` (or ``.venv/bin/python benchmarks/harness.py [--quick] [--only A,B]``).
 
 * Same random float32 inputs (never zeros) for every library; warm-up, then the median of
-  repeats, timed in interleaved rounds (one call of every library per round, so a change in
-  the machine's load hits all of them); every library limited to the same thread count
-  (both cores by default).
+  repeats (``--interleave``: in rounds, one call of every library per round); every library
+  limited to the same thread count (both cores by default).
 * Floors measured here, on this machine: memory bandwidth from a large array copy
   (bytes read + written) for resize cases, the float32 matmul rate for transposed
   convolution (FLOPs = 2·N·H·W·Cin·Cout·kh·kw); a case's floor is the larger of
@@ -44,6 +43,10 @@ import numpy as np  # noqa: E402
 import upsampling  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# --interleave: time every library in the same rounds.  Off by default: a library's thread pool
+# that spins after its call (OpenBLAS, OpenMP) then slows whichever library runs next, which
+# distorted the transposed-convolution ratios by 2-3x in our runs.
+INTERLEAVE = False
 
 
 def timeit(fn: Callable[[], object], *, repeats: int, warmup: int = 2, budget_s: float = 3.0) -> float:
@@ -459,7 +462,16 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
     rows = []
     for case in cases:
         floor = max(case.bytes_moved / floors["bandwidth"], case.flops / floors["matmul"])
-        times = interleaved({"ours": case.ours, **case.peers}, repeats=repeats, label=case.name)
+        if INTERLEAVE:
+            times = interleaved({"ours": case.ours, **case.peers}, repeats=repeats, label=case.name)
+        else:
+            times = {}
+            for lib, fn in {"ours": case.ours, **case.peers}.items():
+                try:
+                    times[lib] = timeit(fn, repeats=repeats)
+                except Exception as exc:  # a peer that refuses the case is reported, not fatal
+                    times[lib] = float("nan")
+                    print(f"  {case.name}: {lib} failed: {exc}", file=sys.stderr)
         peers = {k: v for k, v in times.items() if k != "ours" and not k.startswith("ours") and v == v}
         fastest = min(peers, key=peers.get) if peers else None
         ours_variants = {k: v for k, v in times.items() if k.startswith("ours")}
@@ -536,7 +548,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-startup", action="store_true", help="skip the fresh-process startup probes")
     parser.add_argument("--probe-memory", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--probe-startup", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--interleave", action="store_true", help="time all libraries in the same rounds")
     args = parser.parse_args(argv)
+    global INTERLEAVE
+    INTERLEAVE = args.interleave
     if args.probe_startup:
         print(json.dumps(_probe_startup()))
         return 0

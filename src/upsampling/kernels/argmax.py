@@ -132,7 +132,9 @@ def upsample_argmax(
     Equal to ``np.argmax(upsampling.resize(logits, ...), axis=class)``: the scores are
     resized and cast to ``logits.dtype`` exactly as :func:`upsampling.resize` does, ties go
     to the lowest class and a NaN score wins.  Extra memory is one band of scores (at
-    most ~64 MiB, at least one output row for all classes), not ``C`` full-size maps.
+    most ~64 MiB, at least one output row for all classes), not ``C`` full-size maps; with
+    Numba and float32/float64 scores, one output row of scores per thread
+    (:func:`upsampling.kernels.numba_fused.argmax_two_axes`).
 
     Examples
     --------
