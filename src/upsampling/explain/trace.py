@@ -578,6 +578,8 @@ def grid_trace(n_in: int, n_out: int) -> GridTrace:
         conv.append((c, coords.source_coordinates(n_in, n_out, name)))
     rows = []
     for s in all_settings():
+        if s.per_call:  # a step whose plan depends on the call (Pillow's reduce factor), not a sampling grid
+            continue
         p = s.plan(n_in, n_out)
         ctm = s.params.get("coordinate_transformation_mode", "")
         if s.builder == "window_plan":

@@ -39,6 +39,8 @@ class Setting:
     builder : a plan builder in :mod:`upsampling.plan`.
     params : that builder's keyword arguments (fixed for this setting).
     note : the quirk, with its source, when there is one.
+    per_call : builder arguments the twin derives from each call (e.g. Pillow's reduce factor);
+        :meth:`plan` needs them, so views that plan every setting for bare sizes skip these.
     """
 
     framework: str
@@ -46,6 +48,7 @@ class Setting:
     builder: str
     params: Mapping[str, Any] = field(default_factory=dict)
     note: str = ""
+    per_call: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.builder not in _BUILDERS:

@@ -99,6 +99,7 @@ REDUCE = _Setting(
     "fx = int(box_w / out_w / g) or 1 (same for y); the box grown by (support - 0.5) * scale and cut to "
     "ints (_get_safe_box); plain means of fx x fy blocks, edge blocks over the pixels they hold (Reduce.c); "
     "uint8: ((sum + n/2) * M) >> 24 with M = (uint32)(2**32f / (256 n)); then the filter resize of the rest",
+    per_call=("factor",),
 )
 NEAREST_SETTING = _Setting(
     "Pillow",
