@@ -451,28 +451,17 @@ def _target(image_hw: tuple[int, int], size: Optional[str], scale: Optional[floa
     return h, w
 
 
+# The output-size options `resize` and `compare` share.
+_SizeOption = Annotated[Optional[str], typer.Option("--size", help='Output size WIDTHxHEIGHT, e.g. "512x512".')]
+_ScaleOption = Annotated[Optional[float], typer.Option("--scale", help="Or: scale both sides by this factor.")]
+
+
 @app.command("resize")
 def resize_command(
     src: Annotated[str, typer.Argument(metavar="IN", help="Input image (PNG, JPEG, ...).")],
     dst: Annotated[str, typer.Argument(metavar="OUT", help="Output PNG.")],
-    size: Annotated[
-        Optional[str],
-        typer.Option(
-            "--size",
-            help=(
-                'Output size WIDTHxHEIGHT, e.g. "512x512".'
-            ),
-        ),
-    ] = None,
-    scale: Annotated[
-        Optional[float],
-        typer.Option(
-            "--scale",
-            help=(
-                'Or: scale both sides by this factor.'
-            ),
-        ),
-    ] = None,
+    size: _SizeOption = None,
+    scale: _ScaleOption = None,
     like: Annotated[
         str,
         typer.Option(
@@ -615,24 +604,8 @@ def resize_command(
 @app.command("compare")
 def compare_command(
     src: Annotated[str, typer.Argument(metavar="IN", help="Input image.")],
-    size: Annotated[
-        Optional[str],
-        typer.Option(
-            "--size",
-            help=(
-                'Output size WIDTHxHEIGHT, e.g. "512x512".'
-            ),
-        ),
-    ] = None,
-    scale: Annotated[
-        Optional[float],
-        typer.Option(
-            "--scale",
-            help=(
-                'Or: scale both sides by this factor.'
-            ),
-        ),
-    ] = None,
+    size: _SizeOption = None,
+    scale: _ScaleOption = None,
     mode: Annotated[
         str,
         typer.Option(
