@@ -34,7 +34,7 @@ SHAPES = {"HW": (2, 0, 1), "HWC": (3, 0, 1), "CHW": (3, 1, 2), "NHWC": (4, 1, 2)
 
 
 def _shape(rng, layout: str, h: int, w: int) -> tuple[int, ...]:
-    c = int(rng.choice([1, 2, 3, 5, 8, 21]))
+    c = int(rng.choice([1, 2, 3, 4, 5, 8, 21]))
     return {"HW": (h, w), "HWC": (h, w, c), "CHW": (c, h, w), "NHWC": (2, h, w, c), "NCHW": (2, c, h, w)}[layout]
 
 
@@ -96,6 +96,53 @@ def test_fused_resize_close_to_pointwise_reference():
         with options(kernel="reference"):
             ref = upsampling.resize(x.astype(np.float64), size, layout=layout, **kw)
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5, err_msg=f"trial {trial}: {layout} {shape} {size} {kw}")
+
+
+def test_fused_resize_threaded_chunks_bit_identical(monkeypatch):
+    """Every call split into many small row chunks on 3 threads (each chunk starts with an
+    empty W-first row cache): still the per-axis bits, for float and integer outputs."""
+    monkeypatch.setattr(_threads, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(_threads, "_CHUNKS_PER_THREAD", 5)
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "3")
+    rng = np.random.default_rng(SEED + 9)
+    for trial in range(80):
+        kw, layout, shape, size = _random_config(rng, trial)
+        dtype = (np.float32, np.uint8, np.float64)[trial % 3]
+        x = (rng.standard_normal(shape) * 60 + 100).astype(dtype)
+        got = upsampling.resize(x, size, layout=layout, **kw)
+        with options(kernel="numpy"):
+            ref = upsampling.resize(x, size, layout=layout, **kw)
+        assert np.array_equal(got, ref, equal_nan=True), f"trial {trial}: {layout} {shape} -> {size} {kw}"
+        if layout in CLASS_AXIS and not np.issubdtype(dtype, np.integer):
+            labels = upsample_argmax(x, size, layout=layout, **kw)
+            assert np.array_equal(labels, np.argmax(ref, axis=CLASS_AXIS[layout])), f"argmax trial {trial}"
+
+
+@pytest.mark.parametrize("h_first", [True, False])
+def test_fused_float_output_narrower_than_work_dtype(h_first):
+    """uint8 in, float32 out (TF's rule): the work dtype is float64 and every tap's sum must
+    be kept in float64 until the one cast, as the per-axis path does (4-tap cubic, 8-tap aa)."""
+    rng = np.random.default_rng(SEED + 10)
+    for c in (1, 3, 4, 8):
+        x = rng.integers(0, 256, size=(1, 13, 17, c), dtype=np.uint8)
+        for size, mode, aa in (((40, 50), "cubic", False), ((5, 6), "linear", True), ((29, 7), "cubic", True)):
+            plans, _ = resize_plans(x, size, mode=mode, antialias=aa)
+            order = [1, 2] if h_first else [2, 1]
+            got = apply_plans(x, plans, out_dtype=np.float32, order=order)
+            with options(kernel="numpy"):
+                ref = apply_plans(x, plans, out_dtype=np.float32, order=order)
+            assert got.dtype == np.float32 and np.array_equal(got, ref), (c, size, mode, aa)
+
+
+def test_axis_order_shrinking_first_then_last_axis_first():
+    from upsampling.resizing import axis_order
+
+    x = np.zeros((8, 8, 3))
+    for size, order in (((16, 16), [1, 0]), ((16, 40), [1, 0]), ((40, 16), [1, 0]), ((4, 16), [0, 1]),
+                        ((6, 2), [1, 0]), ((2, 6), [0, 1]), ((2, 2), [0, 1]), ((8, 16), [1, 0])):
+        plans, _ = resize_plans(x, size, layout="HWC")
+        # shrinking axes first (the most shrinking first), then the others from the last
+        assert axis_order(plans) == order, size
 
 
 def test_w_first_order_and_nan_propagation():

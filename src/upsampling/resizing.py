@@ -96,12 +96,22 @@ def cast_output(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 def axis_order(plans: Mapping[int, AxisPlan]) -> list[int]:
-    """The order :func:`apply_plans` resizes axes in: shrinking axes first (stable).
+    """The order :func:`apply_plans` resizes axes in.
+
+    Shrinking axes go first, the most shrinking first (ties keep axis order): the
+    intermediate stays small and a downscale reads only the rows it needs.  The other axes
+    follow from the last to the first.  In a C-ordered array the last axis is the one whose
+    pass gathers (its taps are not contiguous runs), so running it on the un-grown rows does
+    the fewest gathers; the fused kernel then caches each resized input row and the earlier
+    axis blends whole cached rows (OpenCV's scheme for upscales).
 
     The order changes float rounding, so anything that must reproduce a result bit for
-    bit (the Dask tiler) applies the axes in the order of the *whole-array* plans.
+    bit (the Dask tiler, ``upsampling.torch``, the fused kernels) applies the axes in the
+    order of the *whole-array* plans.
     """
-    return sorted(plans, key=lambda a: plans[a].n_out / plans[a].n_in)
+    shrinking = sorted((a for a in plans if plans[a].n_out < plans[a].n_in), key=lambda a: plans[a].n_out / plans[a].n_in)
+    growing = sorted((a for a in plans if plans[a].n_out >= plans[a].n_in), reverse=True)
+    return shrinking + growing
 
 
 def apply_plans(

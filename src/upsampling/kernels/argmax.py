@@ -174,11 +174,10 @@ def upsample_argmax(
     if (
         fused is not None
         and x.dtype in (np.float32, np.float64)
-        and order[0] == ah
         and all(p.outside is None for p in plans.values())
     ):
         # One output row of scores per thread, never a band (:mod:`.numba_fused`); same labels.
-        fused.argmax_two_axes(x, ah, c_axis, plans[ah], plans[ah + 1], labels)
+        fused.argmax_two_axes(x, ah, c_axis, plans[ah], plans[ah + 1], labels, h_first=order[0] == ah)
         return labels
     h_plan = plans[ah]
     # Scores per row of the band (all classes; input or output width, whichever is wider),

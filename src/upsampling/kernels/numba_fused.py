@@ -36,6 +36,8 @@ from upsampling.kernels._threads import run_rows
 # Channels per pixel from which the W pass loops over each pixel's channels (contiguous,
 # vectorised); below it the pass gathers element by element with pre-expanded indices.
 _PIXEL_LOOP_MIN_CHANNELS = 8
+# Up to this many channels the W pass keeps one pixel's channels in registers.
+_PIXEL_UNROLL_MAX = 4
 
 
 @numba.njit(inline="always")
@@ -61,6 +63,54 @@ def _blend_rows(x, b, index, weight, o, tmp):  # pragma: no cover - compiled
 
 
 @numba.njit(inline="always")
+def _resize_row_small(src, q, pixel_index, pixel_weight, dst):  # pragma: no cover - compiled
+    """The W pass for 2-4 channels: one pixel at a time, its channels in scalar registers.
+
+    ``pixel_index[u, j]`` is ``iw[j, u]·q`` (unsigned), ``pixel_weight[u, j]`` is ``ww[j, u]``.
+    Same products and sums, in the same order, as the element-wise gather (about 1.4x faster
+    at 3 channels than LLVM's vectorised gather on this machine).
+    """
+    tw, w_out = pixel_index.shape
+    if q == 3 and tw == 2:  # RGB bilinear, the common case
+        i0 = pixel_index[0]
+        i1 = pixel_index[1]
+        w0 = pixel_weight[0]
+        w1 = pixel_weight[1]
+        for j in range(w_out):
+            a = i0[j]
+            b = i1[j]
+            u = w0[j]
+            v = w1[j]
+            dst[3 * j] = u * src[a] + v * src[b]
+            dst[3 * j + 1] = u * src[a + 1] + v * src[b + 1]
+            dst[3 * j + 2] = u * src[a + 2] + v * src[b + 2]
+        return
+    for j in range(w_out):
+        d = j * q
+        a = pixel_index[0, j]
+        u = pixel_weight[0, j]
+        c0 = u * src[a]
+        c1 = u * src[a + 1]
+        c2 = u * src[a + 2] if q > 2 else c0
+        c3 = u * src[a + 3] if q > 3 else c0
+        for t in range(1, tw):
+            a = pixel_index[t, j]
+            u = pixel_weight[t, j]
+            c0 = c0 + u * src[a]
+            c1 = c1 + u * src[a + 1]
+            if q > 2:
+                c2 = c2 + u * src[a + 2]
+            if q > 3:
+                c3 = c3 + u * src[a + 3]
+        dst[d] = c0
+        dst[d + 1] = c1
+        if q > 2:
+            dst[d + 2] = c2
+        if q > 3:
+            dst[d + 3] = c3
+
+
+@numba.njit(inline="always")
 def _resize_row(src, iw, ww, q, flat_index, flat_weight, dst):  # pragma: no cover - compiled
     """dst[j·q + k] = Σ_u ww[j, u] · src[iw[j, u]·q + k], tap by tap in order (flat rows)."""
     w_out, tw = iw.shape
@@ -83,6 +133,8 @@ def _resize_row(src, iw, ww, q, flat_index, flat_weight, dst):  # pragma: no cov
                     i = iw[j, u]
                     for k in range(q):
                         d2[j, k] = d2[j, k] + w * s2[i, k]
+    elif 2 <= q <= _PIXEL_UNROLL_MAX:
+        _resize_row_small(src, q, flat_index, flat_weight, dst)
     else:
         # flat_index / flat_weight are (taps, W_out·q): unsigned indices (no negative-index
         # wraparound) and one contiguous array per tap let LLVM vectorise the gather.
@@ -107,19 +159,24 @@ def _resize_row(src, iw, ww, q, flat_index, flat_weight, dst):  # pragma: no cov
 
 
 @numba.njit(inline="always")
-def _round_row(src, dst, lo, hi):  # pragma: no cover - compiled
-    """Round half to even and saturate (``cast_output``'s rule for integer outputs)."""
-    for e in range(dst.shape[0]):
-        v = np.rint(src[e])
-        if v < lo:
-            v = lo
-        elif v > hi:
-            v = hi
-        dst[e] = v
+def _store_row(src, dst, lo, hi, rounding):  # pragma: no cover - compiled
+    """Cast a finished row of work-dtype values into the output (``cast_output``'s rule:
+    integer outputs round half to even and saturate)."""
+    if rounding:
+        for e in range(dst.shape[0]):
+            v = np.rint(src[e])
+            if v < lo:
+                v = lo
+            elif v > hi:
+                v = hi
+            dst[e] = v
+    else:
+        for e in range(dst.shape[0]):
+            dst[e] = src[e]
 
 
 @numba.njit(cache=True, nogil=True)
-def fused_h_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, r0, r1):  # pragma: no cover
+def fused_h_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, direct, r0, r1):  # pragma: no cover
     """H then W for output rows ``r0:r1`` of ``(P·Hout)``.
 
     x (P, Hin, Win·Q) any real dtype; wh/ww in the work dtype; out (P, Hout, Wout·Q).
@@ -150,38 +207,88 @@ def fused_h_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, ro
         _blend_rows(x, b, ih, wh, o, tmp)
         last_b = b
         last_o = o
-        if rounding:
-            _resize_row(tmp, iw, ww, q, flat_index, flat_weight, row)
-            _round_row(row, out[b, o], lo, hi)
-        else:
+        if direct:
             _resize_row(tmp, iw, ww, q, flat_index, flat_weight, out[b, o])
+        else:
+            _resize_row(tmp, iw, ww, q, flat_index, flat_weight, row)
+            _store_row(row, out[b, o], lo, hi, rounding)
+
+
+@numba.njit(inline="always")
+def _cache_slot(keys, stamps, key, clock):  # pragma: no cover - compiled
+    """The row cache's slot for ``key`` (an input row), stamped ``clock``: ``slot`` on a hit,
+    ``-slot - 1`` on a miss, the least recently used slot (now keyed ``key``; the caller
+    fills it).  A slot the current output row already uses has ``stamps == clock``, so with
+    more slots than taps it is never evicted."""
+    slots = keys.shape[0]
+    for s in range(slots):
+        if keys[s] == key:
+            stamps[s] = clock
+            return s
+    slot = 0
+    for s in range(1, slots):
+        if stamps[s] < stamps[slot]:
+            slot = s
+    keys[slot] = key
+    stamps[slot] = clock
+    return -slot - 1
+
+
+@numba.njit(inline="always")
+def _blend_cached(cache, which, wh, o, dst):  # pragma: no cover - compiled
+    """dst[:] = Σ_t wh[o, t] · cache[which[t], :], tap by tap in order (as :func:`_blend_rows`)."""
+    n = dst.shape[0]
+    th = which.shape[0]
+    w0 = wh[o, 0]
+    s0 = cache[which[0]]
+    if th == 2:
+        w1 = wh[o, 1]
+        s1 = cache[which[1]]
+        for e in range(n):
+            dst[e] = w0 * s0[e] + w1 * s1[e]
+        return
+    for e in range(n):
+        dst[e] = w0 * s0[e]
+    for t in range(1, th):
+        w = wh[o, t]
+        st = cache[which[t]]
+        for e in range(n):
+            dst[e] = dst[e] + w * st[e]
 
 
 @numba.njit(cache=True, nogil=True)
-def fused_w_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, r0, r1):  # pragma: no cover
-    """W then H (a W axis that shrinks more than H): same contract as :func:`fused_h_first`."""
+def fused_w_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, direct, r0, r1):  # pragma: no cover
+    """W then H for output rows ``r0:r1``: same contract as :func:`fused_h_first`.
+
+    Each input row the rows need is resized along W once into a small cache (``taps + 1``
+    rows, least recently used evicted, never one the current row reads), then the output row
+    blends the cached rows -- OpenCV's row-cache scheme, with the per-axis path's arithmetic.
+    """
     h_out, th = ih.shape
+    h_in = x.shape[1]
     n = out.shape[2]
-    tmp = np.empty(n, dtype=ww.dtype)
+    slots = th + 1
+    cache = np.empty((slots, n), dtype=ww.dtype)
+    keys = np.full(slots, -1, dtype=np.int64)
+    stamps = np.zeros(slots, dtype=np.int64)
+    which = np.empty(th, dtype=np.int64)
     acc = np.empty(n, dtype=ww.dtype)
+    clock = 0
     for r in range(r0, r1):
         b = r // h_out
         o = r - b * h_out
-        _resize_row(x[b, ih[o, 0]], iw, ww, q, flat_index, flat_weight, tmp)
-        w0 = wh[o, 0]
-        for e in range(n):
-            acc[e] = w0 * tmp[e]
-        for t in range(1, th):
-            _resize_row(x[b, ih[o, t]], iw, ww, q, flat_index, flat_weight, tmp)
-            w = wh[o, t]
-            for e in range(n):
-                acc[e] = acc[e] + w * tmp[e]
-        if rounding:
-            _round_row(acc, out[b, o], lo, hi)
+        clock += 1
+        for t in range(th):
+            slot = _cache_slot(keys, stamps, b * h_in + ih[o, t], clock)
+            if slot < 0:
+                slot = -slot - 1
+                _resize_row(x[b, ih[o, t]], iw, ww, q, flat_index, flat_weight, cache[slot])
+            which[t] = slot
+        if direct:
+            _blend_cached(cache, which, wh, o, out[b, o])
         else:
-            dst = out[b, o]
-            for e in range(n):
-                dst[e] = acc[e]
+            _blend_cached(cache, which, wh, o, acc)
+            _store_row(acc, out[b, o], lo, hi, rounding)
 
 
 # Integer outputs the fused loop rounds and saturates itself (wider ones take the per-axis path,
@@ -191,9 +298,17 @@ _FLOAT = frozenset(np.dtype(t) for t in (np.float32, np.float64))
 
 
 def _flat_taps(iw: np.ndarray, ww: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-element W taps for rows of ``q < 8`` channels: ``(taps, W_out·q)`` indices and weights."""
+    """The W taps the small-channel loops read, unsigned (no negative-index wraparound).
+
+    ``2 <= q <= 4``: per pixel, ``(taps, W_out)`` indices ``iw·q`` and weights.  ``q == 1`` and
+    ``5 <= q < 8``: per element, ``(taps, W_out·q)``.  ``q >= 8``: unused placeholders.
+    """
     if q >= _PIXEL_LOOP_MIN_CHANNELS:
         return np.zeros((1, 1), dtype=np.uint32), np.zeros((1, 1), dtype=ww.dtype)  # unused
+    if 2 <= q <= _PIXEL_UNROLL_MAX:
+        index = iw.T * q
+        itype = np.uint32 if index.size == 0 or index.max() + q < 2**32 else np.uint64
+        return np.ascontiguousarray(index, dtype=itype), np.ascontiguousarray(ww.T)
     index = (iw.T[:, :, None] * q + np.arange(q)).reshape(iw.shape[1], -1)
     itype = np.uint32 if index.size == 0 or index.max() < 2**32 else np.uint64
     return np.ascontiguousarray(index, dtype=itype), np.ascontiguousarray(np.repeat(ww.T, q, axis=1))
@@ -243,7 +358,10 @@ def apply_two_axes(
     rows = p * plan_h.n_out
     # Work per output row, in multiply-adds (the blend of input rows plus the row itself).
     row_cost = q * (plan_h.taps * shape[axis + 1] + plan_w.taps * plan_w.n_out)
-    args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, out3, lo, hi, rounding)
+    # Rows are summed straight into the output only when it has the work dtype; otherwise
+    # in a work-dtype row buffer, cast once (as the per-axis path casts its result).
+    direct = out.dtype == work
+    args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, out3, lo, hi, rounding, direct)
     run_rows(lambda r0, r1: kernel(*args, r0, r1), rows, row_cost)
 
 
@@ -303,8 +421,60 @@ def argmax_h_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, classes_first,
             dst[j] = _argmax_strided(scores, j * n_classes, 1, n_classes)
 
 
-def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, labels: np.ndarray) -> None:
-    """``labels[...] = argmax(resize(x), axis=c_axis)`` for H-first plans on axes ``axis, axis + 1``.
+@numba.njit(cache=True, nogil=True)
+def argmax_w_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, classes_first, n_classes, labels, r0, r1):  # pragma: no cover
+    """Labels of output rows ``r0:r1``: argmax over classes of the W-then-H resize.
+
+    Same contract as :func:`argmax_h_first`.  Each input row is resized along W once, for all
+    classes, into a pixel-major ``(W_out, C)`` row of the cache (as :func:`fused_w_first`);
+    an output row blends the cached rows and takes each pixel's argmax.
+    """
+    h_out, th = ih.shape
+    h_in = x.shape[1]
+    w_out = iw.shape[0]
+    tw = iw.shape[1]
+    n = w_out * n_classes
+    slots = th + 1
+    cache = np.empty((slots, n), dtype=ww.dtype)
+    keys = np.full(slots, -1, dtype=np.int64)
+    stamps = np.zeros(slots, dtype=np.int64)
+    which = np.empty(th, dtype=np.int64)
+    scores = np.empty(n, dtype=ww.dtype)
+    clock = 0
+    for r in range(r0, r1):
+        b = r // h_out
+        o = r - b * h_out
+        clock += 1
+        for t in range(th):
+            row = ih[o, t]
+            slot = _cache_slot(keys, stamps, b * h_in + row, clock)
+            if slot < 0:
+                slot = -slot - 1
+                dst = cache[slot]
+                if classes_first:
+                    # each class plane's row, resized along W (q = 1), stored pixel-major
+                    for c in range(n_classes):
+                        src = x[b * n_classes + c, row]
+                        for j in range(w_out):
+                            acc = ww[j, 0] * src[iw[j, 0]]
+                            if tw == 2:
+                                acc = acc + ww[j, 1] * src[iw[j, 1]]
+                            else:
+                                for u in range(1, tw):
+                                    acc = acc + ww[j, u] * src[iw[j, u]]
+                            dst[j * n_classes + c] = acc
+                else:
+                    _resize_row(x[b, row], iw, ww, q, flat_index, flat_weight, dst)
+            which[t] = slot
+        _blend_cached(cache, which, wh, o, scores)
+        out = labels[b, o]
+        for j in range(w_out):
+            out[j] = _argmax_strided(scores, j * n_classes, 1, n_classes)
+
+
+def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, labels: np.ndarray, h_first: bool = True) -> None:
+    """``labels[...] = argmax(resize(x), axis=c_axis)`` for plans on axes ``axis, axis + 1``,
+    resized in the order ``h_first`` names.
 
     ``x`` is float32 or float64 in CHW/NCHW (``c_axis == axis - 1``) or HWC/NHWC
     (``c_axis == axis + 2``); ``labels`` is C-ordered, the output without the class axis.
@@ -331,4 +501,5 @@ def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, label
     rows = batch * plan_h.n_out
     row_cost = n_classes * (plan_h.taps * shape[axis + 1] + (plan_w.taps + 1) * plan_w.n_out)
     args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, classes_first, n_classes, labels3)
-    run_rows(lambda r0, r1: argmax_h_first(*args, r0, r1), rows, row_cost)
+    kernel = argmax_h_first if h_first else argmax_w_first
+    run_rows(lambda r0, r1: kernel(*args, r0, r1), rows, row_cost)
