@@ -1,4 +1,4 @@
-"""Process-wide options: the output byte limit and the kernel choice."""
+"""Process-wide options: the output byte limit, the kernel choice and the output pool."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ _DEFAULTS: dict[str, Any] = {
     # "auto": the fastest available kernel (Numba when installed, else NumPy);
     # "numpy": the vectorised NumPy kernel; "reference": the readable per-pixel path.
     "kernel": "auto",
+    # Free memory of dead large outputs kept for the next ones (upsampling._memory); 0: off.
+    "output_pool_bytes": 256 * 2**20,
 }
 _options: dict[str, Any] = dict(_DEFAULTS)
 
@@ -26,6 +28,9 @@ def set_options(**changes: Any) -> dict[str, Any]:
 
     ``max_output_bytes`` (int > 0): refuse any output larger than this many bytes,
     checked before allocating.  ``kernel`` ("auto", "numpy" or "reference"): which path runs.
+    ``output_pool_bytes`` (int >= 0): how much memory of dead outputs of 4 MiB or more is
+    kept to back the next outputs without page faults (:mod:`upsampling._memory`); 0 turns
+    pooling off and releases what is held.
     """
     from upsampling.errors import InvalidArgumentError
 
@@ -39,8 +44,16 @@ def set_options(**changes: Any) -> dict[str, Any]:
             raise InvalidArgumentError(name, value, "a positive integer number of bytes")
         if name == "kernel" and value not in ("auto", "numpy", "reference"):
             raise InvalidArgumentError(name, value, "'auto', 'numpy' or 'reference'")
+        if name == "output_pool_bytes" and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise InvalidArgumentError(name, value, "a non-negative integer number of bytes (0: no pool)")
         previous[name] = _options[name]
     _options.update(changes)
+    if "output_pool_bytes" in changes:
+        from upsampling import _memory
+
+        _memory.trim()
     return previous
 
 

@@ -301,8 +301,12 @@ def _run_block(pieces: Any, block: _Block) -> np.ndarray:
     st = block.static
     plans = _setup_plans(st.setup)
     sub = {a: plan_rows(plans[a], o0, o1)[0] for a, (o0, o1) in block.rows.items()}
+    shape = [sub[a].n_out if a in sub else n for a, n in enumerate(window.shape)]
+    # A plain allocation, not the output pool (upsampling._memory): a worker's freed
+    # blocks must go back to the system, or the pool would count against its memory limit.
+    target = np.empty(shape, dtype=window.dtype)
     with _kernel_lock():
-        y = apply_plans(window, sub, order=st.order, extrapolation_value=st.setup.extrapolation_value)
+        y = apply_plans(window, sub, order=st.order, extrapolation_value=st.setup.extrapolation_value, out=target)
     return y if st.finish is None else st.finish(y)
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from upsampling import _checks
+from upsampling import _checks, _memory
 from upsampling._options import _options
 from upsampling.coords import COORDINATE_TRANSFORMATION_MODES, NEAREST_MODES
 from upsampling.errors import DTypeError, InvalidArgumentError, ShapeError
@@ -165,7 +165,7 @@ def apply_plans(
         and all(p.outside is None for p in plans.values())
         and fused.supports(x.dtype, work, out_dtype)
     ):
-        target = out if out is not None and out.flags.c_contiguous else np.empty(out_shape, dtype=out_dtype)
+        target = out if out is not None and out.flags.c_contiguous else _memory.empty(out_shape, out_dtype)
         fused.apply_two_axes(x, axes[0], plans[axes[0]], plans[axes[1]], list(order)[0] == axes[0], work, target)
         if out is not None and target is not out:
             out[...] = target
