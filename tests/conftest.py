@@ -19,6 +19,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_kernels_loaded() -> None:
+    """Numba's kernels load in the background (upsampling.kernels); the tests of the fast
+    paths must run them, not the NumPy kernel used while they load."""
+    from upsampling.kernels import load_fast_kernels
+
+    load_fast_kernels()
+
+
 @pytest.fixture
 def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     seed = zlib.crc32(request.node.nodeid.encode())

@@ -290,3 +290,29 @@ def test_run_rows_covers_every_row_once():
 
         _threads.run_rows(kernel, rows, row_cost=10**9, threads=threads)
         assert (seen == 1).all(), (rows, threads)
+
+
+def test_numba_loads_in_the_background_and_results_do_not_depend_on_it():
+    """A fresh process: the first resize starts the background import and returns without
+    waiting for it (NumPy kernel); after load_fast_kernels() the fused kernel runs; same bits."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, numpy as np, upsampling
+from upsampling import kernels
+assert 'numba' not in sys.modules
+x = np.random.default_rng(5).standard_normal((2, 9, 11, 3)).astype(np.float32)
+first = upsampling.resize(x, (20, 7), mode="cubic")
+started = kernels._loader is not None
+assert kernels.load_fast_kernels() is True
+assert kernels.fused_resize_kernel() is not None and 'numba' in sys.modules
+again = upsampling.resize(x, (20, 7), mode="cubic")
+with upsampling.options(kernel="numpy"):
+    ref = upsampling.resize(x, (20, 7), mode="cubic")
+assert np.array_equal(first, ref) and np.array_equal(again, ref)
+print("ok", started)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["ok", "True"]

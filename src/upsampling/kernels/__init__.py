@@ -1,52 +1,111 @@
-"""Fast paths.  Each is tested against the readable reference in :mod:`upsampling.reference`."""
+"""Fast paths.  Each is tested against the readable reference in :mod:`upsampling.reference`.
+
+The Numba kernels load in the background: the first resize of a process starts a thread
+that imports Numba and the kernel modules (0.3-0.5 s on this project's machine, more when it
+is busy) and, until they are ready, calls use the NumPy kernel.  Both give the same bits
+(``tests/test_fast_paths.py``), so no result depends on the timing; only the first calls of
+a process are slower than later ones instead of the first waiting half a second.
+:func:`load_fast_kernels` waits for them (the test suite and the benchmark harness do).
+"""
 
 from __future__ import annotations
 
-import functools
+import threading
 from collections.abc import Callable
+from types import ModuleType
 
 from upsampling._optional import module_available
 from upsampling._options import _options
 
+__all__ = ["fused_resize_kernel", "load_fast_kernels", "resize_axis_kernel"]
 
-@functools.cache
-def _numba_apply_axis() -> Callable | None:
-    if not module_available("numba"):
-        return None
-    from upsampling.kernels.numba_resize import apply_axis
+_lock = threading.Lock()
+_loader: threading.Thread | None = None
+_fused: ModuleType | None = None
+_apply_axis: Callable | None = None
+_failed: BaseException | None = None
 
-    return apply_axis
+
+def _load() -> None:
+    global _fused, _apply_axis, _failed
+    try:
+        from upsampling.kernels import numba_fused
+        from upsampling.kernels.numba_resize import apply_axis
+
+        _warm(numba_fused)
+        _apply_axis = apply_axis
+        _fused = numba_fused
+    except BaseException as exc:  # pragma: no cover - a broken Numba install
+        _failed = exc
+
+
+def _warm(numba_fused: ModuleType) -> None:
+    """Load the compiled code of the commonest signatures (float32 resize and argmax, both
+    axis orders) from Numba's disk cache here, not in the first call that needs them: that
+    load is 0.1-0.3 s per signature."""
+    import numpy as np
+
+    from upsampling.resizing import resize_plans
+
+    for shape, size in (((1, 3, 4, 3), (6, 8)), ((1, 6, 8, 3), (3, 4))):  # W first, H first
+        x = np.zeros(shape, dtype=np.float32)
+        plans, out_shape = resize_plans(x, size)
+        h_first = plans[1].n_out < plans[1].n_in
+        numba_fused.apply_two_axes(x, 1, plans[1], plans[2], h_first, np.dtype(np.float32), np.empty(out_shape, np.float32))
+        labels = np.empty(out_shape[:3], dtype=np.uint8)
+        numba_fused.argmax_two_axes(x, 1, 3, plans[1], plans[2], labels, h_first=h_first)
+
+
+def _start() -> bool:
+    """Start the background import once; whether the Numba kernels are ready now."""
+    global _loader
+    if _fused is not None:
+        return True
+    if _failed is not None:
+        return False
+    with _lock:
+        if _loader is None:
+            if not module_available("numba"):
+                return False
+            _loader = threading.Thread(target=_load, name="upsampling-load-numba", daemon=True)
+            _loader.start()
+    return _fused is not None
+
+
+def load_fast_kernels(wait: bool = True) -> bool:
+    """Start loading the Numba kernels (if installed) and, with ``wait``, block until done.
+
+    Returns whether they are ready.  Re-raises the import error of a broken Numba install
+    when waiting.
+    """
+    _start()
+    if wait and _loader is not None:
+        _loader.join()
+        if _failed is not None:
+            raise _failed
+    return _fused is not None
 
 
 def resize_axis_kernel() -> Callable:
     """The per-axis resize kernel chosen by ``upsampling.options(kernel=...)``.
 
-    Both kernels give the same bits; Numba is used when installed and not disabled.
+    Both kernels give the same bits; Numba is used when installed, loaded and not disabled.
     """
-    if _options["kernel"] == "auto":
-        fast = _numba_apply_axis()
-        if fast is not None:
-            return fast
+    if _options["kernel"] == "auto" and _start():
+        assert _apply_axis is not None
+        return _apply_axis
     from upsampling.kernels.numpy_resize import apply_axis
 
     return apply_axis
 
 
-@functools.cache
-def _numba_fused() -> object | None:
-    if not module_available("numba"):
-        return None
-    from upsampling.kernels import numba_fused
-
-    return numba_fused
-
-
-def fused_resize_kernel() -> object | None:
+def fused_resize_kernel() -> ModuleType | None:
     """The fused two-axis kernel module (:mod:`.numba_fused`), or ``None``.
 
-    ``None`` when Numba is missing or ``upsampling.options(kernel=...)`` is not ``"auto"``;
-    the fused kernel gives the per-axis kernels' bits, so the choice never changes a result.
+    ``None`` when Numba is missing, still loading, or ``upsampling.options(kernel=...)`` is
+    not ``"auto"``; the fused kernel gives the per-axis kernels' bits, so the choice never
+    changes a result.
     """
-    if _options["kernel"] != "auto":
+    if _options["kernel"] != "auto" or not _start():
         return None
-    return _numba_fused()
+    return _fused
