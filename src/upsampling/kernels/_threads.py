@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 # Below this many multiply-adds a call runs on the calling thread alone.
 _PARALLEL_MIN_WORK = 200_000
-_CHUNKS_PER_THREAD = 8
+_CHUNKS_PER_THREAD = 3
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
