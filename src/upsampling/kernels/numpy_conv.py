@@ -14,12 +14,17 @@ indices ``i`` that land inside ``[0, out)`` form one contiguous run, written wit
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
 __all__ = ["conv_numpy", "conv_transpose_numpy", "tap_slices"]
+
+# Below this many multiply-adds a 2-D transposed convolution takes one GEMM over every phase
+# (zero taps included): the call overhead of one GEMM per phase run would dominate.
+_MERGED_MACS = 2_000_000
 
 # Upper bound on the GEMM's intermediate (batch items are processed in chunks below it).
 _COLUMN_BYTES = 64 * 2**20
@@ -147,30 +152,169 @@ def conv_numpy(
     return out
 
 
-def _shift_groups(k: int, stride: int, pad: int) -> list[tuple[int, int, int]]:
-    """Kernel taps of one axis grouped by the output block they shift an input into.
+def _phase_segments(k: int, stride: int, pad: int) -> list[tuple[int, int, int, int, int]]:
+    """Output phases of one axis grouped into runs that read the same inputs.
 
-    Tap ``j`` sends input ``i`` to output ``i·s + j - pad = s·(i + c) + r`` with
-    ``c = (j - pad) // s`` and phase ``r = (j - pad) % s``.  Taps with the same block shift
-    ``c`` have consecutive taps and consecutive phases.  Returns ``(c, j0, j1)``: taps
-    ``j0:j1``, whose phases are ``(j0 - pad) % s`` onwards.
+    Output ``o = b·s + r`` (block ``b``, phase ``r``) of the full output shifted by ``pad``
+    receives ``x[b + c - d] · w[j0 + d·s]`` for ``d = 0 .. taps-1`` where
+    ``r + pad = c·s + j0`` (``0 <= j0 < s``) and ``taps = ceil((k - j0) / s)`` (0 when the
+    kernel is shorter than the phase offset).  Consecutive phases with the same ``c`` and
+    ``taps`` form one run; within it ``j0`` grows by one per phase.  Returns
+    ``(r0, r1, c, taps, j0)``: phases ``r0:r1``, whose first phase has first tap ``j0``.
     """
-    groups: list[tuple[int, int, int]] = []
-    for j in range(k):
-        c = (j - pad) // stride
-        if groups and groups[-1][0] == c:
-            groups[-1] = (c, groups[-1][1], j + 1)
+    runs: list[tuple[int, int, int, int, int]] = []
+    for r in range(stride):
+        c, j0 = divmod(r + pad, stride)
+        taps = max(0, -(-(k - j0) // stride))
+        if runs and runs[-1][1] == r and runs[-1][2] == c and runs[-1][3] == taps:
+            runs[-1] = (runs[-1][0], r + 1, c, taps, runs[-1][4])
         else:
-            groups.append((c, j, j + 1))
-    return groups
+            runs.append((r, r + 1, c, taps, j0))
+    return runs
 
 
-def _covering(groups: list[tuple[int, int, int]], n_in: int, blocks: int, stride: int, pad: int) -> int | None:
-    """Index of the tap group that reaches every phase of every output block along an axis, if any."""
-    for idx, (c, j0, j1) in enumerate(groups):
-        if j1 - j0 == stride and (j0 - pad) % stride == 0 and c <= 0 and n_in + c >= blocks:
-            return idx
-    return None
+def _im2col(x: np.ndarray, blocks: tuple[int, int], shift: tuple[int, int], taps: tuple[int, int]) -> np.ndarray:
+    """Input taps of every output block, taps in reverse order so that a window is contiguous.
+
+    ``A[n, by, bx, e_h, e_w, c] = x[n, by + c_h - (D_h-1-e_h), bx + c_w - (D_w-1-e_w), c]``,
+    zero outside ``x`` (``e = D-1-d`` for tap ``d`` of :func:`_phase_segments`).  x :
+    channels-last ``(N, H, W, C)``.  Returns ``(N·B_h·B_w, D_h·D_w·C)``, C-ordered (the
+    GEMM's left operand); a reshape of ``x`` itself when that is all it is.
+
+    Built from ``x`` zero-padded to ``xp[p] = x[p + c - D + 1]`` (``B + D - 1`` rows and
+    columns): row ``(by, bx)``, tap row ``e_h`` is the contiguous run
+    ``xp[n, by + e_h, bx : bx + D_w, :]``, so one copy of a window view fills ``A``.
+    """
+    n, h, wd, c = x.shape
+    (bh, bw), (ch, cw), (dh, dw) = blocks, shift, taps
+    lo_h, lo_w = ch - dh + 1, cw - dw + 1  # x index of xp[0]
+    ph, pw = bh + dh - 1, bw + dw - 1
+    if (lo_h, lo_w, ph, pw) == (0, 0, h, wd) and x.flags.c_contiguous:
+        xp = x
+        if (dh, dw) == (1, 1):
+            return x.reshape(n * h * wd, c)
+    else:
+        xp = np.zeros((n, ph, pw, c), dtype=x.dtype)
+        y0, y1 = max(0, lo_h), min(h, lo_h + ph)
+        x0, x1 = max(0, lo_w), min(wd, lo_w + pw)
+        if y1 > y0 and x1 > x0:
+            xp[:, y0 - lo_h : y1 - lo_h, x0 - lo_w : x1 - lo_w] = x[:, y0:y1, x0:x1]
+    s0, s1, s2, s3 = xp.strides
+    # (N, B_h, B_w, D_h, D_w, C) windows of xp; read-only, inside xp by construction
+    windows = np.lib.stride_tricks.as_strided(
+        xp, (n, bh, bw, dh, dw, c), (s0, s1, s2, s1, s2, s3), writeable=False
+    )
+    a = np.empty((n, bh, bw, dh, dw, c), dtype=x.dtype)
+    np.copyto(a, windows)
+    return a.reshape(n * bh * bw, dh * dw * c)
+
+
+def _phase_weight(
+    w: np.ndarray,
+    first: tuple[int, int],
+    taps: tuple[int, int],
+    phases: tuple[int, int],
+    strides: tuple[int, int],
+    dtype: np.dtype,
+) -> np.ndarray:
+    """GEMM weight of one pair of phase runs, ``(D_h·D_w·C_in/g, P_h·P_w·C_out/g)``.
+
+    ``W[(e_h, e_w, ci), (ry, rx, co)] = w[ci, co, j_h + d_h·s_h + ry, j_w + d_w·s_w + rx]`` with
+    taps in :func:`_im2col`'s reversed order ``d = D-1-e``, for w ``(C_in/g, C_out/g, kh, kw)``;
+    C-ordered ``dtype``.
+    """
+    (j_h, j_w), (d_h, d_w), (p_h, p_w), (sh, sw) = first, taps, phases, strides
+    c_g, m_g = w.shape[:2]
+    wt = np.empty((d_h, d_w, c_g, p_h, p_w, m_g), dtype=dtype)
+    for dy in range(d_h):
+        ys = slice(j_h + dy * sh, j_h + dy * sh + p_h)
+        for dx in range(d_w):
+            xs = slice(j_w + dx * sw, j_w + dx * sw + p_w)
+            wt[d_h - 1 - dy, d_w - 1 - dx] = w[:, :, ys, xs].transpose(0, 2, 3, 1)
+    return wt.reshape(d_h * d_w * c_g, p_h * p_w * m_g)
+
+
+def _shared_im2col(
+    x: np.ndarray,
+    blocks: tuple[int, int],
+    rows: list[tuple[int, int, int, int, int]],
+    cols: list[tuple[int, int, int, int, int]],
+    m_g: int,
+) -> dict[tuple[int, int], tuple[np.ndarray, tuple[int, int], tuple[int, int]]] | None:
+    """One im2col per tap count, shared by the run pairs that differ only in their block shift.
+
+    Worth it when the im2col is large beside the GEMM's output (few output channels per
+    phase, many input taps: a 4x4 kernel at stride 2 has four runs of one phase each, and a
+    separate im2col per run would be four times the input's taps).  Returns
+    ``{(D_h, D_w): (A, (E_h, E_w), (lo_h, lo_w))}`` with ``A`` the im2col over the extended
+    block grid ``(N, E_h, E_w)`` whose block ``(e_h, e_w)`` is output block
+    ``(e_h + lo_h - c_h, e_w + lo_w - c_w)`` of the run pair with shifts ``(c_h, c_w)``,
+    flattened to ``(N·E_h·E_w, D_h·D_w·C)``; ``None`` when per-pair im2cols are cheaper.
+    """
+    bh, bw = blocks
+    c = x.shape[3]
+    pairs = [(rh, rw) for rh in rows for rw in cols if rh[3] and rw[3]]
+    if len(pairs) < 2:
+        return None
+    # Per-pair im2col bytes against the pair's GEMM output: share only when it dominates.
+    k_cols = sum(rh[3] * rw[3] * c for rh, rw in pairs)
+    n_cols = sum((rh[1] - rh[0]) * (rw[1] - rw[0]) * m_g for rh, rw in pairs)
+    if k_cols * 2 < n_cols:
+        return None
+    shared = {}
+    for d_h, d_w in {(rh[3], rw[3]) for rh, rw in pairs}:
+        sh_h = [rh[2] for rh, rw in pairs if (rh[3], rw[3]) == (d_h, d_w)]
+        sh_w = [rw[2] for rh, rw in pairs if (rh[3], rw[3]) == (d_h, d_w)]
+        lo_h, lo_w = min(sh_h), min(sh_w)
+        eh, ew = bh + max(sh_h) - lo_h, bw + max(sh_w) - lo_w
+        shared[d_h, d_w] = (_im2col(x, (eh, ew), (lo_h, lo_w), (d_h, d_w)), (eh, ew), (lo_h, lo_w))
+    return shared
+
+
+@functools.lru_cache(maxsize=256)
+def _merged_taps(k: int, stride: int, pad: int) -> tuple[int, int, np.ndarray]:
+    """One tap table for every phase of an axis: ``(c, D, T)``.
+
+    Phase ``r`` of block ``b`` receives ``x[b + c - d] · w[T[D-1-d, r]]`` for ``d < D``, where
+    ``T`` is ``k`` (a zero tap appended to the kernel) where phase ``r`` has no such tap:
+    the runs of :func:`_phase_segments` aligned on the largest block shift ``c``.  ``T`` is
+    ``(D, stride)`` int, in :func:`_im2col`'s reversed tap order.
+    """
+    runs = [run for run in _phase_segments(k, stride, pad) if run[3]]
+    if not runs:
+        return 0, 1, np.full((1, stride), k, dtype=np.intp)
+    c = max(run[2] for run in runs)
+    depth = max(c - run[2] + run[3] for run in runs)
+    table = np.full((depth, stride), k, dtype=np.intp)
+    for r0, r1, c_r, taps, j0 in runs:
+        for d in range(taps):
+            e = depth - 1 - (d + c - c_r)
+            table[e, r0:r1] = np.arange(j0, j0 + r1 - r0) + d * stride
+    table.setflags(write=False)
+    return c, depth, table
+
+
+def _conv_transpose2d_merged(
+    x: np.ndarray, w: np.ndarray, strides: Sequence[int], pads_begin: Sequence[int], blocks: tuple[int, int]
+) -> np.ndarray:
+    """Every phase in one GEMM (groups 1): ``(N, B_h·s_h, B_w·s_w, C_out)``, channels-last.
+
+    x : channels-last ``(N, H, W, C_in)`` in the compute dtype; w : ``(C_in, C_out, kh, kw)``.
+    Phases with fewer taps than the deepest get zero taps (:func:`_merged_taps`).
+    """
+    n = x.shape[0]
+    c_in, m, kh, kw = w.shape
+    (sh, sw), (bh, bw) = strides, blocks
+    c_h, d_h, t_h = _merged_taps(kh, sh, pads_begin[0])
+    c_w, d_w, t_w = _merged_taps(kw, sw, pads_begin[1])
+    wp = np.zeros((c_in, m, kh + 1, kw + 1), dtype=x.dtype)
+    wp[:, :, :kh, :kw] = w
+    # (C_in, C_out, D_h, D_w, s_h, s_w) -> W[(e_h, e_w, ci), (ry, rx, co)]
+    wt = wp[:, :, t_h[:, None, :, None], t_w[None, :, None, :]].transpose(2, 3, 0, 4, 5, 1)
+    y = _im2col(x, (bh, bw), (c_h, c_w), (d_h, d_w)) @ wt.reshape(d_h * d_w * c_in, sh * sw * m)
+    full = np.empty((n, bh, sh, bw, sw, m), dtype=x.dtype)
+    np.copyto(full, y.reshape(n, bh, bw, sh, sw, m).transpose(0, 1, 3, 2, 4, 5))
+    return full.reshape(n, bh * sh, bw * sw, m)
 
 
 def conv_transpose2d_blocks(
@@ -182,17 +326,17 @@ def conv_transpose2d_blocks(
     groups: int,
     dtype: np.dtype,
 ) -> np.ndarray:
-    """2-D transposed convolution (dilation 1) by output phases, computed channels-last.
+    """2-D transposed convolution (dilation 1) by output phases ("sub-pixel"), channels-last.
 
     Same contract as :func:`conv_transpose_numpy` for 2-D without dilation, same numbers up
     to float rounding (the sums are grouped differently).  The output, viewed as blocks of
-    ``s_h × s_w`` pixels, ``(N, H/s_h, s_h, W/s_w, s_w, C_out)``, receives each input pixel
-    at block ``(i_h + c_h, i_w + c_w)`` from the taps sharing that block shift
-    (:func:`_shift_groups`, at most ``⌈k/s⌉ + 1`` per axis).  Each group is one GEMM,
-    ``x (N·H·W, C_in) @ w_group (C_in, taps·C_out)`` (only the useful FLOPs: no zero-inserted
-    input), whose result is added into the output blocks with one strided ``+=``; the
-    tap and channel axes stay contiguous in both.  Returns ``(N, C_out, *out_size)`` in
-    ``dtype``, a view of channels-last memory (``to_channels_last`` of it is C-ordered).
+    ``s_h × s_w`` pixels ``(N, B_h, s_h, B_w, s_w, C_out)``, is computed phase run by phase
+    run (:func:`_phase_segments` per axis): for a pair of runs every output pixel is
+    ``A (N·B_h·B_w, D_h·D_w·C_in/g) @ W (D_h·D_w·C_in/g, phases·C_out/g)`` with ``A`` the
+    shifted input taps (:func:`_im2col`) -- one GEMM, only useful FLOPs, every output
+    element written once (no zero-inserted input, no scatter-add).  Returns
+    ``(N, C_out, *out_size)`` in ``dtype``, a view of channels-last memory
+    (``to_channels_last`` of it is C-ordered when ``out_size`` is a multiple of the stride).
     """
     n, c_in, h, wd = x.shape
     kh, kw = w.shape[2:]
@@ -202,44 +346,42 @@ def conv_transpose2d_blocks(
     oh, ow = out_size
     bh, bw = -(-oh // sh), -(-ow // sw)
     # Channels-last input: free when x is a transposed view of NHWC memory (the TF faces).
-    xl = np.ascontiguousarray(x.transpose(0, 2, 3, 1), dtype=dtype).reshape(n * h * wd, c_in)
-    # (C_in, kh, kw, C_out/g): each group's tap block is a contiguous column range per row.
-    wl = w.astype(dtype, copy=False).transpose(0, 2, 3, 1)
-    rows = _shift_groups(kh, sh, pads_begin[0])
-    cols = _shift_groups(kw, sw, pads_begin[1])
-    # A group that covers every phase and block of an axis goes first: assigning its
-    # product (instead of adding it to zeros) saves a pass over the output.
-    first_h = _covering(rows, h, bh, sh, pads_begin[0])
-    first_w = _covering(cols, wd, bw, sw, pads_begin[1])
-    if first_h is not None:
-        rows.insert(0, rows.pop(first_h))
-    if first_w is not None:
-        cols.insert(0, cols.pop(first_w))
-    assign = first_h is not None and first_w is not None
-    shape = (n, bh, sh, bw, sw, groups * m_g)
-    full = np.empty(shape, dtype=dtype) if assign else np.zeros(shape, dtype=dtype)
+    xl = x.transpose(0, 2, 3, 1)
+    if xl.dtype != dtype or not xl.flags.c_contiguous:
+        xl = np.ascontiguousarray(xl, dtype=dtype)
+    wl = w if w.dtype == dtype else w.astype(dtype)
+    if groups == 1:
+        d_h, d_w = _merged_taps(kh, sh, pads_begin[0])[1], _merged_taps(kw, sw, pads_begin[1])[1]
+        if n * bh * bw * d_h * d_w * c_in * sh * sw * m_g <= _MERGED_MACS:
+            out = _conv_transpose2d_merged(xl, wl, strides, pads_begin, (bh, bw))[:, :oh, :ow]
+            return out.transpose(0, 3, 1, 2)
+    rows = _phase_segments(kh, sh, pads_begin[0])
+    cols = _phase_segments(kw, sw, pads_begin[1])
+    full = np.empty((n, bh, sh, bw, sw, groups * m_g), dtype=dtype)
     for g in range(groups):
-        xg = xl[:, g * c_g : (g + 1) * c_g]
-        wgrp = wl[g * c_g : (g + 1) * c_g]
+        xg = xl if groups == 1 else xl[..., g * c_g : (g + 1) * c_g]
+        wg = wl[g * c_g : (g + 1) * c_g]
         ch = slice(g * m_g, (g + 1) * m_g)
-        for c_h, j0, j1 in rows:
-            # input rows whose shifted block lies inside the output
-            i0, i1 = max(0, -c_h), min(h, bh - c_h)
-            if i1 <= i0:
-                continue
-            r0 = (j0 - pads_begin[0]) % sh
-            for c_w, q0, q1 in cols:
-                k0, k1 = max(0, -c_w), min(wd, bw - c_w)
-                if k1 <= k0:
+        shared = _shared_im2col(xg, (bh, bw), rows, cols, m_g)
+        for r0, r1, c_h, d_h, j_h in rows:
+            for q0, q1, c_w, d_w, j_w in cols:
+                dst = full[:, :, r0:r1, :, q0:q1, ch]
+                if d_h == 0 or d_w == 0:  # phases no tap reaches (kernel shorter than the stride)
+                    dst[...] = 0
                     continue
-                p0 = (q0 - pads_begin[1]) % sw
-                wt = np.ascontiguousarray(wgrp[:, j0:j1, q0:q1]).reshape(c_g, -1)
-                y = (xg @ wt).reshape(n, h, wd, j1 - j0, q1 - q0, m_g)
-                dst = full[:, i0 + c_h : i1 + c_h, r0 : r0 + j1 - j0, k0 + c_w : k1 + c_w, p0 : p0 + q1 - q0, ch]
-                src = y[:, i0:i1, k0:k1].transpose(0, 1, 3, 2, 4, 5)
-                if assign and (c_h, j0) == rows[0][:2] and (c_w, q0) == cols[0][:2]:
-                    dst[...] = src
+                wt = _phase_weight(wg, (j_h, j_w), (d_h, d_w), (r1 - r0, q1 - q0), (sh, sw), dtype)
+                shape = (n, bh, bw, r1 - r0, q1 - q0, m_g)
+                if shared is not None and (d_h, d_w) in shared:
+                    # The run pair's im2col is the shared one shifted by whole blocks: take the
+                    # rows from the shift on (a few junk rows at the edges of each image).
+                    a, (eh, ew), (lo_h, lo_w) = shared[d_h, d_w]
+                    off = (c_h - lo_h) * ew + (c_w - lo_w)
+                    y = np.empty((n * eh * ew, wt.shape[1]), dtype=dtype)
+                    rows_used = min(a.shape[0] - off, y.shape[0])
+                    np.matmul(a[off : off + rows_used], wt, out=y[:rows_used])
+                    y = y.reshape(n, eh, ew, *shape[3:])[:, :bh, :bw]
                 else:
-                    dst += src
+                    y = (_im2col(xg, (bh, bw), (c_h, c_w), (d_h, d_w)) @ wt).reshape(shape)
+                dst[...] = y.transpose(0, 1, 3, 2, 4, 5)
     out = full.reshape(n, bh * sh, bw * sw, groups * m_g)[:, :oh, :ow]
     return out.transpose(0, 3, 1, 2)
