@@ -31,6 +31,8 @@ def choice(parameter: str, value: Any, allowed: Sequence[T]) -> T:
 
 
 def is_integer(value: Any) -> bool:
+    if type(value) is int:  # the common case, without the ABC checks (this runs on every call)
+        return True
     return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
@@ -59,6 +61,8 @@ def positive_finite(parameter: str, value: Any) -> float:
 
 
 def finite(parameter: str, value: Any) -> float:
+    if type(value) is float and math.isfinite(value):  # the common case, without the ABC checks
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         raise InvalidArgumentError(parameter, value, "a finite number")
     value = float(value)
@@ -86,6 +90,8 @@ def sequence(parameter: str, value: Any, length: int | Iterable[int] | None = No
 
 def numeric_array(parameter: str, value: Any) -> np.ndarray:
     """Return ``value`` as an ndarray of a real numeric dtype (bool and complex refused)."""
+    if type(value) is np.ndarray and value.dtype.kind in "fiu":  # the common case, fast
+        return value
     arr = np.asarray(value)
     if arr.dtype == np.bool_ or not (
         np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)

@@ -381,7 +381,8 @@ def _resize_setup(
         n_out = (output_size(n_in[0], scales[0]), output_size(n_in[1], scales[1]))
     if roi is None:
         roi = (0.0, 0.0, 1.0, 1.0)
-    roi = [_checks.finite("roi", v) for v in _checks.sequence("roi", roi, 4)]
+    else:
+        roi = tuple(_checks.finite("roi", v) for v in _checks.sequence("roi", roi, 4))
     extrapolation_value = float(extrapolation_value)
     return _ResizeSetup(
         (ah, aw),

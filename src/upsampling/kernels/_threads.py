@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 # Below this many multiply-adds a call runs on the calling thread alone.
 _PARALLEL_MIN_WORK = 200_000
 _CHUNKS_PER_THREAD = 3
+_CPU_COUNT = os.cpu_count() or 1
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -28,7 +29,7 @@ def thread_count() -> int:
     env = os.environ.get("NUMBA_NUM_THREADS")
     if env and env.isdigit() and int(env) > 0:
         return int(env)
-    return os.cpu_count() or 1
+    return _CPU_COUNT
 
 
 def _get_pool(workers: int) -> ThreadPoolExecutor:

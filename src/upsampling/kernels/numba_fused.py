@@ -27,6 +27,8 @@ shared between threads by :func:`upsampling.kernels._threads.run_rows`.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -358,6 +360,31 @@ def _flat_taps(iw: np.ndarray, ww: np.ndarray, q: int) -> tuple[np.ndarray, np.n
     return np.ascontiguousarray(index, dtype=itype), np.ascontiguousarray(np.repeat(ww.T, q, axis=1))
 
 
+# (id(plan_h), id(plan_w), work, q) -> (plan_h, plan_w, arrays): the kernel-ready taps of
+# recently used plans (plans are cached, so repeated calls reuse them).  The plans are kept
+# in the value, so an id cannot be reused while its entry exists.
+_PREPARED: dict[tuple, tuple] = {}
+_PREPARED_MAX = 64
+
+
+def _prepared(plan_h, plan_w, work: np.dtype, q: int) -> tuple[np.ndarray, ...]:
+    """``ih, wh, iw, ww, flat_index, flat_weight``: C-ordered indices, weights in ``work``."""
+    key = (id(plan_h), id(plan_w), work.str, q)
+    hit = _PREPARED.get(key)
+    if hit is not None and hit[0] is plan_h and hit[1] is plan_w:
+        return hit[2]
+    wh = np.ascontiguousarray(plan_h.weight.astype(work))
+    ww = np.ascontiguousarray(plan_w.weight.astype(work))
+    ih = np.ascontiguousarray(plan_h.index)
+    iw = np.ascontiguousarray(plan_w.index)
+    flat_index, flat_weight = _flat_taps(iw, ww, q)
+    arrays = (ih, wh, iw, ww, flat_index, flat_weight)
+    if len(_PREPARED) >= _PREPARED_MAX:
+        _PREPARED.clear()
+    _PREPARED[key] = (plan_h, plan_w, arrays)
+    return arrays
+
+
 def supports(x_dtype: np.dtype, work: np.dtype, out_dtype: np.dtype) -> bool:
     """Whether :func:`apply_two_axes` handles this combination (float16 and bool do not)."""
     x_ok = x_dtype in _FLOAT or x_dtype in _INT_OUT or x_dtype in (np.dtype(np.int64), np.dtype(np.uint64))
@@ -380,18 +407,14 @@ def apply_two_axes(
     :func:`upsampling.resizing.cast_output`, bit for bit.
     """
     shape = x.shape
-    p = int(np.prod(shape[:axis], dtype=np.int64))
-    q = int(np.prod(shape[axis + 2 :], dtype=np.int64))
+    p = math.prod(shape[:axis])
+    q = math.prod(shape[axis + 2 :])
     # Flat rows (W·Q): a view for C-ordered data and most views, a copy otherwise.
     x3 = x.reshape(p, shape[axis], shape[axis + 1] * q)
     if not x3.flags.c_contiguous:  # the kernels take C-ordered rows (one copy of the input)
         x3 = np.ascontiguousarray(x3)
     out3 = out.reshape(p, plan_h.n_out, plan_w.n_out * q)
-    wh = np.ascontiguousarray(plan_h.weight.astype(work))
-    ww = np.ascontiguousarray(plan_w.weight.astype(work))
-    ih = np.ascontiguousarray(plan_h.index)
-    iw = np.ascontiguousarray(plan_w.index)
-    flat_index, flat_weight = _flat_taps(iw, ww, q)
+    ih, wh, iw, ww, flat_index, flat_weight = _prepared(plan_h, plan_w, work, q)
     rounding = out.dtype.kind in "iu"
     if rounding:
         info = np.iinfo(out.dtype)
