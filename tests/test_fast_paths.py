@@ -118,6 +118,27 @@ def test_fused_resize_threaded_chunks_bit_identical(monkeypatch):
             assert np.array_equal(labels, np.argmax(ref, axis=CLASS_AXIS[layout])), f"argmax trial {trial}"
 
 
+def test_sparse_h_first_kernel_for_shrinking_width(monkeypatch):
+    """Downscales whose W taps read fewer columns than a row has take the kernel that blends
+    only those columns; same bits as the per-axis path (float and integer, 1-21 channels)."""
+    from upsampling.kernels import numba_fused
+
+    calls = []
+    real = numba_fused.fused_h_first_sparse
+    monkeypatch.setattr(numba_fused, "fused_h_first_sparse", lambda *a: calls.append(1) or real(*a))
+    rng = np.random.default_rng(SEED + 11)
+    for c in (1, 2, 3, 8, 21):
+        for dtype in (np.float32, np.float64, np.uint8):
+            x = (rng.standard_normal((2, 37, 64, c)) * 50 + 100).astype(dtype)
+            for size, mode in (((9, 16), "linear"), ((6, 12), "cubic"), ((5, 20), "nearest"), ((4, 30), "linear")):
+                calls.clear()
+                got = upsampling.resize(x, size, mode=mode)
+                with options(kernel="numpy"):
+                    ref = upsampling.resize(x, size, mode=mode)
+                assert calls, (c, dtype, size, mode)
+                assert np.array_equal(got, ref), (c, dtype, size, mode)
+
+
 @pytest.mark.parametrize("h_first", [True, False])
 def test_fused_float_output_narrower_than_work_dtype(h_first):
     """uint8 in, float32 out (TF's rule): the work dtype is float64 and every tap's sum must

@@ -283,6 +283,69 @@ def fused_h_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, ro
 
 
 @numba.njit(inline="always")
+def _sparse_row(xb, rows, wh_o, iw, ww, q, dst):  # pragma: no cover - compiled
+    """One H-first output row, blending the input rows only at the columns the W taps read.
+
+    The per-axis path's ``tmp[c] = Σ_t wh[o, t]·x[row_t, c]`` then ``Σ_u ww[j, u]·tmp[...]``,
+    the same operations in the same order, for the columns that reach the output (a column
+    two pixels read is blended twice, identically).  Chosen when ``W_out·taps_w < W_in``.
+    """
+    th = rows.shape[0]
+    w_out, tw = iw.shape
+    if th == 2 and tw == 2:
+        s0 = xb[rows[0]]
+        s1 = xb[rows[1]]
+        a0 = wh_o[0]
+        a1 = wh_o[1]
+        for j in range(w_out):
+            c0 = iw[j, 0] * q
+            c1 = iw[j, 1] * q
+            u0 = ww[j, 0]
+            u1 = ww[j, 1]
+            for k in range(q):
+                v0 = a0 * s0[c0 + k] + a1 * s1[c0 + k]
+                v1 = a0 * s0[c1 + k] + a1 * s1[c1 + k]
+                dst[j * q + k] = u0 * v0 + u1 * v1
+        return
+    s0 = xb[rows[0]]
+    a0 = wh_o[0]
+    for j in range(w_out):
+        for k in range(q):
+            c = iw[j, 0] * q + k
+            v = a0 * s0[c]
+            for t in range(1, th):
+                v = v + wh_o[t] * xb[rows[t], c]
+            acc = ww[j, 0] * v
+            for u in range(1, tw):
+                c = iw[j, u] * q + k
+                v = a0 * s0[c]
+                for t in range(1, th):
+                    v = v + wh_o[t] * xb[rows[t], c]
+                acc = acc + ww[j, u] * v
+            dst[j * q + k] = acc
+
+
+@numba.njit(cache=True, nogil=True)
+def fused_h_first_sparse(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, direct, r0, r1):  # pragma: no cover
+    """H then W for a W axis that shrinks (:func:`_sparse_row`); contract of :func:`fused_h_first`."""
+    h_out = ih.shape[0]
+    row = np.empty(out.shape[2], dtype=wh.dtype)
+    for r in range(r0, r1):
+        b = r // h_out
+        o = r - b * h_out
+        dst = out[b, o]
+        if direct and q == 3:  # RGB: the channel loop unrolls with a literal
+            _sparse_row(x[b], ih[o], wh[o], iw, ww, 3, dst)
+        elif direct and q == 1:
+            _sparse_row(x[b], ih[o], wh[o], iw, ww, 1, dst)
+        elif direct:
+            _sparse_row(x[b], ih[o], wh[o], iw, ww, q, dst)
+        else:
+            _sparse_row(x[b], ih[o], wh[o], iw, ww, q, row)
+            _store_row(row, dst, lo, hi, rounding)
+
+
+@numba.njit(inline="always")
 def _cache_slot(keys, stamps, key, clock):  # pragma: no cover - compiled
     """The row cache's slot for ``key`` (an input row), stamped ``clock``: ``slot`` on a hit,
     ``-slot - 1`` on a miss, the least recently used slot (now keyed ``key``; the caller
@@ -421,7 +484,12 @@ def apply_two_axes(
         lo, hi = float(info.min), float(info.max)
     else:
         lo = hi = 0.0
-    kernel = fused_h_first if h_first else fused_w_first
+    if not h_first:
+        kernel = fused_w_first
+    elif plan_w.n_out * plan_w.taps < shape[axis + 1]:
+        kernel = fused_h_first_sparse  # blending whole input rows would compute unread columns
+    else:
+        kernel = fused_h_first
     rows = p * plan_h.n_out
     # Work per output row, in multiply-adds (the blend of input rows plus the row itself).
     row_cost = q * (plan_h.taps * shape[axis + 1] + plan_w.taps * plan_w.n_out)
