@@ -233,15 +233,37 @@ def conv_transpose(
                 f"crops that leave at least one output element along every axis: full size {full} minus "
                 f"pads_begin {list(pb)} and pads_end {list(pe)} gives {list(out)}",
             )
-    shape = (x.shape[0], m, *out)
-    _checks.output_bytes("output_size" if output_size is not None else "pads", shape, result)
+    return _conv_transpose_checked(x, w, b, s, d, pb, out, g, result, "output_size" if output_size is not None else "pads")
+
+
+def _conv_transpose_checked(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None,
+    s: tuple[int, ...],
+    d: tuple[int, ...],
+    pb: tuple[int, ...] | list[int],
+    out: tuple[int, ...],
+    g: int,
+    result: np.dtype,
+    parameter: str,
+) -> np.ndarray:
+    """:func:`conv_transpose` after validation (shapes, channels, groups, sizes >= 1 all checked).
+
+    The TensorFlow faces validate as TensorFlow does and come straight here; only the output
+    byte limit is checked (naming ``parameter``).  Same arguments and result as
+    :func:`conv_transpose`, normalised: one int per spatial axis, ``out`` the output size.
+    """
+    nd = x.ndim - 2
+    m = w.shape[1] * g
+    _checks.output_bytes(parameter, (x.shape[0], m, *out), result)
     dtype = _compute_dtype(result)
     if _options["kernel"] == "reference":
         from upsampling.reference.conv_transpose_scatter import conv_transpose_scatter
 
         y = conv_transpose_scatter(x.astype(dtype), w.astype(dtype), s, d, pb, out, g)
     elif nd == 2 and d == (1, 1) and dtype.kind == "f":
-        # Fast path: one GEMM per group of taps sharing an output block shift (output phases).
+        # Fast path: output phases ("sub-pixel"), one GEMM per run of phases sharing their taps.
         y = conv_transpose2d_blocks(x, w, s, pb, out, g, dtype)
     else:
         y = conv_transpose_numpy(x, w, s, d, pb, out, g, dtype)
@@ -352,7 +374,6 @@ def _tf_arrays(input: Any, filters: Any, nd: int, op: str, convert: str | None) 
     x = _checks.numeric_array("input", input)
     w = _checks.numeric_array("filters", filters)
     allowed = _TF_DTYPES[nd]
-    names = ", ".join(np.dtype(t).name for t in allowed)
     target = w.dtype if convert == "filters" else x.dtype
     if x.dtype != w.dtype:
         if convert is None:
@@ -370,7 +391,8 @@ def _tf_arrays(input: Any, filters: Any, nd: int, op: str, convert: str | None) 
                 f"{target} like {'filters' if convert == 'filters' else 'input'}, or a float dtype for both",
                 "TensorFlow would truncate the floats to integers; cast explicitly if that is what you want.",
             )
-    if target not in [np.dtype(t) for t in allowed]:
+    if target not in allowed:  # a dtype equals its scalar type
+        names = ", ".join(np.dtype(t).name for t in allowed)
         raise DTypeError(
             "filters" if convert == "filters" else "input",
             f"array of dtype {target}",
@@ -585,11 +607,11 @@ def _tf_conv_transpose(
     crops = []
     for a in range(nd):
         crops.append(_tf_axis_crop(a, nd, spatial_in[a], out[a], kernel[a], s[a], d[a], pads[a], channels_last, op))
-    xc = to_channels_first(x) if channels_last else x
-    y = conv_transpose(
-        xc, tf_to_torch_weight(w), strides=s, dilations=d, pads_begin=crops, output_size=out, groups=groups
-    )
-    return np.ascontiguousarray(to_channels_last(y)) if channels_last else y
+    xc = x.transpose(0, nd + 1, *range(1, nd + 1)) if channels_last else x  # to_channels_first
+    # Everything conv_transpose checks is checked above, in TensorFlow's terms.
+    wc = w.transpose(nd + 1, nd, *range(nd))  # tf_to_torch_weight
+    y = _conv_transpose_checked(xc, wc, None, s, d, crops, out, groups, x.dtype, "output_size")
+    return np.ascontiguousarray(y.transpose(0, *range(2, nd + 2), 1)) if channels_last else y  # to_channels_last
 
 
 def _tf_axis_crop(
