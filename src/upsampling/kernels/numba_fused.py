@@ -129,17 +129,29 @@ def _pixels(src, pixel_index, pixel_weight, dst, q):  # pragma: no cover - compi
             u3 = pixel_weight[3, j]
             for k in range(q):
                 dst[q * j + k] = u0 * src[a + k] + u1 * src[b + k] + u2 * src[c + k] + u3 * src[e + k]
-    else:
+    else:  # antialiased and area filters: many taps, each pixel's sums kept in registers
         for j in range(w_out):
             a = pixel_index[0, j]
             u = pixel_weight[0, j]
-            for k in range(q):
-                dst[q * j + k] = u * src[a + k]
+            c0 = u * src[a]
+            c1 = u * src[a + 1]
+            c2 = u * src[a + 2] if q > 2 else c0
+            c3 = u * src[a + 3] if q > 3 else c0
             for t in range(1, tw):
                 a = pixel_index[t, j]
                 u = pixel_weight[t, j]
-                for k in range(q):
-                    dst[q * j + k] = dst[q * j + k] + u * src[a + k]
+                c0 = c0 + u * src[a]
+                c1 = c1 + u * src[a + 1]
+                if q > 2:
+                    c2 = c2 + u * src[a + 2]
+                if q > 3:
+                    c3 = c3 + u * src[a + 3]
+            dst[q * j] = c0
+            dst[q * j + 1] = c1
+            if q > 2:
+                dst[q * j + 2] = c2
+            if q > 3:
+                dst[q * j + 3] = c3
 
 
 @numba.njit(inline="always")
