@@ -5,14 +5,16 @@ The array is viewed as ``(outer, H, W, inner)``: NHWC is ``(N, H, W, C)``, NCHW 
 then W (or W then H: :func:`upsampling.resizing.axis_order`).  Here each thread takes a run of
 output rows and, for each row, does the same arithmetic on a row-sized buffer:
 
-* **H first** (the order of every up- or downscale with equal factors): blend the ``taps``
-  input rows the row reads into ``tmp`` (one input row wide, ``inner`` contiguous), then
-  weight ``tmp``'s columns into the output row.  A downscale reads only the rows its plan
-  names; a row whose taps and weights equal the previous row's (nearest upscales) is a copy
-  of it.
-* **W first**: resize each of the row's input rows along W into ``tmp`` (one output row wide)
-  and blend them.  An input row used by several output rows is resized again for each;
-  the numbers are those of the per-axis path either way.
+* **W first** (every upscale: :func:`~upsampling.resizing.axis_order` resizes growing axes
+  last axis first): each input row the rows need is resized along W once into a row cache
+  (``taps + 1`` rows, least recently used evicted), and each output row blends whole cached
+  rows (:func:`fused_w_first`).  A thread's chunk starts with an empty cache.
+* **H first** (H shrinks more than W): blend the ``taps`` input rows the row reads into
+  ``tmp`` (one input row wide, ``inner`` contiguous), then weight ``tmp``'s columns into the
+  output row.  A downscale reads only the rows its plan names; a row whose taps and weights
+  equal the previous row's is a copy of it (:func:`fused_h_first`).  When W shrinks too, so
+  that ``W_out · taps < W_in``, the blend is computed only at the columns the W taps read
+  (:func:`fused_h_first_sparse`).
 
 Every output value is ``Σ_t wh[o,t] · (Σ_u ww[j,u] · x[...])`` (or the W-first mirror) with
 the same taps in the same order, a multiply then an add, each rounded in the work dtype
