@@ -60,13 +60,15 @@ def _close32(got: np.ndarray, ref: np.ndarray, msg: str) -> None:
     np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5 * scale, err_msg=msg)
 
 
-@pytest.mark.parametrize("path", ["merged", "runs", "runs-shared", "runs-separate"])
+@pytest.mark.parametrize("path", ["merged", "runs", "runs-shared", "runs-separate", "runs-chunked"])
 def test_blocks_match_scatter_and_engine_on_random_grid(monkeypatch, path):
     """Every path of the fast kernel, float64 to 1e-12 and float32 to 1e-5, against both references."""
     rng = np.random.default_rng(2024 + len(path))
     monkeypatch.setattr(numpy_conv, "_MERGED_MACS", 10**12 if path == "merged" else -1)
     if path == "runs-separate":  # never share an im2col between run pairs
         monkeypatch.setattr(numpy_conv, "_shared_im2col", lambda *args: None)
+    if path == "runs-chunked":  # one batch item at a time
+        monkeypatch.setattr(numpy_conv, "_COLUMN_BYTES", 1)
     if path == "runs-shared":  # always share one where run pairs allow it
         original = numpy_conv._shared_im2col
 

@@ -357,31 +357,43 @@ def conv_transpose2d_blocks(
             return out.transpose(0, 3, 1, 2)
     rows = _phase_segments(kh, sh, pads_begin[0])
     cols = _phase_segments(kw, sw, pads_begin[1])
+    pairs = [(rh, rw) for rh in rows for rw in cols]
     full = np.empty((n, bh, sh, bw, sw, groups * m_g), dtype=dtype)
+    # Batch items in chunks: the im2cols and one GEMM result per item stay under _COLUMN_BYTES.
+    k_max = sum({rh[3] * rw[3] for rh, rw in pairs}) * c_g
+    n_max = max((rh[1] - rh[0]) * (rw[1] - rw[0]) for rh, rw in pairs) * m_g
+    chunk = _batch_chunk(n, (bh + 2) * (bw + 2) * (k_max + n_max) * np.dtype(dtype).itemsize)
     for g in range(groups):
         xg = xl if groups == 1 else xl[..., g * c_g : (g + 1) * c_g]
         wg = wl[g * c_g : (g + 1) * c_g]
         ch = slice(g * m_g, (g + 1) * m_g)
-        shared = _shared_im2col(xg, (bh, bw), rows, cols, m_g)
-        for r0, r1, c_h, d_h, j_h in rows:
-            for q0, q1, c_w, d_w, j_w in cols:
-                dst = full[:, :, r0:r1, :, q0:q1, ch]
-                if d_h == 0 or d_w == 0:  # phases no tap reaches (kernel shorter than the stride)
+        weights = [
+            _phase_weight(wg, (rh[4], rw[4]), (rh[3], rw[3]), (rh[1] - rh[0], rw[1] - rw[0]), (sh, sw), dtype)
+            if rh[3] and rw[3]
+            else None
+            for rh, rw in pairs
+        ]
+        for start in range(0, n, chunk):
+            xb = xg[start : start + chunk]
+            nb = xb.shape[0]
+            shared = _shared_im2col(xb, (bh, bw), rows, cols, m_g)
+            for ((r0, r1, c_h, d_h, _), (q0, q1, c_w, d_w, _)), wt in zip(pairs, weights):
+                dst = full[start : start + nb, :, r0:r1, :, q0:q1, ch]
+                if wt is None:  # phases no tap reaches (kernel shorter than the stride)
                     dst[...] = 0
                     continue
-                wt = _phase_weight(wg, (j_h, j_w), (d_h, d_w), (r1 - r0, q1 - q0), (sh, sw), dtype)
-                shape = (n, bh, bw, r1 - r0, q1 - q0, m_g)
+                shape = (nb, bh, bw, r1 - r0, q1 - q0, m_g)
                 if shared is not None and (d_h, d_w) in shared:
                     # The run pair's im2col is the shared one shifted by whole blocks: take the
                     # rows from the shift on (a few junk rows at the edges of each image).
                     a, (eh, ew), (lo_h, lo_w) = shared[d_h, d_w]
                     off = (c_h - lo_h) * ew + (c_w - lo_w)
-                    y = np.empty((n * eh * ew, wt.shape[1]), dtype=dtype)
+                    y = np.empty((nb * eh * ew, wt.shape[1]), dtype=dtype)
                     rows_used = min(a.shape[0] - off, y.shape[0])
                     np.matmul(a[off : off + rows_used], wt, out=y[:rows_used])
-                    y = y.reshape(n, eh, ew, *shape[3:])[:, :bh, :bw]
+                    y = y.reshape(nb, eh, ew, *shape[3:])[:, :bh, :bw]
                 else:
-                    y = (_im2col(xg, (bh, bw), (c_h, c_w), (d_h, d_w)) @ wt).reshape(shape)
+                    y = (_im2col(xb, (bh, bw), (c_h, c_w), (d_h, d_w)) @ wt).reshape(shape)
                 dst[...] = y.transpose(0, 1, 3, 2, 4, 5)
     out = full.reshape(n, bh * sh, bw * sw, groups * m_g)[:, :oh, :ow]
     return out.transpose(0, 3, 1, 2)
