@@ -11,23 +11,16 @@ Medians of 21 calls after a warm-up, both cores.  Prints a small markdown table.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
+from harness import timeit  # benchmarks/ is on sys.path when this file is run
 
 import upsampling
 from upsampling.kernels import load_fast_kernels
 from upsampling.resizing import apply_plans, resize_plans
 
 
-def _median_ms(fn, repeats: int = 21) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times)) * 1e3
+def _median_ms(fn) -> float:
+    return timeit(fn, repeats=21, budget_s=10.0) * 1e3
 
 
 def main() -> None:

@@ -360,6 +360,18 @@ def fused_h_first_sparse(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo,
 
 
 @numba.njit(inline="always")
+def _new_row_cache(taps, n, like):  # pragma: no cover - compiled
+    """An empty W-first row cache: ``taps + 1`` rows of ``n`` values (``like``'s dtype), their
+    keys (input row, -1 = empty), use stamps, and the slots of the current output row's taps."""
+    slots = taps + 1
+    cache = np.empty((slots, n), dtype=like.dtype)
+    keys = np.full(slots, -1, dtype=np.int64)
+    stamps = np.zeros(slots, dtype=np.int64)
+    which = np.empty(taps, dtype=np.int64)
+    return cache, keys, stamps, which
+
+
+@numba.njit(inline="always")
 def _cache_slot(keys, stamps, key, clock):  # pragma: no cover - compiled
     """The row cache's slot for ``key`` (an input row), stamped ``clock``: ``slot`` on a hit,
     ``-slot - 1`` on a miss, the least recently used slot (now keyed ``key``; the caller
@@ -390,11 +402,7 @@ def fused_w_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, ro
     h_out, th = ih.shape
     h_in = x.shape[1]
     n = out.shape[2]
-    slots = th + 1
-    cache = np.empty((slots, n), dtype=ww.dtype)
-    keys = np.full(slots, -1, dtype=np.int64)
-    stamps = np.zeros(slots, dtype=np.int64)
-    which = np.empty(th, dtype=np.int64)
+    cache, keys, stamps, which = _new_row_cache(th, n, ww)
     acc = np.empty(n, dtype=ww.dtype)
     clock = 0
     for r in range(r0, r1):
@@ -583,11 +591,7 @@ def argmax_w_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, classes_first,
     w_out = iw.shape[0]
     tw = iw.shape[1]
     n = w_out * n_classes
-    slots = th + 1
-    cache = np.empty((slots, n), dtype=ww.dtype)
-    keys = np.full(slots, -1, dtype=np.int64)
-    stamps = np.zeros(slots, dtype=np.int64)
-    which = np.empty(th, dtype=np.int64)
+    cache, keys, stamps, which = _new_row_cache(th, n, ww)
     scores = np.empty(n, dtype=ww.dtype)
     clock = 0
     for r in range(r0, r1):
