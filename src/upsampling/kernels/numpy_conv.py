@@ -10,6 +10,13 @@ per tap ("im2col") and multiplies once.
 
 ``out[o] += x[i] * w[j]`` where ``o = i·s + j·d - pads_begin``: for each tap ``j`` the input
 indices ``i`` that land inside ``[0, out)`` form one contiguous run, written with step ``s``.
+
+The 2-D transposed convolution without dilation has a faster, output-stationary form
+(:func:`conv_transpose2d_blocks`, channels-last): output pixel ``o = b·s + r`` (block ``b``,
+phase ``r``) is ``sum_d x[b + c_r - d] · w[j_r + d·s]``, so each run of phases sharing
+``(c_r, taps)`` is one GEMM of the shifted input taps (im2col) by the phases' weights, whose
+result is copied once into the output blocks: only the useful multiply-adds, no
+``k/s``-times-larger intermediate and no scatter-add.
 """
 
 from __future__ import annotations
