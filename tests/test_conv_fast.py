@@ -66,16 +66,11 @@ def test_blocks_match_scatter_and_engine_on_random_grid(monkeypatch, path):
     rng = np.random.default_rng(2024 + len(path))
     monkeypatch.setattr(numpy_conv, "_MERGED_MACS", 10**12 if path == "merged" else -1)
     if path == "runs-separate":  # never share an im2col between run pairs
-        monkeypatch.setattr(numpy_conv, "_shared_im2col", lambda *args: None)
+        monkeypatch.setattr(numpy_conv, "_shares_im2col", lambda rows, cols, c, m_g: False)
     if path == "runs-chunked":  # one batch item at a time
-        monkeypatch.setattr(numpy_conv, "_COLUMN_BYTES", 1)
-    if path == "runs-shared":  # always share one where run pairs allow it
-        original = numpy_conv._shared_im2col
-
-        def always(x, blocks, rows, cols, m_g):
-            return original(x, blocks, rows, cols, 0)
-
-        monkeypatch.setattr(numpy_conv, "_shared_im2col", always)
+        monkeypatch.setattr(numpy_conv, "_BLOCK_BYTES", 1)
+    if path == "runs-shared":  # always share one (and stack the pairs' GEMMs)
+        monkeypatch.setattr(numpy_conv, "_shares_im2col", lambda rows, cols, c, m_g: True)
     for trial in range(250):
         cfg = _config(rng)
         x, w = _arrays(rng, cfg)

@@ -35,6 +35,10 @@ _MERGED_MACS = 2_000_000
 
 # Upper bound on the GEMM's intermediate (batch items are processed in chunks below it).
 _COLUMN_BYTES = 64 * 2**20
+# The same for conv_transpose2d_blocks, whose buffers are read once more right after the GEMM:
+# a few MiB keeps them in cache and out of the allocator's fresh (page-faulting) memory --
+# 8x32x32x128 -> 64x64x64 k4 s2 takes 14 ms in chunks of 8 MiB, 20 ms in one 27 MiB piece.
+_BLOCK_BYTES = 8 * 2**20
 
 
 def tap_slices(
@@ -241,40 +245,48 @@ def _phase_weight(
     return wt.reshape(d_h * d_w * c_g, p_h * p_w * m_g)
 
 
+def _shares_im2col(
+    rows: list[tuple[int, int, int, int, int]], cols: list[tuple[int, int, int, int, int]], c: int, m_g: int
+) -> bool:
+    """Whether the run pairs share their im2cols (:func:`_shared_im2col`): when per-pair ones
+    would be large beside the GEMMs' outputs (``C`` input and ``m_g`` output channels)."""
+    pairs = [(rh, rw) for rh in rows for rw in cols if rh[3] and rw[3]]
+    if len(pairs) < 2:
+        return False
+    k_cols = sum(rh[3] * rw[3] * c for rh, rw in pairs)
+    n_cols = sum((rh[1] - rh[0]) * (rw[1] - rw[0]) * m_g for rh, rw in pairs)
+    return k_cols * 2 >= n_cols
+
+
 def _shared_im2col(
     x: np.ndarray,
     blocks: tuple[int, int],
     rows: list[tuple[int, int, int, int, int]],
     cols: list[tuple[int, int, int, int, int]],
-    m_g: int,
-) -> dict[tuple[int, int], tuple[np.ndarray, tuple[int, int], tuple[int, int]]] | None:
+) -> dict[tuple[int, int], tuple[np.ndarray, tuple[int, int], tuple[int, int], int]]:
     """One im2col per tap count, shared by the run pairs that differ only in their block shift.
 
     Worth it when the im2col is large beside the GEMM's output (few output channels per
     phase, many input taps: a 4x4 kernel at stride 2 has four runs of one phase each, and a
     separate im2col per run would be four times the input's taps).  Returns
-    ``{(D_h, D_w): (A, (E_h, E_w), (lo_h, lo_w))}`` with ``A`` the im2col over the extended
-    block grid ``(N, E_h, E_w)`` whose block ``(e_h, e_w)`` is output block
+    ``{(D_h, D_w): (A, (E_h, E_w), (lo_h, lo_w), off_hi)}`` with ``A`` the im2col
+    over the extended block grid ``(N, E_h, E_w)`` whose block ``(e_h, e_w)`` is output block
     ``(e_h + lo_h - c_h, e_w + lo_w - c_w)`` of the run pair with shifts ``(c_h, c_w)``,
-    flattened to ``(N·E_h·E_w, D_h·D_w·C)``; ``None`` when per-pair im2cols are cheaper.
+    flattened to ``(N·E_h·E_w, D_h·D_w·C)``, and the largest of the pairs' row offsets
+    ``(c_h - lo_h)·E_w + (c_w - lo_w)`` (the smallest is 0).
     """
     bh, bw = blocks
-    c = x.shape[3]
     pairs = [(rh, rw) for rh in rows for rw in cols if rh[3] and rw[3]]
-    if len(pairs) < 2:
-        return None
-    # Per-pair im2col bytes against the pair's GEMM output: share only when it dominates.
-    k_cols = sum(rh[3] * rw[3] * c for rh, rw in pairs)
-    n_cols = sum((rh[1] - rh[0]) * (rw[1] - rw[0]) * m_g for rh, rw in pairs)
-    if k_cols * 2 < n_cols:
-        return None
     shared = {}
     for d_h, d_w in {(rh[3], rw[3]) for rh, rw in pairs}:
         sh_h = [rh[2] for rh, rw in pairs if (rh[3], rw[3]) == (d_h, d_w)]
         sh_w = [rw[2] for rh, rw in pairs if (rh[3], rw[3]) == (d_h, d_w)]
         lo_h, lo_w = min(sh_h), min(sh_w)
         eh, ew = bh + max(sh_h) - lo_h, bw + max(sh_w) - lo_w
-        shared[d_h, d_w] = (_im2col(x, (eh, ew), (lo_h, lo_w), (d_h, d_w)), (eh, ew), (lo_h, lo_w))
+        # the pairs of one tap count are every row run by every column run with it, so the
+        # offsets run from 0 (smallest shifts) to this (largest)
+        off_hi = (eh - bh) * ew + (ew - bw)
+        shared[d_h, d_w] = (_im2col(x, (eh, ew), (lo_h, lo_w), (d_h, d_w)), (eh, ew), (lo_h, lo_w), off_hi)
     return shared
 
 
@@ -341,7 +353,12 @@ def conv_transpose2d_blocks(
     run (:func:`_phase_segments` per axis): for a pair of runs every output pixel is
     ``A (N·B_h·B_w, D_h·D_w·C_in/g) @ W (D_h·D_w·C_in/g, phases·C_out/g)`` with ``A`` the
     shifted input taps (:func:`_im2col`) -- one GEMM, only useful FLOPs, every output
-    element written once (no zero-inserted input, no scatter-add).  Returns
+    element written once (no zero-inserted input, no scatter-add).  When the im2col would be
+    large beside the output (many input channels, few phases per run: k4 s2), the run pairs
+    with the same tap counts share one im2col and one GEMM of their weights side by side
+    (:func:`_shared_im2col`).  Small problems (groups 1) take one GEMM over every phase with
+    zero taps (:func:`_conv_transpose2d_merged`); batch items go in chunks of
+    ``_BLOCK_BYTES``.  Returns
     ``(N, C_out, *out_size)`` in ``dtype``, a view of channels-last memory
     (``to_channels_last`` of it is C-ordered when ``out_size`` is a multiple of the stride).
     """
@@ -366,10 +383,11 @@ def conv_transpose2d_blocks(
     cols = _phase_segments(kw, sw, pads_begin[1])
     pairs = [(rh, rw) for rh in rows for rw in cols]
     full = np.empty((n, bh, sh, bw, sw, groups * m_g), dtype=dtype)
-    # Batch items in chunks: the im2cols and one GEMM result per item stay under _COLUMN_BYTES.
+    # Batch items in chunks: the im2cols and GEMM results of a chunk stay under _BLOCK_BYTES.
     k_max = sum({rh[3] * rw[3] for rh, rw in pairs}) * c_g
-    n_max = max((rh[1] - rh[0]) * (rw[1] - rw[0]) for rh, rw in pairs) * m_g
-    chunk = _batch_chunk(n, (bh + 2) * (bw + 2) * (k_max + n_max) * np.dtype(dtype).itemsize)
+    n_max = sum((rh[1] - rh[0]) * (rw[1] - rw[0]) for rh, rw in pairs) * m_g
+    per_item = (bh + 2) * (bw + 2) * (k_max + n_max) * np.dtype(dtype).itemsize
+    chunk = max(1, min(n, _BLOCK_BYTES // per_item))
     for g in range(groups):
         xg = xl if groups == 1 else xl[..., g * c_g : (g + 1) * c_g]
         wg = wl[g * c_g : (g + 1) * c_g]
@@ -380,27 +398,44 @@ def conv_transpose2d_blocks(
             else None
             for rh, rw in pairs
         ]
+        # Run pairs with the same tap counts share one im2col, shifted by whole blocks; their
+        # weights side by side make one GEMM whose column block of a pair, read from the pair's
+        # shift on, is that pair's output (a few junk rows at the edges of each image).
+        share = _shares_im2col(rows, cols, c_g, m_g)
+        stacked: dict[tuple[int, int], list[np.ndarray]] = {}
+        for ((_, _, _, d_h, _), (_, _, _, d_w, _)), wt in zip(pairs, weights):
+            if wt is not None and share:
+                stacked.setdefault((d_h, d_w), []).append(wt)
+        columns = {key: np.cumsum([0] + [wt.shape[1] for wt in ws]) for key, ws in stacked.items()}
+        stacked_w = {key: np.concatenate(ws, axis=1) if len(ws) > 1 else ws[0] for key, ws in stacked.items()}
         for start in range(0, n, chunk):
             xb = xg[start : start + chunk]
             nb = xb.shape[0]
-            shared = _shared_im2col(xb, (bh, bw), rows, cols, m_g)
+            shared = _shared_im2col(xb, (bh, bw), rows, cols) if share else None
+            products: dict[tuple[int, int], np.ndarray] = {}
+            used: dict[tuple[int, int], int] = {}
             for ((r0, r1, c_h, d_h, _), (q0, q1, c_w, d_w, _)), wt in zip(pairs, weights):
                 dst = full[start : start + nb, :, r0:r1, :, q0:q1, ch]
                 if wt is None:  # phases no tap reaches (kernel shorter than the stride)
                     dst[...] = 0
                     continue
                 shape = (nb, bh, bw, r1 - r0, q1 - q0, m_g)
-                if shared is not None and (d_h, d_w) in shared:
-                    # The run pair's im2col is the shared one shifted by whole blocks: take the
-                    # rows from the shift on (a few junk rows at the edges of each image).
-                    a, (eh, ew), (lo_h, lo_w) = shared[d_h, d_w]
-                    off = (c_h - lo_h) * ew + (c_w - lo_w)
-                    y = np.empty((nb * eh * ew, wt.shape[1]), dtype=dtype)
-                    rows_used = min(a.shape[0] - off, y.shape[0])
-                    np.matmul(a[off : off + rows_used], wt, out=y[:rows_used])
-                    y = y.reshape(nb, eh, ew, *shape[3:])[:, :bh, :bw]
+                key = (d_h, d_w)
+                if shared is not None and key in shared:
+                    a, (eh, ew), (lo_h, lo_w), off_hi = shared[key]
+                    if key not in products:
+                        y = np.empty((nb * eh * ew + off_hi, stacked_w[key].shape[1]), dtype=dtype)
+                        np.matmul(a, stacked_w[key], out=y[: a.shape[0]])
+                        products[key] = y
+                    y = products[key]
+                    index = used.get(key, 0)
+                    used[key] = index + 1
+                    col0, col1 = columns[key][index], columns[key][index + 1]
+                    row0 = (c_h - lo_h) * ew + (c_w - lo_w)
+                    part = y[row0 : row0 + nb * eh * ew, col0:col1]
+                    part = part.reshape(nb, eh, ew, *shape[3:])[:, :bh, :bw]
                 else:
-                    y = (_im2col(xb, (bh, bw), (c_h, c_w), (d_h, d_w)) @ wt).reshape(shape)
-                dst[...] = y.transpose(0, 1, 3, 2, 4, 5)
+                    part = (_im2col(xb, (bh, bw), (c_h, c_w), (d_h, d_w)) @ wt).reshape(shape)
+                dst[...] = part.transpose(0, 1, 3, 2, 4, 5)
     out = full.reshape(n, bh * sh, bw * sw, groups * m_g)[:, :oh, :ow]
     return out.transpose(0, 3, 1, 2)
