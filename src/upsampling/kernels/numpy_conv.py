@@ -328,11 +328,13 @@ def _conv_transpose2d_merged(
     c_w, d_w, t_w = _merged_taps(kw, sw, pads_begin[1])
     wp = np.zeros((c_in, m, kh + 1, kw + 1), dtype=x.dtype)
     wp[:, :, :kh, :kw] = w
-    # (C_in, C_out, D_h, D_w, s_h, s_w) -> W[(e_h, e_w, ci), (ry, rx, co)]
-    wt = wp[:, :, t_h[:, None, :, None], t_w[None, :, None, :]].transpose(2, 3, 0, 4, 5, 1)
-    y = _im2col(x, (bh, bw), (c_h, c_w), (d_h, d_w)) @ wt.reshape(d_h * d_w * c_in, sh * sw * m)
-    full = np.empty((n, bh, sh, bw, sw, m), dtype=x.dtype)
-    np.copyto(full, y.reshape(n, bh, bw, sh, sw, m).transpose(0, 1, 3, 2, 4, 5))
+    # (C_in, C_out, D_h, D_w, s_h, s_w) -> (s_h, (e_h, e_w, ci), (rx, co)): one matrix per phase row
+    k = d_h * d_w * c_in
+    wt = wp[:, :, t_h[:, None, :, None], t_w[None, :, None, :]].transpose(4, 2, 3, 0, 5, 1).reshape(sh, k, sw * m)
+    a = _im2col(x, (bh, bw), (c_h, c_w), (d_h, d_w)).reshape(n * bh, 1, bw, k)
+    full = np.empty((n * bh, sh, bw, sw * m), dtype=x.dtype)
+    # out[(n, by), ry, bx, (rx, co)] = A[(n, by), bx, :] @ W[ry]: written in place, no copy
+    np.matmul(a, wt, out=full)
     return full.reshape(n, bh * sh, bw * sw, m)
 
 
