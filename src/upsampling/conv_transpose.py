@@ -28,7 +28,9 @@ ONNX ``SAME_LOWER``       ``total - total // 2`` (odd: start)   ``total // 2``
 ========================= ===================================== ===================================
 
 (``total = full - output_size``.)  The fast path (:mod:`upsampling.kernels.numpy_conv`) is one
-GEMM and one strided slice-add per kernel tap; ``upsampling.options(kernel="reference")``
+GEMM and one strided slice-add per kernel tap; in 2-D without dilation (floats) it is
+output-stationary instead, one GEMM per run of output phases sharing their input taps
+(``conv_transpose2d_blocks``).  ``upsampling.options(kernel="reference")``
 switches :func:`conv_transpose` to the scatter reference
 (:mod:`upsampling.reference.conv_transpose_scatter`), and
 :mod:`upsampling.reference.conv_transpose_textbook` keeps the zero-insert / pad / rotate
