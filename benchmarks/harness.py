@@ -49,13 +49,23 @@ RESULTS = Path(__file__).resolve().parent / "results"
 INTERLEAVE = False
 
 
-def timeit(fn: Callable[[], object], *, repeats: int, warmup: int = 2, budget_s: float = 3.0) -> float:
-    """Median wall time of ``fn()`` in seconds, after ``warmup`` calls."""
-    for _ in range(warmup):
+def timeit(
+    fn: Callable[[], object], *, repeats: int, warmup: int = 2, budget_s: float = 3.0, warm_s: float = 0.1, min_s: float = 0.2
+) -> float:
+    """Median wall time of ``fn()`` in seconds.
+
+    Warm-up: at least ``warmup`` calls and ``warm_s`` seconds of calls (this 2-core VM runs a
+    millisecond call 2x slower right after its cores idled or another library's threads ran).
+    Then ``repeats`` timed calls, more for fast calls until ``min_s`` seconds are covered.
+    """
+    start = time.perf_counter()
+    done = 0
+    while done < warmup or time.perf_counter() - start < warm_s:
         fn()
+        done += 1
     times = []
     start = time.perf_counter()
-    for _ in range(repeats):
+    while len(times) < repeats or time.perf_counter() - start < min_s:
         gc.disable()
         t = time.perf_counter()
         fn()
@@ -473,6 +483,10 @@ def _probe_startup() -> dict[str, float]:
     return res
 
 
+# Pause before each library's timing; see run().
+SETTLE_S = 0.3
+
+
 def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]:
     rows = []
     for case in cases:
@@ -482,6 +496,9 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
         else:
             times = {}
             for lib, fn in {"ours": case.ours, **case.peers}.items():
+                # Let the previous library's thread pools stop spinning (OpenMP, ONNX Runtime and
+                # OpenBLAS workers spin for up to ~200 ms after a call) before timing the next.
+                time.sleep(SETTLE_S)
                 try:
                     times[lib] = timeit(fn, repeats=repeats)
                 except Exception as exc:  # a peer that refuses the case is reported, not fatal
