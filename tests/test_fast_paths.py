@@ -103,7 +103,9 @@ def test_fused_resize_threaded_chunks_bit_identical(monkeypatch):
     empty W-first row cache): still the per-axis bits, for float and integer outputs."""
     monkeypatch.setattr(_threads, "_PARALLEL_MIN_WORK", 0)
     monkeypatch.setattr(_threads, "_CHUNKS_PER_THREAD", 5)
-    monkeypatch.setenv("NUMBA_NUM_THREADS", "3")
+    # Not NUMBA_NUM_THREADS: Numba re-reads its config when it compiles and refuses a new
+    # thread count once its own pool has started.
+    monkeypatch.setattr(_threads, "thread_count", lambda: 3)
     rng = np.random.default_rng(SEED + 9)
     for trial in range(80):
         kw, layout, shape, size = _random_config(rng, trial)
