@@ -637,7 +637,7 @@ def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, label
     shape = x.shape
     n_classes = shape[c_axis]
     classes_first = c_axis < axis
-    batch = int(np.prod(shape[: min(axis, c_axis)], dtype=np.int64))
+    batch = math.prod(shape[: min(axis, c_axis)])
     q = n_classes  # the scores of a row are pixel-major (W_out, C) in both layouts
     if classes_first:
         x3 = x.reshape(batch * n_classes, shape[axis], shape[axis + 1])
@@ -646,11 +646,7 @@ def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, label
     if not x3.flags.c_contiguous:
         x3 = np.ascontiguousarray(x3)
     labels3 = labels.reshape(batch, plan_h.n_out, plan_w.n_out)
-    wh = np.ascontiguousarray(plan_h.weight.astype(work))
-    ww = np.ascontiguousarray(plan_w.weight.astype(work))
-    ih = np.ascontiguousarray(plan_h.index)
-    iw = np.ascontiguousarray(plan_w.index)
-    flat_index, flat_weight = _flat_taps(iw, ww, q)
+    ih, wh, iw, ww, flat_index, flat_weight = _prepared(plan_h, plan_w, work, q)
     rows = batch * plan_h.n_out
     row_cost = n_classes * (plan_h.taps * shape[axis + 1] + (plan_w.taps + 1) * plan_w.n_out)
     args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, classes_first, n_classes, labels3)
