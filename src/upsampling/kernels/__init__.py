@@ -75,14 +75,20 @@ def _start() -> bool:
 def load_fast_kernels(wait: bool = True) -> bool:
     """Start loading the Numba kernels (if installed) and, with ``wait``, block until done.
 
-    Returns whether they are ready.  Re-raises the import error of a broken Numba install
-    when waiting.
+    Waiting also waits for the specialised kernels that calls so far have asked for
+    (:mod:`.numba_periodic` compiles them in the background).  Returns whether the kernels are
+    ready.  Re-raises the import error of a broken Numba install when waiting.
     """
     _start()
     if wait and _loader is not None:
         _loader.join()
         if _failed is not None:
             raise _failed
+        import sys
+
+        periodic = sys.modules.get("upsampling.kernels.numba_periodic")
+        if periodic is not None:
+            periodic.wait_for_compiles()
     return _fused is not None
 
 

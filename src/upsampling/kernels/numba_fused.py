@@ -35,6 +35,7 @@ import numba
 import numpy as np
 
 from upsampling.kernels._threads import run_rows
+from upsampling.kernels.numba_stream import blend_into, store_fence
 
 
 # Channels per pixel from which the W pass loops over each pixel's channels (contiguous,
@@ -258,10 +259,11 @@ def _store_row(src, dst, lo, hi, rounding):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def fused_h_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, direct, r0, r1):  # pragma: no cover
+def fused_h_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, direct, stream, r0, r1):  # pragma: no cover
     """H then W for output rows ``r0:r1`` of ``(P·Hout)``.
 
     x (P, Hin, Win·Q) any real dtype; wh/ww in the work dtype; out (P, Hout, Wout·Q).
+    ``stream`` (non-temporal output stores) is used by :func:`fused_w_first` only.
     """
     h_out, th = ih.shape
     tmp = np.empty(x.shape[2], dtype=wh.dtype)
@@ -340,7 +342,7 @@ def _sparse_row(xb, rows, wh_o, iw, ww, q, dst):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def fused_h_first_sparse(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, direct, r0, r1):  # pragma: no cover
+def fused_h_first_sparse(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, direct, stream, r0, r1):  # pragma: no cover
     """H then W for a W axis that shrinks (:func:`_sparse_row`); contract of :func:`fused_h_first`."""
     h_out = ih.shape[0]
     row = np.empty(out.shape[2], dtype=wh.dtype)
@@ -392,7 +394,7 @@ def _cache_slot(keys, stamps, key, clock):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def fused_w_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, direct, r0, r1):  # pragma: no cover
+def fused_w_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, rounding, direct, stream, r0, r1):  # pragma: no cover
     """W then H for output rows ``r0:r1``: same contract as :func:`fused_h_first`.
 
     Each input row the rows need is resized along W once into a small cache (``taps + 1``
@@ -416,10 +418,12 @@ def fused_w_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, ro
                 _resize_row(x[b, ih[o, t]], iw, ww, q, flat_index, flat_weight, cache[slot])
             which[t] = slot
         if direct:
-            _blend(cache, which, wh[o], out[b, o])
+            blend_into(cache, which, wh[o], out[b, o], stream)
         else:
             _blend(cache, which, wh[o], acc)
             _store_row(acc, out[b, o], lo, hi, rounding)
+    if stream:
+        store_fence()
 
 
 # Integer outputs the fused loop rounds and saturates itself (wider ones take the per-axis path,
@@ -451,19 +455,30 @@ def _flat_taps(iw: np.ndarray, ww: np.ndarray, q: int) -> tuple[np.ndarray, np.n
 _PREPARED: dict[tuple, tuple] = {}
 _PREPARED_MAX = 64
 
+# Outputs from this size on are written with streaming (non-temporal) stores by the W-first
+# kernel: they are larger than what the caches keep for long, and a streaming store skips
+# reading each output line before writing it (numba_stream).
+STREAM_MIN_BYTES = 4 * 2**20
 
-def _prepared(plan_h, plan_w, work: np.dtype, q: int) -> tuple[np.ndarray, ...]:
-    """``ih, wh, iw, ww, flat_index, flat_weight``: C-ordered indices, weights in ``work``."""
+
+def _prepared(plan_h, plan_w, work: np.dtype, q: int) -> tuple:
+    """``ih, wh, iw, ww, flat_index, flat_weight, period, period_weights``: C-ordered indices,
+    weights in ``work``, and the W plan's periodic run (:mod:`.numba_periodic`) with its
+    weights as a tuple of ``work`` scalars (``None, None`` when it has none)."""
     key = (id(plan_h), id(plan_w), work.str, q)
     hit = _PREPARED.get(key)
     if hit is not None and hit[0] is plan_h and hit[1] is plan_w:
         return hit[2]
+    from upsampling.kernels.numba_periodic import MAX_CHANNELS, find_period
+
     wh = np.ascontiguousarray(plan_h.weight.astype(work))
     ww = np.ascontiguousarray(plan_w.weight.astype(work))
     ih = np.ascontiguousarray(plan_h.index)
     iw = np.ascontiguousarray(plan_w.index)
     flat_index, flat_weight = _flat_taps(iw, ww, q)
-    arrays = (ih, wh, iw, ww, flat_index, flat_weight)
+    period = find_period(iw, ww) if 1 <= q <= MAX_CHANNELS and plan_w.n_out >= plan_w.n_in else None
+    period_weights = None if period is None else tuple(work.type(v) for v in period.weights)
+    arrays = (ih, wh, iw, ww, flat_index, flat_weight, period, period_weights)
     if len(_PREPARED) >= _PREPARED_MAX:
         _PREPARED.clear()
     _PREPARED[key] = (plan_h, plan_w, arrays)
@@ -499,7 +514,7 @@ def apply_two_axes(
     if not x3.flags.c_contiguous:  # the kernels take C-ordered rows (one copy of the input)
         x3 = np.ascontiguousarray(x3)
     out3 = out.reshape(p, plan_h.n_out, plan_w.n_out * q)
-    ih, wh, iw, ww, flat_index, flat_weight = _prepared(plan_h, plan_w, work, q)
+    ih, wh, iw, ww, flat_index, flat_weight, period, period_weights = _prepared(plan_h, plan_w, work, q)
     rounding = out.dtype.kind in "iu"
     if rounding:
         info = np.iinfo(out.dtype)
@@ -507,18 +522,26 @@ def apply_two_axes(
     else:
         lo = hi = 0.0
     if not h_first:
-        kernel = fused_w_first
+        kind, kernel = "w_first", fused_w_first
     elif plan_w.n_out * plan_w.taps < shape[axis + 1]:
-        kernel = fused_h_first_sparse  # blending whole input rows would compute unread columns
+        kind, kernel = "h_first_sparse", fused_h_first_sparse  # blending whole rows would compute unread columns
     else:
-        kernel = fused_h_first
+        kind, kernel = "h_first", fused_h_first
     rows = p * plan_h.n_out
     # Work per output row, in multiply-adds (the blend of input rows plus the row itself).
     row_cost = q * (plan_h.taps * shape[axis + 1] + plan_w.taps * plan_w.n_out)
     # Rows are summed straight into the output only when it has the work dtype; otherwise
     # in a work-dtype row buffer, cast once (as the per-axis path casts its result).
     direct = out.dtype == work
-    args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, out3, lo, hi, rounding, direct)
+    stream = direct and out.nbytes >= STREAM_MIN_BYTES
+    args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, out3, lo, hi, rounding, direct, stream)
+    if period is not None:
+        from upsampling.kernels import numba_periodic
+
+        special_args = (x3, ih, wh, iw, ww, out3, lo, hi, rounding, direct, stream, period.j_lo, period.blocks, period.base, period_weights)
+        special = numba_periodic.kernel(kind, q, period, plan_w.taps, special_args, rows * row_cost)
+        if special is not None:
+            kernel, args = special, special_args
     run_rows(lambda r0, r1: kernel(*args, r0, r1), rows, row_cost)
 
 
@@ -646,7 +669,7 @@ def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, label
     if not x3.flags.c_contiguous:
         x3 = np.ascontiguousarray(x3)
     labels3 = labels.reshape(batch, plan_h.n_out, plan_w.n_out)
-    ih, wh, iw, ww, flat_index, flat_weight = _prepared(plan_h, plan_w, work, q)
+    ih, wh, iw, ww, flat_index, flat_weight, _, _ = _prepared(plan_h, plan_w, work, q)
     rows = batch * plan_h.n_out
     row_cost = n_classes * (plan_h.taps * shape[axis + 1] + (plan_w.taps + 1) * plan_w.n_out)
     args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, classes_first, n_classes, labels3)

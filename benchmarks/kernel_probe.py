@@ -1,0 +1,103 @@
+"""What the periodic W pass and the streaming stores each buy (docs/performance.md quotes it).
+
+    .venv/bin/python benchmarks/kernel_probe.py [--threads 1,2]
+
+For B (1x1024x1024x3 -> 2048x2048 NHWC, bilinear), B-nearest, B-cubic and A (1x64x64x21 ->
+512x512 NHWC) into a preallocated output: the fused W-first kernel with the specialised
+periodic W pass on and off (``numba_periodic.enabled``) and with streaming stores on and off
+(``numba_fused.STREAM_MIN_BYTES``), beside OpenCV writing into a preallocated ``dst``, at each
+thread count.  Every variant is timed in the same process, in alternating blocks after a pause
+(this VM's speed drifts); medians in ms, and each variant over OpenCV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import upsampling
+from upsampling.kernels import _threads, load_fast_kernels, numba_fused, numba_periodic
+
+
+def _alternating(fns: dict, rounds: int = 4, per: int = 11, pause: float = 0.3) -> dict[str, float]:
+    samples: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            time.sleep(pause)
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < 0.05:  # warm-up
+                fn()
+            for _ in range(per):
+                t = time.perf_counter()
+                fn()
+                samples[name].append(time.perf_counter() - t)
+    return {k: statistics.median(v) * 1e3 for k, v in samples.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", default="1,2")
+    args = parser.parse_args(argv)
+    import cv2
+
+    load_fast_kernels()
+    rng = np.random.default_rng(0)
+    nearest = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+    cv_modes = {"linear": cv2.INTER_LINEAR, "nearest": cv2.INTER_NEAREST, "cubic": cv2.INTER_CUBIC}
+    cases = [
+        ("B", (1, 1024, 1024, 3), (2048, 2048), dict(mode="linear")),
+        ("B-nearest", (1, 1024, 1024, 3), (2048, 2048), nearest),
+        ("B-cubic", (1, 1024, 1024, 3), (2048, 2048), dict(mode="cubic")),
+        ("A", (1, 64, 64, 21), (512, 512), dict(mode="linear")),
+    ]
+    rows = []
+    default_stream = numba_fused.STREAM_MIN_BYTES
+    for threads in (int(t) for t in args.threads.split(",")):
+        _threads.thread_count = lambda threads=threads: threads
+        cv2.setNumThreads(threads)
+        for name, shape, size, kw in cases:
+            x = rng.standard_normal(shape, dtype=np.float32)
+            out = np.empty((1, *size, shape[3]), np.float32)
+            dst = np.empty((*size, shape[3]), np.float32)
+
+            def ours(periodic: bool, stream: bool, x=x, out=out, size=size, kw=kw):
+                def call():
+                    numba_periodic.enabled = periodic
+                    numba_fused.STREAM_MIN_BYTES = 0 if stream else 2**62
+                    upsampling.resize(x, size, out=out, **kw)
+
+                return call
+
+            variants = {
+                "generic, plain stores": ours(False, False),
+                "generic, streaming": ours(False, True),
+                "periodic, plain stores": ours(True, False),
+                "periodic, streaming": ours(True, True),
+            }
+            for fn in variants.values():
+                fn()
+            load_fast_kernels()  # the specialised kernel compiles in the background
+            mode = cv_modes[kw["mode"]]
+            variants["OpenCV into dst"] = lambda x=x, dst=dst, size=size, mode=mode: cv2.resize(
+                x[0], (size[1], size[0]), dst=dst, interpolation=mode
+            )
+            times = _alternating(variants)
+            for variant, ms in times.items():
+                rows.append((threads, name, variant, ms, ms / times["OpenCV into dst"]))
+            print(f"  {threads} thread(s), {name}: done", file=sys.stderr)
+    numba_periodic.enabled = True
+    numba_fused.STREAM_MIN_BYTES = default_stream
+    print("| threads | case | variant | ms | ÷ OpenCV |\n|---:|---|---|---:|---:|")
+    for threads, name, variant, ms, ratio in rows:
+        print(f"| {threads} | {name} | {variant} | {ms:.2f} | {ratio:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "2")
+    sys.exit(main())

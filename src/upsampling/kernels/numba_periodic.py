@@ -1,0 +1,256 @@
+"""Fused kernels specialised for a periodic W plan (integer scale factors), extra ``fast``.
+
+An integer upscale repeats the same taps every ``P`` output pixels: at ×2 half-pixel, output
+pixel ``1 + 2m + r`` reads input pixels ``m`` and ``m + 1`` with weights that depend only on
+the phase ``r``.  A W plan is *periodic* over output pixels ``[j_lo, j_lo + P·M)`` when
+
+    ``iw[j_lo + P·m + r, t] = base + S·m + rel[r, t]``  and  ``ww[j_lo + P·m + r, t] = wt[r, t]``
+
+for every block ``m < M``, phase ``r < P`` and tap ``t`` (exactly: same indices, same weight
+bits).  The generic kernels load each pixel's indices and weights and gather its channels one
+at a time; with ``P``, ``S``, the channel count ``q``, the taps and ``rel`` known when the
+kernel is compiled, every access of a block sits at a constant offset, and LLVM turns a
+block's loads and stores into whole vectors and shuffles (``vpermt2ps``): the W pass of a ×2
+RGB upscale ran 3x faster on this project's machine (``benchmarks/kernel_probe.py``).  The
+pixels outside ``[j_lo, j_lo + P·M)`` (the clamped borders) take the generic per-pixel loop.
+
+Same operations in the same order as :mod:`.numba_fused` (a multiply, then an add per tap,
+left to right, each rounded in the work dtype), so the same bits -- tested in
+``tests/test_periodic_stream.py``.
+
+Each ``(q, P, S, taps, rel)`` is its own compiled kernel (a closure; Numba caches it on disk
+under those values).  A combination is compiled the first time a plan needs it, in a
+background thread; until it is ready the generic kernel runs, which gives the same bits, so
+no result depends on the timing.  :func:`wait_for_compiles` waits for them (tests, the
+benchmark harness).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from upsampling.kernels.numba_fused import _blend, _cache_slot, _new_row_cache, _store_row
+from upsampling.kernels.numba_stream import blend_into, store_fence
+
+__all__ = ["Period", "find_period", "kernel", "wait_for_compiles"]
+
+# Specialise only small unrolled blocks: P·q·taps stores per block.
+MAX_PHASES = 16
+MAX_CHANNELS = 4
+MAX_BLOCK_TERMS = 128
+# Distinct specialisations compiled per process at most (each costs 2-6 s of compiling once per
+# machine and dtype, then ~0.1 s to load from Numba's disk cache).
+MAX_KERNELS = 48
+# Calls below this many multiply-adds never ask for a specialisation: compiling one would cost
+# more than it could ever save them.
+MIN_WORK = 2_000_000
+
+
+@dataclass(frozen=True)
+class Period:
+    """A W plan's periodic run: output pixel ``j_lo + P·m + r``, tap ``t`` reads input pixel
+    ``base + S·m + rel[r·taps + t]`` with weight ``weights[r·taps + t]``, for ``m < blocks``."""
+
+    phases: int
+    stride: int
+    j_lo: int
+    blocks: int
+    base: int
+    rel: tuple[int, ...]
+    weights: np.ndarray  # (P·taps,) float64, the plan's own weights
+
+
+def _longest_run(good: np.ndarray) -> tuple[int, int]:
+    """``[a, b)``: the longest run of True in a 1-D bool array (``(0, 0)`` if none)."""
+    if not good.any():
+        return 0, 0
+    padded = np.concatenate(([False], good, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    starts, stops = edges[::2], edges[1::2]
+    k = int(np.argmax(stops - starts))
+    return int(starts[k]), int(stops[k])
+
+
+def find_period(index: np.ndarray, weight: np.ndarray, max_phases: int = MAX_PHASES) -> Period | None:
+    """The smallest period ``P <= max_phases`` over which a W plan repeats on at least half of
+    its outputs (at least two blocks), or ``None``.
+
+    index, weight : the plan's ``(n_out, taps)`` indices and weights (weights compared bit for
+    bit).  Only strides ``S >= 1`` (indices that advance) count.
+    """
+    n_out, taps = index.shape
+    for p in range(1, max_phases + 1):
+        if 2 * p > n_out:
+            break
+        step = index[p:] - index[:-p]
+        mid = (n_out - p) // 2
+        s = int(step[mid, 0])
+        if s < 1:
+            continue
+        good = np.all(step == s, axis=1) & np.all(weight[p:] == weight[:-p], axis=1)
+        a, b = _longest_run(good)
+        blocks = (b + p - a) // p
+        if blocks < 2 or blocks * p * 2 < n_out:
+            continue
+        block = index[a : a + p]
+        base = int(block.min())
+        rel = tuple(int(v) for v in (block - base).ravel())
+        if max(rel) > 4 * (taps + p):  # not a local stencil: leave it to the generic loop
+            continue
+        return Period(p, s, a, blocks, base, rel, np.ascontiguousarray(weight[a : a + p]).ravel())
+    return None
+
+
+def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...]) -> dict[str, numba.core.registry.CPUDispatcher]:
+    """The fused kernels for one specialisation (see the module docstring): only the W-first
+    kernel (every upscale) for now.  The H-first kernels' W pass shrinks the row; a periodic
+    version of the sparse H-first kernel (÷4 RGB) measured 2x slower than the generic one."""
+    Q = np.uint64(q)
+    BLOCK_IN = np.uint64(stride * q)
+    BLOCK_OUT = np.uint64(phases * q)
+    REL = tuple(np.uint64(v * q) for v in rel)
+    P = phases
+
+    @numba.njit(inline="always")
+    def border(src, dst, iw, ww, j0, j1):  # pragma: no cover - compiled
+        """Pixels ``j0:j1`` pixel by pixel (the generic arithmetic)."""
+        for j in range(j0, j1):
+            for k in range(q):
+                acc = ww[j, 0] * src[iw[j, 0] * q + k]
+                for u in range(1, taps):
+                    acc = acc + ww[j, u] * src[iw[j, u] * q + k]
+                dst[j * q + k] = acc
+
+    @numba.njit(inline="always")
+    def w_row(src, dst, iw, ww, j_lo, blocks, base, wt):  # pragma: no cover - compiled
+        """``dst[j·q + k] = Σ_u ww[j, u]·src[iw[j, u]·q + k]`` for a whole row."""
+        j_hi = j_lo + P * blocks
+        border(src, dst, iw, ww, 0, j_lo)
+        border(src, dst, iw, ww, j_hi, iw.shape[0])
+        s0 = np.uint64(base) * Q
+        d0 = np.uint64(j_lo) * Q
+        for m in range(blocks):
+            mu = np.uint64(m)
+            sb = s0 + mu * BLOCK_IN
+            db = d0 + mu * BLOCK_OUT
+            for r in range(P):
+                for k in range(q):
+                    ku = np.uint64(k)
+                    acc = wt[r * taps] * src[sb + REL[r * taps] + ku]
+                    for t in range(1, taps):
+                        acc = acc + wt[r * taps + t] * src[sb + REL[r * taps + t] + ku]
+                    dst[db + np.uint64(r * q + k)] = acc
+
+    @numba.njit(cache=True, nogil=True)
+    def w_first(x, ih, wh, iw, ww, out, lo, hi, rounding, direct, stream, j_lo, blocks, base, wt, r0, r1):  # pragma: no cover
+        """:func:`~upsampling.kernels.numba_fused.fused_w_first` with the periodic W pass."""
+        h_out, th = ih.shape
+        h_in = x.shape[1]
+        n = out.shape[2]
+        cache, keys, stamps, which = _new_row_cache(th, n, ww)
+        acc = np.empty(n, dtype=ww.dtype)
+        clock = 0
+        for r in range(r0, r1):
+            b = r // h_out
+            o = r - b * h_out
+            clock += 1
+            for t in range(th):
+                slot = _cache_slot(keys, stamps, b * h_in + ih[o, t], clock)
+                if slot < 0:
+                    slot = -slot - 1
+                    w_row(x[b, ih[o, t]], cache[slot], iw, ww, j_lo, blocks, base, wt)
+                which[t] = slot
+            if direct:
+                    blend_into(cache, which, wh[o], out[b, o], stream)
+            else:
+                _blend(cache, which, wh[o], acc)
+                _store_row(acc, out[b, o], lo, hi, rounding)
+        if stream:
+            store_fence()
+
+    return {"w_first": w_first}
+
+
+# (q, P, S, taps, rel) -> {kind: kernel}; (kind, key, dtypes) keys that are compiled / queued.
+_kernels: dict[tuple, dict] = {}
+_ready: set[tuple] = set()
+_pending: set[tuple] = set()
+_failures: list[BaseException] = []
+_lock = threading.Condition()
+_queue: queue.SimpleQueue = queue.SimpleQueue()
+_compiler: threading.Thread | None = None
+# Tests switch the specialised kernels off to compare them with the generic ones.
+enabled = True
+
+
+def _specialisation(q: int, period: Period, taps: int) -> tuple | None:
+    if not 1 <= q <= MAX_CHANNELS or period.phases * q * taps > MAX_BLOCK_TERMS:
+        return None
+    return (q, period.phases, period.stride, taps, period.rel)
+
+
+def _compile_loop() -> None:
+    """The compiler thread: compile (or load from the disk cache) one queued kernel at a time.
+
+    A daemon thread, so that a short process never waits at exit for a kernel it will not use.
+    """
+    while True:
+        ready_key, fn, args = _queue.get()
+        try:
+            fn(*args, 0, 0)  # compiles for these argument types; zero rows: no work
+        except BaseException as exc:  # pragma: no cover - a Numba failure: keep the generic kernel
+            with _lock:
+                _failures.append(exc)
+        else:
+            with _lock:
+                _ready.add(ready_key)
+        finally:
+            with _lock:
+                _pending.discard(ready_key)
+                _lock.notify_all()
+
+
+def kernel(kind: str, q: int, period: Period | None, taps: int, args: tuple, work: float):
+    """The specialised ``kind`` kernel for these arguments if compiled, else ``None`` (and, for a
+    call of at least :data:`MIN_WORK` multiply-adds, its compilation starts in the background).
+
+    ``kind`` names the generic kernel (``"w_first"``; others return ``None``); ``args`` are the
+    kernel's arguments without ``r0, r1`` (their dtypes select the compiled signature).
+    """
+    if not enabled or period is None or kind != "w_first":
+        return None
+    key = _specialisation(q, period, taps)
+    if key is None:
+        return None
+    x, out, wt = args[0], args[5], args[-1]
+    ready_key = (kind, key, x.dtype.str, out.dtype.str, type(wt[0]).__name__)
+    if ready_key in _ready:
+        return _kernels[key][kind]
+    if work < MIN_WORK:
+        return None
+    global _compiler
+    with _lock:
+        if ready_key in _pending or (key not in _kernels and len(_kernels) >= MAX_KERNELS):
+            return None
+        if key not in _kernels:
+            _kernels[key] = _make(*key)
+        _pending.add(ready_key)
+        _queue.put((ready_key, _kernels[key][kind], args))
+        if _compiler is None:
+            _compiler = threading.Thread(target=_compile_loop, name="upsampling-compile", daemon=True)
+            _compiler.start()
+    return None
+
+
+def wait_for_compiles() -> None:
+    """Block until every specialised kernel requested so far is compiled; re-raise a failure."""
+    with _lock:
+        while _pending:
+            _lock.wait()
+        if _failures:
+            raise _failures[0]
