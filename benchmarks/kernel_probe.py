@@ -1,13 +1,18 @@
-"""What the periodic W pass and the streaming stores each buy (docs/performance.md quotes it).
+"""What the periodic W pass, the streaming stores and the downscale kernel choice each buy.
 
-    .venv/bin/python benchmarks/kernel_probe.py [--threads 1,2]
+    .venv/bin/python benchmarks/kernel_probe.py [--threads 1,2] [--downscale]
+
+docs/performance.md quotes it.
 
 For B (1x1024x1024x3 -> 2048x2048 NHWC, bilinear), B-nearest, B-cubic and A (1x64x64x21 ->
 512x512 NHWC) into a preallocated output: the fused W-first kernel with the specialised
 periodic W pass on and off (``numba_periodic.enabled``) and with streaming stores on and off
 (``numba_fused.STREAM_MIN_BYTES``), beside OpenCV writing into a preallocated ``dst``, at each
-thread count.  Every variant is timed in the same process, in alternating blocks after a pause
-(this VM's speed drifts); medians in ms, and each variant over OpenCV.
+thread count.  ``--downscale``: the two H-first kernels (blending whole input rows, or only
+the columns the W taps read) called directly on one thread, for D (1x2048x2048x3 -> 512x512),
+D in NCHW (3 planes), D by 3, and 21-channel logits 1x512x512x21 -> 128x128.  Every variant is
+timed in the same process, in alternating blocks after a pause (this VM's speed drifts);
+medians in ms (and the fastest call), and each variant over OpenCV.
 """
 
 from __future__ import annotations
@@ -39,13 +44,46 @@ def _alternating(fns: dict, rounds: int = 4, per: int = 11, pause: float = 0.3) 
     return {k: statistics.median(v) * 1e3 for k, v in samples.items()}
 
 
+def downscale() -> None:
+    """Dense (whole-row) vs sparse (only the columns read) H-first kernel, one thread."""
+    from upsampling.resizing import resize_plans
+
+    rng = np.random.default_rng(1)
+    fns = {}
+    for name, shape, size in [
+        ("D, RGB", (1, 2048, 2048, 3), (512, 512)),
+        ("D, NCHW planes", (3, 2048, 2048, 1), (512, 512)),
+        ("D by 3, RGB", (1, 2048, 2048, 3), (683, 683)),
+        ("logits /4, 21 channels", (1, 512, 512, 21), (128, 128)),
+    ]:
+        x = rng.standard_normal(shape, dtype=np.float32)
+        plans, _ = resize_plans(x, size)
+        ph, pw = plans[1], plans[2]
+        q = shape[3]
+        ih, wh, iw, ww, fi, fw, _, _ = numba_fused._prepared(ph, pw, np.dtype(np.float32), q)
+        x3 = x.reshape(shape[0], shape[1], shape[2] * q)
+        out = np.empty((shape[0], ph.n_out, pw.n_out * q), np.float32)
+        rows = shape[0] * ph.n_out
+        head = (x3, ih, wh, iw, ww, q, fi, fw, out, 0.0, 0.0, False, True, False)
+        for label, kernel in (("whole rows", numba_fused.fused_h_first), ("columns read", numba_fused.fused_h_first_sparse)):
+            fns[f"{name}: {label}"] = lambda kernel=kernel, head=head, rows=rows: kernel(*head, 0, rows)
+    times = _alternating(fns, rounds=6)
+    print("| case: H-first kernel (1 thread) | ms |\n|---|---:|")
+    for name, ms in times.items():
+        print(f"| {name} | {ms:.2f} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--downscale", action="store_true", help="only the H-first kernel comparison")
     args = parser.parse_args(argv)
     import cv2
 
     load_fast_kernels()
+    if args.downscale:
+        downscale()
+        return 0
     rng = np.random.default_rng(0)
     nearest = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
     cv_modes = {"linear": cv2.INTER_LINEAR, "nearest": cv2.INTER_NEAREST, "cubic": cv2.INTER_CUBIC}

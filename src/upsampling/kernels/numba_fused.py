@@ -13,8 +13,12 @@ output rows and, for each row, does the same arithmetic on a row-sized buffer:
   ``tmp`` (one input row wide, ``inner`` contiguous), then weight ``tmp``'s columns into the
   output row.  A downscale reads only the rows its plan names; a row whose taps and weights
   equal the previous row's is a copy of it (:func:`fused_h_first`).  When W shrinks too, so
-  that ``W_out · taps < W_in``, the blend is computed only at the columns the W taps read
-  (:func:`fused_h_first_sparse`).
+  that ``W_out · taps < W_in``, and a pixel has 8 or more channels (logits), the blend is
+  computed only at the columns the W taps read (:func:`fused_h_first_sparse`).
+
+Two refinements, both giving the same bits: outputs of 4 MiB or more are written with
+streaming stores (:mod:`.numba_stream`), and a W plan that repeats every few pixels (integer
+upscales) gets a W pass compiled for its period (:mod:`.numba_periodic`).
 
 Every output value is ``Σ_t wh[o,t] · (Σ_u ww[j,u] · x[...])`` (or the W-first mirror) with
 the same taps in the same order, a multiply then an add, each rounded in the work dtype
@@ -314,13 +318,15 @@ def _sparse_row(xb, rows, wh_o, iw, ww, q, dst):  # pragma: no cover - compiled
         a0 = wh_o[0]
         a1 = wh_o[1]
         for j in range(w_out):
-            c0 = iw[j, 0] * q
-            c1 = iw[j, 1] * q
+            # unsigned offsets: no negative-index wraparound test on every load
+            c0 = np.uint64(iw[j, 0] * q)
+            c1 = np.uint64(iw[j, 1] * q)
             u0 = ww[j, 0]
             u1 = ww[j, 1]
             for k in range(q):
-                v0 = a0 * s0[c0 + k] + a1 * s1[c0 + k]
-                v1 = a0 * s0[c1 + k] + a1 * s1[c1 + k]
+                kk = np.uint64(k)
+                v0 = a0 * s0[c0 + kk] + a1 * s1[c0 + kk]
+                v1 = a0 * s0[c1 + kk] + a1 * s1[c1 + kk]
                 dst[j * q + k] = u0 * v0 + u1 * v1
         return
     s0 = xb[rows[0]]
@@ -350,11 +356,7 @@ def fused_h_first_sparse(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo,
         b = r // h_out
         o = r - b * h_out
         dst = out[b, o]
-        if direct and q == 3:  # RGB: the channel loop unrolls with a literal
-            _sparse_row(x[b], ih[o], wh[o], iw, ww, 3, dst)
-        elif direct and q == 1:
-            _sparse_row(x[b], ih[o], wh[o], iw, ww, 1, dst)
-        elif direct:
+        if direct:
             _sparse_row(x[b], ih[o], wh[o], iw, ww, q, dst)
         else:
             _sparse_row(x[b], ih[o], wh[o], iw, ww, q, row)
@@ -523,8 +525,11 @@ def apply_two_axes(
         lo = hi = 0.0
     if not h_first:
         kind, kernel = "w_first", fused_w_first
-    elif plan_w.n_out * plan_w.taps < shape[axis + 1]:
-        kind, kernel = "h_first_sparse", fused_h_first_sparse  # blending whole rows would compute unread columns
+    elif plan_w.n_out * plan_w.taps < shape[axis + 1] and q >= _PIXEL_LOOP_MIN_CHANNELS:
+        # Blending whole input rows would compute unread columns; skipping them pays off only
+        # when each column is a vectorised run of channels (logits).  With 1-4 channels the
+        # vectorised whole-row blend is faster (benchmarks/kernel_probe.py --downscale).
+        kind, kernel = "h_first_sparse", fused_h_first_sparse
     else:
         kind, kernel = "h_first", fused_h_first
     rows = p * plan_h.n_out
