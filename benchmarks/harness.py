@@ -3,8 +3,9 @@
 Run with ``make bench`` (or ``.venv/bin/python benchmarks/harness.py [--quick] [--only A,B]``).
 
 * Same random float32 inputs (never zeros) for every library; warm-up, then the median of
-  repeats (``--interleave``: in rounds, one call of every library per round); every library
-  limited to the same thread count (both cores by default).
+  repeats taken in ``--rounds`` (3) alternating blocks per library, each after a 0.3 s pause
+  (``--interleave``: one call of every library per round instead); every library limited to
+  the same thread count (both cores by default).
 * Floors measured here, on this machine: memory bandwidth from a large array copy
   (bytes read + written) for resize cases, the float32 matmul rate for transposed
   convolution (FLOPs = 2·N·H·W·Cin·Cout·kh·kw); a case's floor is the larger of
@@ -52,7 +53,14 @@ INTERLEAVE = False
 def timeit(
     fn: Callable[[], object], *, repeats: int, warmup: int = 2, budget_s: float = 3.0, warm_s: float = 0.1, min_s: float = 0.2
 ) -> float:
-    """Median wall time of ``fn()`` in seconds.
+    """Median wall time of ``fn()`` in seconds (see :func:`time_samples`)."""
+    return statistics.median(time_samples(fn, repeats=repeats, warmup=warmup, budget_s=budget_s, warm_s=warm_s, min_s=min_s))
+
+
+def time_samples(
+    fn: Callable[[], object], *, repeats: int, warmup: int = 2, budget_s: float = 3.0, warm_s: float = 0.1, min_s: float = 0.2
+) -> list[float]:
+    """Wall times of ``repeats`` calls of ``fn()`` in seconds.
 
     Warm-up: at least ``warmup`` calls and ``warm_s`` seconds of calls (this 2-core VM runs a
     millisecond call 2x slower right after its cores idled or another library's threads ran).
@@ -73,7 +81,7 @@ def timeit(
         gc.enable()
         if time.perf_counter() - start > budget_s and len(times) >= 3:
             break
-    return statistics.median(times)
+    return times
 
 
 def interleaved(
@@ -485,6 +493,8 @@ def _probe_startup() -> dict[str, float]:
 
 # Pause before each library's timing; see run().
 SETTLE_S = 0.3
+# Rounds over all libraries per case (--rounds); see run().
+ROUNDS = 3
 
 
 def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]:
@@ -496,8 +506,8 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
         if INTERLEAVE:
             times = interleaved({"ours": case.ours, **case.peers}, repeats=repeats, label=case.name)
         else:
-            times = {}
-            for lib, fn in {"ours": case.ours, **case.peers}.items():
+            libs = {"ours": case.ours, **case.peers}
+            for lib, fn in libs.items():
                 if lib.startswith("ours"):
                     # A plan's specialised kernel compiles in the background on its first call
                     # (the generic one runs meanwhile, same bits): time the kernel users get.
@@ -505,15 +515,25 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
                         fn()
                     except Exception:
                         pass
-                    load_fast_kernels()
-                # Let the previous library's thread pools stop spinning (OpenMP, ONNX Runtime and
-                # OpenBLAS workers spin for up to ~200 ms after a call) before timing the next.
-                time.sleep(SETTLE_S)
-                try:
-                    times[lib] = timeit(fn, repeats=repeats)
-                except Exception as exc:  # a peer that refuses the case is reported, not fatal
-                    times[lib] = float("nan")
-                    print(f"  {case.name}: {lib} failed: {exc}", file=sys.stderr)
+            load_fast_kernels()
+            samples: dict[str, list[float]] = {lib: [] for lib in libs}
+            failed: set[str] = set()
+            # Every library in each of ROUNDS rounds, one block of calls per round: this VM's
+            # speed drifts by up to 2x over seconds, and spreading each library's calls over
+            # the whole measurement keeps that drift out of the ratios.
+            for _ in range(ROUNDS):
+                for lib, fn in libs.items():
+                    if lib in failed:
+                        continue
+                    # Let the previous library's thread pools stop spinning (OpenMP, ONNX Runtime
+                    # and OpenBLAS workers spin for up to ~200 ms after a call) before the next.
+                    time.sleep(SETTLE_S)
+                    try:
+                        samples[lib] += time_samples(fn, repeats=max(3, repeats // ROUNDS))
+                    except Exception as exc:  # a peer that refuses the case is reported, not fatal
+                        failed.add(lib)
+                        print(f"  {case.name}: {lib} failed: {exc}", file=sys.stderr)
+            times = {lib: statistics.median(v) if v and lib not in failed else float("nan") for lib, v in samples.items()}
         peers = {k: v for k, v in times.items() if k != "ours" and not k.startswith("ours") and v == v}
         fastest = min(peers, key=peers.get) if peers else None
         ours_variants = {k: v for k, v in times.items() if k.startswith("ours")}
@@ -590,10 +610,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-startup", action="store_true", help="skip the fresh-process startup probes")
     parser.add_argument("--probe-memory", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--probe-startup", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--interleave", action="store_true", help="time all libraries in the same rounds")
+    parser.add_argument("--interleave", action="store_true", help="time all libraries call by call in the same rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="blocks of calls per library, alternating (default 3)")
     args = parser.parse_args(argv)
-    global INTERLEAVE
+    global INTERLEAVE, ROUNDS
     INTERLEAVE = args.interleave
+    ROUNDS = max(1, args.rounds)
     if args.probe_startup:
         print(json.dumps(_probe_startup()))
         return 0

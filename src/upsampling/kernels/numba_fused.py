@@ -463,6 +463,14 @@ _PREPARED_MAX = 64
 STREAM_MIN_BYTES = 4 * 2**20
 
 
+def _streamable_rows(out3: np.ndarray) -> bool:
+    """Whether streaming stores pay on these output rows: rows of 16 KiB or more.  On 2 KiB
+    rows (21 NCHW planes of 512 columns) the W-first kernel took 3.5x longer with streaming
+    stores than with ordinary ones on one thread, though a bare blend loop over the same rows
+    did not slow down; we have not found why, so short rows keep ordinary stores."""
+    return out3.shape[2] * out3.itemsize >= 16384
+
+
 def _prepared(plan_h, plan_w, work: np.dtype, q: int) -> tuple:
     """``ih, wh, iw, ww, flat_index, flat_weight, period, period_weights``: C-ordered indices,
     weights in ``work``, and the W plan's periodic run (:mod:`.numba_periodic`) with its
@@ -538,7 +546,7 @@ def apply_two_axes(
     # Rows are summed straight into the output only when it has the work dtype; otherwise
     # in a work-dtype row buffer, cast once (as the per-axis path casts its result).
     direct = out.dtype == work
-    stream = direct and out.nbytes >= STREAM_MIN_BYTES
+    stream = direct and out.nbytes >= STREAM_MIN_BYTES and _streamable_rows(out3)
     args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, out3, lo, hi, rounding, direct, stream)
     if period is not None:
         from upsampling.kernels import numba_periodic

@@ -97,17 +97,82 @@ def store_fence(typingctx):
     return sig, codegen
 
 
+@intrinsic
+def _address(typingctx, arr):
+    """The address of ``arr``'s first element, as an integer (``arr.ctypes.data`` builds an
+    object per call, which costs as much as streaming a short row)."""
+    if not isinstance(arr, types.Array):
+        return None
+    sig = types.uintp(arr)
+
+    def codegen(context, builder, signature, args):
+        data = cgutils.create_struct_proxy(signature.args[0])(context, builder, value=args[0]).data
+        return builder.ptrtoint(data, context.get_value_type(types.uintp))
+
+    return sig, codegen
+
+
 @numba.njit(inline="always")
 def _aligned_start(dst):  # pragma: no cover - compiled
     """The first index of ``dst`` whose address is a multiple of 64 bytes (``len`` if none)."""
-    size = dst.itemsize
-    addr = dst.ctypes.data
     n = dst.shape[0]
+    addr = _address(dst)
+    size = np.uintp(dst.itemsize)
+    line = np.uintp(VECTOR_BYTES)
     if addr % size != 0:
         return n  # misaligned elements: never stream
-    gap = (-addr) % VECTOR_BYTES
-    start = gap // size
+    start = np.intp(((line - addr % line) % line) // size)
     return start if start < n else n
+
+
+@numba.njit(inline="always")
+def _stream_span(src, rows, weights, dst, head, end, lanes):  # pragma: no cover - compiled
+    """Streamed vectors of ``lanes`` elements over ``dst[head:end]`` (``lanes`` a literal: a
+    loop whose step is only known at run time measured 4x slower on short rows)."""
+    taps = rows.shape[0]
+    if taps == 1:
+        s0 = src[rows[0]]
+        w0 = weights[0]
+        for i in range(head, end, lanes):
+            _stream(dst, i, (s0,), (w0,))
+    elif taps == 2:
+        s0 = src[rows[0]]
+        s1 = src[rows[1]]
+        w0 = weights[0]
+        w1 = weights[1]
+        for i in range(head, end, lanes):
+            _stream(dst, i, (s0, s1), (w0, w1))
+    elif taps == 3:
+        s0 = src[rows[0]]
+        s1 = src[rows[1]]
+        s2 = src[rows[2]]
+        w0 = weights[0]
+        w1 = weights[1]
+        w2 = weights[2]
+        for i in range(head, end, lanes):
+            _stream(dst, i, (s0, s1, s2), (w0, w1, w2))
+    else:
+        s0 = src[rows[0]]
+        s1 = src[rows[1]]
+        s2 = src[rows[2]]
+        s3 = src[rows[3]]
+        w0 = weights[0]
+        w1 = weights[1]
+        w2 = weights[2]
+        w3 = weights[3]
+        for i in range(head, end, lanes):
+            _stream(dst, i, (s0, s1, s2, s3), (w0, w1, w2, w3))
+
+
+@numba.njit(inline="always")
+def _blend_scalar(src, rows, weights, dst, i0, i1):  # pragma: no cover - compiled
+    """``dst[i0:i1]`` with ordinary stores, the same arithmetic as the streamed vectors."""
+    taps = rows.shape[0]
+    for i in range(i0, i1):
+        acc = weights[0] * src[rows[0], i]
+        for t in range(1, taps):
+            acc = acc + weights[t] * src[rows[t], i]
+        dst[i] = acc
 
 
 @numba.njit(inline="always")
@@ -119,64 +184,40 @@ def blend_row_stream(src, rows, weights, dst):  # pragma: no cover - compiled
     the same float dtype.  Returns ``False`` (and writes nothing) for more than 4 taps.
     """
     taps = rows.shape[0]
-    if taps > 4:
+    if taps > 4 or taps < 1:
         return False
     n = dst.shape[0]
-    lanes = VECTOR_BYTES // dst.itemsize
     head = _aligned_start(dst)
-    end = head + (n - head) // lanes * lanes
-    w0 = weights[0]
-    s0 = src[rows[0]]
-    if taps == 1:
-        for i in range(head):
-            dst[i] = w0 * s0[i]
-        for i in range(head, end, lanes):
-            _stream(dst, i, (s0,), (w0,))
-        for i in range(end, n):
-            dst[i] = w0 * s0[i]
-        return True
-    w1 = weights[1]
-    s1 = src[rows[1]]
-    if taps == 2:
-        for i in range(head):
-            dst[i] = w0 * s0[i] + w1 * s1[i]
-        for i in range(head, end, lanes):
-            _stream(dst, i, (s0, s1), (w0, w1))
-        for i in range(end, n):
-            dst[i] = w0 * s0[i] + w1 * s1[i]
-        return True
-    w2 = weights[2]
-    s2 = src[rows[2]]
-    if taps == 3:
-        for i in range(head):
-            dst[i] = w0 * s0[i] + w1 * s1[i] + w2 * s2[i]
-        for i in range(head, end, lanes):
-            _stream(dst, i, (s0, s1, s2), (w0, w1, w2))
-        for i in range(end, n):
-            dst[i] = w0 * s0[i] + w1 * s1[i] + w2 * s2[i]
-        return True
-    w3 = weights[3]
-    s3 = src[rows[3]]
-    for i in range(head):
-        dst[i] = w0 * s0[i] + w1 * s1[i] + w2 * s2[i] + w3 * s3[i]
-    for i in range(head, end, lanes):
-        _stream(dst, i, (s0, s1, s2, s3), (w0, w1, w2, w3))
-    for i in range(end, n):
-        dst[i] = w0 * s0[i] + w1 * s1[i] + w2 * s2[i] + w3 * s3[i]
+    if dst.itemsize == 4:
+        end = head + (n - head) // 16 * 16
+        _stream_span(src, rows, weights, dst, head, end, 16)
+    else:
+        end = head + (n - head) // 8 * 8
+        _stream_span(src, rows, weights, dst, head, end, 8)
+    _blend_scalar(src, rows, weights, dst, 0, head)
+    _blend_scalar(src, rows, weights, dst, end, n)
     return True
+
+
+@numba.njit(inline="always")
+def _copy_span(src, dst, head, end, lanes):  # pragma: no cover - compiled
+    for i in range(head, end, lanes):
+        _stream(dst, i, (src,), ())
 
 
 @numba.njit(inline="always")
 def copy_row_stream(src, dst):  # pragma: no cover - compiled
     """``dst[:] = src`` with streaming stores (a repeated output row)."""
     n = dst.shape[0]
-    lanes = VECTOR_BYTES // dst.itemsize
     head = _aligned_start(dst)
-    end = head + (n - head) // lanes * lanes
+    if dst.itemsize == 4:
+        end = head + (n - head) // 16 * 16
+        _copy_span(src, dst, head, end, 16)
+    else:
+        end = head + (n - head) // 8 * 8
+        _copy_span(src, dst, head, end, 8)
     for i in range(head):
         dst[i] = src[i]
-    for i in range(head, end, lanes):
-        _stream(dst, i, (src,), ())
     for i in range(end, n):
         dst[i] = src[i]
 
