@@ -30,7 +30,8 @@ ONNX ``SAME_LOWER``       ``total - total // 2`` (odd: start)   ``total // 2``
 (``total = full - output_size``.)  The fast path (:mod:`upsampling.kernels.numpy_conv`) is one
 GEMM and one strided slice-add per kernel tap; in 2-D without dilation (floats) it is
 output-stationary instead, one GEMM per run of output phases sharing their input taps
-(``conv_transpose2d_blocks``).  ``upsampling.options(kernel="reference")``
+(``conv_transpose2d_blocks``; large problems run the same GEMMs in tiles on our threads
+through a private OpenBLAS, :mod:`upsampling.kernels.conv_tiles`).  ``upsampling.options(kernel="reference")``
 switches :func:`conv_transpose` to the scatter reference
 (:mod:`upsampling.reference.conv_transpose_scatter`), and
 :mod:`upsampling.reference.conv_transpose_textbook` keeps the zero-insert / pad / rotate
@@ -265,8 +266,20 @@ def _conv_transpose_checked(
 
         y = conv_transpose_scatter(x.astype(dtype), w.astype(dtype), s, d, pb, out, g)
     elif nd == 2 and d == (1, 1) and dtype.kind == "f":
-        # Fast path: output phases ("sub-pixel"), one GEMM per run of phases sharing their taps.
-        y = conv_transpose2d_blocks(x, w, s, pb, out, g, dtype)
+        # Fast path: output phases ("sub-pixel"), one GEMM per run of phases sharing their taps;
+        # for large problems in tiles on our threads, through the private single-threaded
+        # OpenBLAS (kernels/conv_tiles.py), when it loads and the problem is one it wins.
+        blas = None
+        if _options["kernel"] == "auto":
+            from upsampling.kernels.conv_tiles import tiles_blas
+
+            blas = tiles_blas(x.shape, w.shape, s, pb, out, g)
+        if blas is not None:
+            from upsampling.kernels.conv_tiles import conv_transpose2d_tiles
+
+            y = conv_transpose2d_tiles(x, w, s, pb, out, g, dtype, blas)
+        else:
+            y = conv_transpose2d_blocks(x, w, s, pb, out, g, dtype)
     else:
         y = conv_transpose_numpy(x, w, s, d, pb, out, g, dtype)
     if b is not None:

@@ -40,17 +40,21 @@ def _get_pool(workers: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def run_rows(kernel: Callable[[int, int], None], rows: int, row_cost: float, threads: int | None = None) -> None:
+def run_rows(
+    kernel: Callable[[int, int], None], rows: int, row_cost: float, threads: int | None = None, chunks: int | None = None
+) -> None:
     """Call ``kernel(r0, r1)`` on chunks covering ``range(rows)`` exactly once each.
 
     ``row_cost`` (work per row) decides whether threads are worth waking.  ``kernel`` must
-    release the GIL (``numba.njit(nogil=True)``) and write disjoint rows.
+    release the GIL (``numba.njit(nogil=True)``, or BLAS through ctypes) and write disjoint
+    rows.  ``chunks``: how many pieces (default 3 per thread; a few equal tiles want one chunk
+    each, or one thread may get twice the others' share).
     """
     threads = thread_count() if threads is None else threads
     if rows <= 1 or threads <= 1 or rows * row_cost < _PARALLEL_MIN_WORK:
         kernel(0, rows)
         return
-    chunks = min(rows, _CHUNKS_PER_THREAD * threads)
+    chunks = min(rows, _CHUNKS_PER_THREAD * threads if chunks is None else max(1, chunks))
     counter = itertools.count()  # next() is atomic under the GIL
 
     def work() -> None:
