@@ -45,6 +45,7 @@ refusals, validating ``output_shape`` as TensorFlow does.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any, Literal, Union
@@ -629,10 +630,22 @@ def _tf_conv_transpose(
     return np.ascontiguousarray(y.transpose(0, *range(2, nd + 2), 1)) if channels_last else y  # to_channels_last
 
 
+@functools.lru_cache(maxsize=256)
+def _valid_crop(n_in: int, n_out: int, k: int, s: int, d: int, pad: str) -> int | None:
+    """The crop before an axis whose output length ``n_out`` TensorFlow accepts, else ``None``."""
+    if n_out not in valid_conv_transpose_output_sizes(n_in, k, s, pad, d):
+        return None
+    return padding_pair(pad, n_out, k, s, d)[0]
+
+
 def _tf_axis_crop(
     a: int, nd: int, n_in: int, n_out: int, k: int, s: int, d: int, pad: Any, channels_last: bool, op: str
 ) -> int:
     """Validate one axis of ``output_shape`` as TensorFlow does and return the crop before it."""
+    if isinstance(pad, str):  # "SAME" / "VALID": the common, hashable case (per-call cost)
+        before = _valid_crop(n_in, n_out, k, s, d, pad)
+        if before is not None:
+            return before
     name = _AXIS_NAMES[nd][a]
     dim = a + 1 if channels_last else a + 2
     valid = valid_conv_transpose_output_sizes(n_in, k, s, pad, d)

@@ -313,27 +313,73 @@ def _merged_taps(k: int, stride: int, pad: int) -> tuple[int, int, np.ndarray]:
     return c, depth, table
 
 
+@functools.lru_cache(maxsize=64)
+def _merged_gathers(
+    x_shape: tuple[int, int, int, int], w_shape: tuple[int, int, int, int], strides: tuple[int, int],
+    pads_begin: tuple[int, int], blocks: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flat indices that gather :func:`_conv_transpose2d_merged`'s two GEMM operands in one
+    ``take`` each; the index one past the end stands for a zero.
+
+    ``A`` ``(N·B_h, 1, B_w, D_h·D_w·C_in)`` from channels-last ``x``: :func:`_im2col`'s
+    windows (inputs outside ``x`` are zeros).  ``W`` ``(s_h, D_h·D_w·C_in, s_w·C_out)`` from
+    ``w`` ``(C_in, C_out, kh, kw)``: the taps of :func:`_merged_taps` (tap ``k``: a zero).
+    Small problems only (the merged path), so the index arrays stay small.
+    """
+    n, h, wd, c = x_shape
+    c_in, m, kh, kw = w_shape
+    (sh, sw), (bh, bw) = strides, blocks
+    c_h, d_h, t_h = _merged_taps(kh, sh, pads_begin[0])
+    c_w, d_w, t_w = _merged_taps(kw, sw, pads_begin[1])
+    # A[n, by, bx, e_h, e_w, ci] = x[n, by + c_h - (D_h-1-e_h), bx + c_w - (D_w-1-e_w), ci]
+    yy = np.arange(bh)[:, None] + c_h - d_h + 1 + np.arange(d_h)  # (B_h, D_h)
+    xx = np.arange(bw)[:, None] + c_w - d_w + 1 + np.arange(d_w)  # (B_w, D_w)
+    inside = ((yy >= 0) & (yy < h))[:, None, :, None] & ((xx >= 0) & (xx < wd))[None, :, None, :]
+    pixel = (np.clip(yy, 0, h - 1) * wd)[:, None, :, None] + np.clip(xx, 0, wd - 1)[None, :, None, :]
+    pixel = np.where(inside, pixel, -1)  # (B_h, B_w, D_h, D_w)
+    per_image = pixel[None, ..., None] * c + np.arange(c)  # (1, B_h, B_w, D_h, D_w, C)
+    index = np.arange(n)[:, None, None, None, None, None] * (h * wd * c) + per_image
+    index = np.where(per_image < 0, n * h * wd * c, index)
+    x_index = index.reshape(n * bh, 1, bw, d_h * d_w * c).astype(np.intp)
+    # W[ry, (e_h, e_w, ci), (rx, co)] = w[ci, co, t_h[e_h, ry], t_w[e_w, rx]] (tap k: zero)
+    th = t_h.T[:, :, None, None, None, None]  # (s_h, D_h, 1, 1, 1, 1)
+    tw = t_w[None, None, :, None, :, None]  # (1, 1, D_w, 1, s_w, 1)
+    channel = np.arange(c_in)[:, None] * m + np.arange(m)  # (C_in, C_out): w's flat (ci, co)
+    flat = (channel[None, None, None, :, None, :] * kh + np.minimum(th, kh - 1)) * kw + np.minimum(tw, kw - 1)
+    w_index = np.where((th >= kh) | (tw >= kw), c_in * m * kh * kw, flat)  # (s_h, D_h, D_w, C_in, s_w, C_out)
+    w_index = w_index.reshape(sh, d_h * d_w * c_in, sw * m).astype(np.intp)
+    x_index.setflags(write=False)
+    w_index.setflags(write=False)
+    return x_index, w_index
+
+
+def _with_zero(a: np.ndarray) -> np.ndarray:
+    """``a``'s elements in C order followed by one zero (what index ``a.size`` gathers)."""
+    flat = np.empty(a.size + 1, dtype=a.dtype)
+    flat[:-1].reshape(a.shape)[...] = a
+    flat[-1] = 0
+    return flat
+
+
 def _conv_transpose2d_merged(
     x: np.ndarray, w: np.ndarray, strides: Sequence[int], pads_begin: Sequence[int], blocks: tuple[int, int]
 ) -> np.ndarray:
     """Every phase in one GEMM (groups 1): ``(N, B_h·s_h, B_w·s_w, C_out)``, channels-last.
 
     x : channels-last ``(N, H, W, C_in)`` in the compute dtype; w : ``(C_in, C_out, kh, kw)``.
-    Phases with fewer taps than the deepest get zero taps (:func:`_merged_taps`).
+    Phases with fewer taps than the deepest get zero taps (:func:`_merged_taps`).  For small
+    problems, so the operands come from one cached-index ``take`` each (:func:`_merged_gathers`):
+    a dozen NumPy calls of padding, windows and transposes cost more than the GEMM here.
     """
     n = x.shape[0]
-    c_in, m, kh, kw = w.shape
+    c_in, m = w.shape[:2]
     (sh, sw), (bh, bw) = strides, blocks
-    c_h, d_h, t_h = _merged_taps(kh, sh, pads_begin[0])
-    c_w, d_w, t_w = _merged_taps(kw, sw, pads_begin[1])
-    wp = np.zeros((c_in, m, kh + 1, kw + 1), dtype=x.dtype)
-    wp[:, :, :kh, :kw] = w
-    # (C_in, C_out, D_h, D_w, s_h, s_w) -> (s_h, (e_h, e_w, ci), (rx, co)): one matrix per phase row
-    k = d_h * d_w * c_in
-    wt = wp[:, :, t_h[:, None, :, None], t_w[None, :, None, :]].transpose(4, 2, 3, 0, 5, 1).reshape(sh, k, sw * m)
-    a = _im2col(x, (bh, bw), (c_h, c_w), (d_h, d_w)).reshape(n * bh, 1, bw, k)
+    x_index, w_index = _merged_gathers(x.shape, w.shape, tuple(strides), tuple(pads_begin), blocks)
+    a = _with_zero(x).take(x_index)
+    wt = _with_zero(w.astype(x.dtype, copy=False)).take(w_index)
     full = np.empty((n * bh, sh, bw, sw * m), dtype=x.dtype)
-    # out[(n, by), ry, bx, (rx, co)] = A[(n, by), bx, :] @ W[ry]: written in place, no copy
+    # out[(n, by), ry, bx, (rx, co)] = A[(n, by), bx, :] @ W[ry]: written in place, no copy (one
+    # GEMM of all phases and a transposing copy measured slower here: BLAS threads for a tiny GEMM)
     np.matmul(a, wt, out=full)
     return full.reshape(n, bh * sh, bw * sw, m)
 
