@@ -233,3 +233,24 @@ def test_load_fast_kernels_waits_for_specialisations(monkeypatch):
     upsampling.resize(x, (18, 20))
     load_fast_kernels()
     assert not numba_periodic._pending
+
+
+def test_a_queued_compile_holds_no_reference_to_the_callers_arrays(monkeypatch):
+    """The compiler thread gets stand-ins: the output of the call that asked for a kernel goes
+    back to the output pool when the caller drops it (it used to stay pinned there)."""
+    import gc
+
+    from upsampling import _memory
+
+    monkeypatch.setattr(numba_periodic, "_ready", set())  # ask again, as a fresh process would
+    monkeypatch.setattr(numba_periodic, "_pending", set())
+    x = np.ones((1, 600, 700, 3), np.float32)
+    _memory.clear_pool()
+    y = upsampling.resize(x, (1200, 1400))  # 19 MiB, pooled; queues the x2 RGB kernel
+    load_fast_kernels()
+    del y
+    gc.collect()
+    try:
+        assert _memory.pool_stats()["free_blocks"] == 1
+    finally:
+        _memory.clear_pool()

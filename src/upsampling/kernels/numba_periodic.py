@@ -195,6 +195,25 @@ def _specialisation(q: int, period: Period, taps: int) -> tuple | None:
     return (q, period.phases, period.stride, taps, period.rel)
 
 
+def _signature(args: tuple) -> tuple:
+    """What selects a compiled signature: each array's dtype, rank, order and writeability,
+    and the other arguments' types."""
+    return tuple(
+        (a.dtype.str, a.ndim, a.flags.c_contiguous, a.flags.writeable) if isinstance(a, np.ndarray) else type(a).__name__
+        for a in args
+    ) + (type(args[-1][0]).__name__,)
+
+
+def _stand_in(a):
+    """A one-element array with ``a``'s type for the compiler thread (which must not keep the
+    caller's arrays -- an output held there never went back to the output pool)."""
+    if not isinstance(a, np.ndarray):
+        return a
+    small = np.zeros((1,) * a.ndim, dtype=a.dtype)
+    small.flags.writeable = a.flags.writeable
+    return small
+
+
 def _compile_loop() -> None:
     """The compiler thread: compile (or load from the disk cache) one queued kernel at a time.
 
@@ -204,6 +223,7 @@ def _compile_loop() -> None:
         ready_key, fn, args = _queue.get()
         try:
             fn(*args, 0, 0)  # compiles for these argument types; zero rows: no work
+            del args  # stand-ins, but hold nothing between requests
         except BaseException as exc:  # pragma: no cover - a Numba failure: keep the generic kernel
             with _lock:
                 _failures.append(exc)
@@ -228,8 +248,7 @@ def kernel(kind: str, q: int, period: Period | None, taps: int, args: tuple, wor
     key = _specialisation(q, period, taps)
     if key is None:
         return None
-    x, out, wt = args[0], args[5], args[-1]
-    ready_key = (kind, key, x.dtype.str, out.dtype.str, type(wt[0]).__name__)
+    ready_key = (kind, key, _signature(args))
     if ready_key in _ready:
         return _kernels[key][kind]
     if work < MIN_WORK:
@@ -241,7 +260,7 @@ def kernel(kind: str, q: int, period: Period | None, taps: int, args: tuple, wor
         if key not in _kernels:
             _kernels[key] = _make(*key)
         _pending.add(ready_key)
-        _queue.put((ready_key, _kernels[key][kind], args))
+        _queue.put((ready_key, _kernels[key][kind], tuple(_stand_in(a) for a in args)))
         if _compiler is None:
             _compiler = threading.Thread(target=_compile_loop, name="upsampling-compile", daemon=True)
             _compiler.start()
