@@ -221,8 +221,11 @@ def test_dispatch_thresholds():
     """The gate: small problems and thin GEMMs stay on the NumPy path (no library loaded for them)."""
     gate = conv_tiles.tiles_blas
     assert gate((1, 3, 28, 28), (3, 5, 4, 4), (2, 2), (1, 1), (56, 56), 1) is None  # E
-    assert gate((1, 21, 16, 16), (21, 21, 64, 64), (32, 32), (16, 16), (512, 512), 1) is None  # F: K = 84
-    assert gate((4, 64, 32, 32), (64, 32, 3, 3), (2, 2), (1, 1), (63, 63), 1) is None  # N = 32
+    assert gate((1, 32, 32, 64), (64, 32, 4, 4), (2, 2), (1, 1), (64, 64), 1) is None  # 34M multiply-adds
+    assert gate((1, 21, 16, 16), (21, 21, 64, 64), (32, 32), (16, 16), (512, 512), 1) is BLAS  # F: K = 84
+    assert gate((4, 64, 32, 32), (64, 32, 3, 3), (2, 2), (1, 1), (63, 63), 1) is BLAS  # N = 32
+    assert gate((4, 16, 64, 64), (16, 32, 3, 3), (2, 2), (1, 1), (127, 127), 1) is None  # the one-tap phase: K = 16
+    assert gate((4, 64, 64, 64), (64, 8, 3, 3), (2, 2), (1, 1), (127, 127), 1) is None  # the one-tap phase: N = 8
     assert gate((1, 256, 64, 64), (256, 128, 2, 2), (2, 2), (0, 0), (128, 128), 1) is BLAS  # G
     assert gate((8, 128, 32, 32), (128, 64, 4, 4), (2, 2), (1, 1), (64, 64), 1) is BLAS  # H
 

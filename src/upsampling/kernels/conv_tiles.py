@@ -372,16 +372,17 @@ def _with_direct(f: _Family, h: int, wd: int) -> _Family:
 # When the tiles win, measured against conv_transpose2d_blocks on the project's 2-core machine
 # (both in one process, float32 unless noted; tiles ÷ NumPy path with the private library's
 # AVX2 / AVX-512 kernels): G 0.95 / 0.79, H 0.88 / 0.53, float64 G and H 0.95, 0.88 / 0.66,
-# 0.59, H with 4 groups 0.74 / 0.56, 1x32x32x512 -> 256 k2 s2 0.88 / 0.47.  They lose on small
-# problems and thin GEMMs (per-call and per-tile costs: weights, thread hand-off, a dozen
-# NumPy calls per tile): 2x16x16x32 -> 16 k4 s2 (4M multiply-adds) 2.7 / 2.0, 1x32x32x64 -> 32
-# k4 s2 (34M) 1.33 / 0.86, 4x32x32x64 -> 32 k3 s2 (GEMMs of 32 columns) 1.16 / 0.94, F (K = 84)
-# 1.18 / 0.83.  So: at least _MIN_MACS useful multiply-adds, and every GEMM with at least
-# _MIN_K weight rows (taps x input channels per group) and _MIN_COLUMNS columns (phases x
-# output channels per group).
+# 0.59, H with 4 groups 0.74 / 0.56, 1x32x32x512 -> 256 k2 s2 0.88 / 0.47.  With the AVX-512
+# kernels the library detects by itself (kernels/_blas.py) they also win on F (K = 84: 7.2 vs
+# 8.0 ms) and on 4x32x32x64 -> 32 k3 s2 (GEMMs of 32 columns: 1.4 vs 1.7 ms), and still lose on
+# small problems (per-call and per-tile costs: weights, thread hand-off, a dozen NumPy calls
+# per tile): 1x32x32x64 -> 32 k4 s2 (34M multiply-adds) 0.65 vs 0.49 ms, 2x16x16x32 -> 16 k4 s2
+# (4M) 0.30 vs 0.21 ms (/tmp probes of one session, alternating blocks).  So: at least
+# _MIN_MACS useful multiply-adds, and every GEMM with at least _MIN_K weight rows (taps x input
+# channels per group) and _MIN_COLUMNS columns (phases x output channels per group).
 _MIN_MACS = 64_000_000
-_MIN_K = 128
-_MIN_COLUMNS = 64
+_MIN_K = 64
+_MIN_COLUMNS = 32
 
 
 def tiles_blas(
