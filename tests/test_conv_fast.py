@@ -49,6 +49,22 @@ def _arrays(rng: np.random.Generator, cfg: dict) -> tuple[np.ndarray, np.ndarray
     return x, w
 
 
+def _views(rng: np.random.Generator, x: np.ndarray, w: np.ndarray, trial: int) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` and ``w`` as they are, reversed (negative strides), strided into a larger array, or
+    in channels-last memory (as the TensorFlow faces pass them), by ``trial % 4``."""
+    kind = trial % 4
+    if kind == 1:  # negative strides
+        x = x[:, :, ::-1, ::-1]
+        w = w[:, :, ::-1]
+    elif kind == 2:  # strided, non-contiguous
+        big = rng.standard_normal((x.shape[0], x.shape[1], 2 * x.shape[2], 2 * x.shape[3] + 1))
+        big[:, :, ::2, 1::2] = x
+        x = big[:, :, ::2, 1::2]
+    elif kind == 3:  # channels-last memory, as the TensorFlow faces pass it
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    return x, w
+
+
 def _references(x: np.ndarray, w: np.ndarray, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
     scatter = conv_transpose_scatter(x, w, cfg["s"], (1, 1), cfg["pb"], cfg["out"], cfg["g"])
     engine = conv_transpose_numpy(x, w, cfg["s"], (1, 1), cfg["pb"], cfg["out"], cfg["g"], F64)
@@ -131,15 +147,7 @@ def test_engine_on_views_dtypes_and_bias():
     for trial in range(60):
         cfg = _config(rng)
         x, w = _arrays(rng, cfg)
-        kind = trial % 4
-        if kind == 1:  # negative strides
-            x = x[:, :, ::-1, ::-1]
-            w = w[:, :, ::-1]
-        elif kind == 2:  # strided, non-contiguous
-            big = rng.standard_normal((x.shape[0], x.shape[1], 2 * x.shape[2], 2 * x.shape[3] + 1))
-            x = big[:, :, ::2, 1::2]
-        elif kind == 3:  # channels-last memory, as the TensorFlow faces pass it
-            x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        x, w = _views(rng, x, w, trial)
         bias = rng.standard_normal(cfg["g"] * cfg["mg"])
         kwargs = dict(strides=cfg["s"], pads_begin=cfg["pb"], output_size=cfg["out"], groups=cfg["g"])
         for dtype, tol in ((np.float64, 1e-12), (np.float32, 1e-5)):

@@ -27,7 +27,7 @@ from upsampling.errors import DTypeError, InvalidArgumentError, MissingExtraErro
 from upsampling.kernels import _blas, conv_tiles
 from upsampling.kernels.numpy_conv import conv_transpose2d_blocks
 
-from test_conv_fast import _arrays, _close32, _config, _references
+from test_conv_fast import _arrays, _close32, _config, _references, _views
 
 F64 = np.dtype(np.float64)
 F32 = np.dtype(np.float32)
@@ -131,15 +131,7 @@ def test_engine_takes_the_tiles_on_views_dtypes_and_bias(forced):
     for trial in range(40):
         cfg = _config(rng)
         x, w = _arrays(rng, cfg)
-        kind = trial % 4
-        if kind == 1:  # negative strides
-            x = x[:, :, ::-1, ::-1]
-            w = w[:, :, ::-1]
-        elif kind == 2:  # strided, non-contiguous
-            big = rng.standard_normal((x.shape[0], x.shape[1], 2 * x.shape[2], 2 * x.shape[3] + 1))
-            x = big[:, :, ::2, 1::2]
-        elif kind == 3:  # channels-last memory, as the TensorFlow faces pass it
-            x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        x, w = _views(rng, x, w, trial)
         bias = rng.standard_normal(cfg["g"] * cfg["mg"])
         kwargs = dict(strides=cfg["s"], pads_begin=cfg["pb"], output_size=cfg["out"], groups=cfg["g"])
         for dtype, tol in ((np.float64, 1e-12), (np.float32, 1e-5)):
