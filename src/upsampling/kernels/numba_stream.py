@@ -33,7 +33,7 @@ def _stream(typingctx, dst, i, sources, weights):
     """``dst[i : i + lanes] = (w_0·s_0[i:] + w_1·s_1[i:]) + ...``, stored non-temporally.
 
     ``sources`` is a tuple of 1-D arrays and ``weights`` a tuple of scalars, all of ``dst``'s
-    float dtype; an empty ``weights`` tuple copies ``s_0``.  ``&dst[i]`` must be 64-byte
+    float dtype, one weight per source.  ``&dst[i]`` must be 64-byte
     aligned and ``i + lanes <= len`` for every array (the callers ensure both).
     """
     if not isinstance(dst, types.Array) or dst.dtype not in (types.float32, types.float64):
@@ -42,10 +42,10 @@ def _stream(typingctx, dst, i, sources, weights):
         return None
     if sources.dtype.dtype != dst.dtype:
         return None
-    taps = len(weights) if isinstance(weights, types.BaseTuple) else -1
-    if taps < 0 or (taps and (not isinstance(weights, types.UniTuple) or weights.dtype != dst.dtype)):
+    if not isinstance(weights, types.UniTuple) or weights.dtype != dst.dtype:
         return None
-    if len(sources) != max(1, taps):
+    taps = len(weights)
+    if len(sources) != taps:
         return None
     sig = types.void(dst, i, sources, weights)
 
@@ -70,13 +70,10 @@ def _stream(typingctx, dst, i, sources, weights):
         def source(t):
             return builder.load(pointer(src_ty.dtype, builder.extract_value(args[2], t)), align=4 if is32 else 8)
 
-        if taps == 0:
-            acc = source(0)
-        else:
-            acc = None
-            for t in range(taps):
-                term = builder.fmul(splat(builder.extract_value(args[3], t)), source(t))
-                acc = term if acc is None else builder.fadd(acc, term)
+        acc = None
+        for t in range(taps):
+            term = builder.fmul(splat(builder.extract_value(args[3], t)), source(t))
+            acc = term if acc is None else builder.fadd(acc, term)
         store = builder.store(acc, pointer(dst_ty, args[0]), align=VECTOR_BYTES)
         store.set_metadata("nontemporal", builder.module.add_metadata([ir.Constant(i32, 1)]))
         return context.get_dummy_value()
@@ -197,29 +194,6 @@ def blend_row_stream(src, rows, weights, dst):  # pragma: no cover - compiled
     _blend_scalar(src, rows, weights, dst, 0, head)
     _blend_scalar(src, rows, weights, dst, end, n)
     return True
-
-
-@numba.njit(inline="always")
-def _copy_span(src, dst, head, end, lanes):  # pragma: no cover - compiled
-    for i in range(head, end, lanes):
-        _stream(dst, i, (src,), ())
-
-
-@numba.njit(inline="always")
-def copy_row_stream(src, dst):  # pragma: no cover - compiled
-    """``dst[:] = src`` with streaming stores (a repeated output row)."""
-    n = dst.shape[0]
-    head = _aligned_start(dst)
-    if dst.itemsize == 4:
-        end = head + (n - head) // 16 * 16
-        _copy_span(src, dst, head, end, 16)
-    else:
-        end = head + (n - head) // 8 * 8
-        _copy_span(src, dst, head, end, 8)
-    for i in range(head):
-        dst[i] = src[i]
-    for i in range(end, n):
-        dst[i] = src[i]
 
 
 def blend_into(src, rows, weights, dst, stream):  # pragma: no cover - replaced by the overload
