@@ -532,14 +532,14 @@ def apply_two_axes(
     else:
         lo = hi = 0.0
     if not h_first:
-        kind, kernel = "w_first", fused_w_first
+        kernel = fused_w_first
     elif plan_w.n_out * plan_w.taps < shape[axis + 1] and q >= _PIXEL_LOOP_MIN_CHANNELS:
         # Blending whole input rows would compute unread columns; skipping them pays off only
         # when each column is a vectorised run of channels (logits).  With 1-4 channels the
         # vectorised whole-row blend is faster (benchmarks/kernel_probe.py --downscale).
-        kind, kernel = "h_first_sparse", fused_h_first_sparse
+        kernel = fused_h_first_sparse
     else:
-        kind, kernel = "h_first", fused_h_first
+        kernel = fused_h_first
     rows = p * plan_h.n_out
     # Work per output row, in multiply-adds (the blend of input rows plus the row itself).
     row_cost = q * (plan_h.taps * shape[axis + 1] + plan_w.taps * plan_w.n_out)
@@ -548,11 +548,11 @@ def apply_two_axes(
     direct = out.dtype == work
     stream = direct and out.nbytes >= STREAM_MIN_BYTES and _streamable_rows(out3)
     args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, out3, lo, hi, rounding, direct, stream)
-    if period is not None:
+    if period is not None and not h_first:  # the W-first kernel's W pass, compiled for the period
         from upsampling.kernels import numba_periodic
 
         special_args = (x3, ih, wh, iw, ww, out3, lo, hi, rounding, direct, stream, period.j_lo, period.blocks, period.base, period_weights)
-        special = numba_periodic.kernel(kind, q, period, plan_w.taps, special_args, rows * row_cost)
+        special = numba_periodic.kernel(q, period, plan_w.taps, special_args, rows * row_cost)
         if special is not None:
             kernel, args = special, special_args
     run_rows(lambda r0, r1: kernel(*args, r0, r1), rows, row_cost)

@@ -106,9 +106,8 @@ def find_period(index: np.ndarray, weight: np.ndarray, max_phases: int = MAX_PHA
     return None
 
 
-def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...]) -> dict[str, numba.core.registry.CPUDispatcher]:
-    """The fused kernels for one specialisation (see the module docstring): only the W-first
-    kernel (every upscale).  In the H-first kernels (downscales) the W pass reads a blended
+def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...]) -> numba.core.registry.CPUDispatcher:
+    """The W-first kernel (every upscale) for one specialisation (see the module docstring).  In the H-first kernels (downscales) the W pass reads a blended
     row from L1 and is not what takes the time: a periodic H-first kernel measured no faster
     on ÷4 RGB, and a periodic sparse one 2x slower."""
     Q = np.uint64(q)
@@ -167,18 +166,18 @@ def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...]) -> 
                     w_row(x[b, ih[o, t]], cache[slot], iw, ww, j_lo, blocks, base, wt)
                 which[t] = slot
             if direct:
-                    blend_into(cache, which, wh[o], out[b, o], stream)
+                blend_into(cache, which, wh[o], out[b, o], stream)
             else:
                 _blend(cache, which, wh[o], acc)
                 _store_row(acc, out[b, o], lo, hi, rounding)
         if stream:
             store_fence()
 
-    return {"w_first": w_first}
+    return w_first
 
 
-# (q, P, S, taps, rel) -> {kind: kernel}; (kind, key, dtypes) keys that are compiled / queued.
-_kernels: dict[tuple, dict] = {}
+# (q, P, S, taps, rel) -> its W-first kernel; (key, signature) pairs that are compiled / queued.
+_kernels: dict[tuple, numba.core.registry.CPUDispatcher] = {}
 _ready: set[tuple] = set()
 _pending: set[tuple] = set()
 _failures: list[BaseException] = []
@@ -236,21 +235,21 @@ def _compile_loop() -> None:
                 _lock.notify_all()
 
 
-def kernel(kind: str, q: int, period: Period | None, taps: int, args: tuple, work: float):
-    """The specialised ``kind`` kernel for these arguments if compiled, else ``None`` (and, for a
-    call of at least :data:`MIN_WORK` multiply-adds, its compilation starts in the background).
+def kernel(q: int, period: Period | None, taps: int, args: tuple, work: float):
+    """The specialised W-first kernel for these arguments if compiled, else ``None`` (and, for
+    a call of at least :data:`MIN_WORK` multiply-adds, its compilation starts in the background).
 
-    ``kind`` names the generic kernel (``"w_first"``; others return ``None``); ``args`` are the
-    kernel's arguments without ``r0, r1`` (their dtypes select the compiled signature).
+    ``args`` are the kernel's arguments without ``r0, r1`` (their dtypes select the compiled
+    signature).
     """
-    if not enabled or period is None or kind != "w_first":
+    if not enabled or period is None:
         return None
     key = _specialisation(q, period, taps)
     if key is None:
         return None
-    ready_key = (kind, key, _signature(args))
+    ready_key = (key, _signature(args))
     if ready_key in _ready:
-        return _kernels[key][kind]
+        return _kernels[key]
     if work < MIN_WORK:
         return None
     global _compiler
@@ -260,7 +259,7 @@ def kernel(kind: str, q: int, period: Period | None, taps: int, args: tuple, wor
         if key not in _kernels:
             _kernels[key] = _make(*key)
         _pending.add(ready_key)
-        _queue.put((ready_key, _kernels[key][kind], tuple(_stand_in(a) for a in args)))
+        _queue.put((ready_key, _kernels[key], tuple(_stand_in(a) for a in args)))
         if _compiler is None:
             _compiler = threading.Thread(target=_compile_loop, name="upsampling-compile", daemon=True)
             _compiler.start()
