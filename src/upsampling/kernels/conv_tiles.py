@@ -37,7 +37,7 @@ import numpy as np
 
 from upsampling.kernels import _threads
 from upsampling.kernels._blas import Blas
-from upsampling.kernels.numpy_conv import _phase_segments, _phase_weight
+from upsampling.kernels.numpy_conv import _phase_segments, _phase_weight, channels_last, conv_transpose2d_blocks
 
 __all__ = ["conv_transpose2d_tiles", "tiles_blas"]
 
@@ -333,14 +333,10 @@ def conv_transpose2d_tiles(
     n, c_in, h, wd = x.shape
     m = w.shape[1] * groups
     if n == 0 or c_in == 0 or m == 0:  # nothing to tile (the engine refuses most of these)
-        from upsampling.kernels.numpy_conv import conv_transpose2d_blocks
-
         return conv_transpose2d_blocks(x, w, strides, pads_begin, out_size, groups, dtype)
     s_h, s_w = strides
     b_h, b_w = -(-out_size[0] // s_h), -(-out_size[1] // s_w)
-    xl = x.transpose(0, 2, 3, 1)
-    if xl.dtype != dtype or not xl.flags.c_contiguous:
-        xl = np.ascontiguousarray(xl, dtype=dtype)
+    xl = channels_last(x, dtype)
     weights = w.astype(dtype, copy=False)
     families, empty = _families(weights, (s_h, s_w), pads_begin, (b_h, b_w), groups, dtype)
     families = [_with_direct(f, h, wd) for f in families]

@@ -384,6 +384,15 @@ def _conv_transpose2d_merged(
     return full.reshape(n, bh * sh, bw * sw, m)
 
 
+def channels_last(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``x`` ``(N, C, H, W)`` as C-ordered ``(N, H, W, C)`` in ``dtype``: free when ``x`` is a
+    transposed view of NHWC memory (the TF faces pass that), one copy otherwise."""
+    xl = x.transpose(0, 2, 3, 1)
+    if xl.dtype != dtype or not xl.flags.c_contiguous:
+        xl = np.ascontiguousarray(xl, dtype=dtype)
+    return xl
+
+
 def conv_transpose2d_blocks(
     x: np.ndarray,
     w: np.ndarray,
@@ -417,10 +426,7 @@ def conv_transpose2d_blocks(
     sh, sw = strides
     oh, ow = out_size
     bh, bw = -(-oh // sh), -(-ow // sw)
-    # Channels-last input: free when x is a transposed view of NHWC memory (the TF faces).
-    xl = x.transpose(0, 2, 3, 1)
-    if xl.dtype != dtype or not xl.flags.c_contiguous:
-        xl = np.ascontiguousarray(xl, dtype=dtype)
+    xl = channels_last(x, dtype)
     wl = w if w.dtype == dtype else w.astype(dtype)
     if groups == 1:
         d_h, d_w = _merged_taps(kh, sh, pads_begin[0])[1], _merged_taps(kw, sw, pads_begin[1])[1]
