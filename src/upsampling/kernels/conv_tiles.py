@@ -37,7 +37,13 @@ import numpy as np
 
 from upsampling.kernels import _threads
 from upsampling.kernels._blas import Blas
-from upsampling.kernels.numpy_conv import _phase_segments, _phase_weight, channels_last, conv_transpose2d_blocks
+from upsampling.kernels.numpy_conv import (
+    _im2col,
+    _phase_segments,
+    _phase_weight,
+    channels_last,
+    conv_transpose2d_blocks,
+)
 
 __all__ = ["conv_transpose2d_tiles", "tiles_blas"]
 
@@ -219,42 +225,6 @@ def _tile_rows(families: list[_Family], c_in: int, threads: int, n: int, itemsiz
     return -(-rows // min(rows, per_image))
 
 
-def _im2col_tile(
-    x: np.ndarray, image: int, f: _Family, e0: int, e1: int, channels: slice, dtype: np.dtype
-) -> np.ndarray:
-    """im2col rows of extended block rows ``e0:e1`` of one image, ``(T·E_w, D_h·D_w·C_g)``.
-
-    ``A[(e, e_w), (a, b, ci)] = x[image, e + lo_h - D_h + 1 + a, e_w + lo_w - D_w + 1 + b, ci]``,
-    zero outside ``x``.  x : channels-last ``(N, H, W, C_in)``.  Built in this thread's
-    scratch: the needed input rows zero-padded (``xp``), then one copy of their windows.
-    """
-    _, h, wd, c = x.shape
-    (d_h, d_w), (lo_h, lo_w), e_w = f.taps, f.lo, f.extent[1]
-    t = e1 - e0
-    y0, x0 = e0 + lo_h - d_h + 1, lo_w - d_w + 1
-    n_rows, n_cols = t + d_h - 1, e_w + d_w - 1
-    xp = _scratch_rows("xp", n_rows * n_cols, c, dtype).reshape(n_rows, n_cols, c)
-    r0, r1 = max(0, y0), min(h, y0 + n_rows)
-    q0, q1 = max(0, x0), min(wd, x0 + n_cols)
-    if r1 > r0 and q1 > q0:
-        xp[r0 - y0 : r1 - y0, q0 - x0 : q1 - x0] = x[image, r0:r1, q0:q1]
-        # zero the border the input does not reach
-        xp[: r0 - y0] = 0
-        xp[r1 - y0 :] = 0
-        xp[r0 - y0 : r1 - y0, : q0 - x0] = 0
-        xp[r0 - y0 : r1 - y0, q1 - x0 :] = 0
-    else:
-        xp[...] = 0
-    s0, s1, s2 = xp.strides
-    windows = np.lib.stride_tricks.as_strided(
-        xp, (t, e_w, d_h, d_w, c), (s0, s1, s0, s1, s2), writeable=False
-    )
-    k = d_h * d_w * (channels.stop - channels.start)
-    a = _scratch_rows("a", t * e_w, k, dtype)
-    np.copyto(a.reshape(t, e_w, d_h, d_w, k // (d_h * d_w)), windows[..., channels])
-    return a
-
-
 def _run_tile(
     blas: Blas,
     x: np.ndarray,
@@ -281,7 +251,9 @@ def _run_tile(
             if f.direct:
                 a = x[image, e0:e1].reshape(-1, x.shape[3])[:, channels]
             else:
-                a = _im2col_tile(x, image, f, e0, e1, channels, dtype)
+                # the tile's extended block rows e0:e1 are blocks 0.. of a grid shifted by e0
+                image_x = x[image : image + 1, :, :, channels]
+                a = _im2col(image_x, (e1 - e0, e_w), (e0 + f.lo[0], f.lo[1]), f.taps, buffers=_scratch_rows)
             y = _scratch_rows("y", a.shape[0], f.columns, dtype)
             blas.gemm(a, f.weights[g], y, trans_b=f.trans_b)
             out_ch = slice(g * m_g, (g + 1) * m_g)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -184,40 +184,68 @@ def _phase_segments(k: int, stride: int, pad: int) -> list[tuple[int, int, int, 
     return runs
 
 
-def _im2col(x: np.ndarray, blocks: tuple[int, int], shift: tuple[int, int], taps: tuple[int, int]) -> np.ndarray:
+def _im2col(
+    x: np.ndarray,
+    blocks: tuple[int, int],
+    shift: tuple[int, int],
+    taps: tuple[int, int],
+    buffers: Callable[[str, int, int, np.dtype], np.ndarray] | None = None,
+) -> np.ndarray:
     """Input taps of every output block, taps in reverse order so that a window is contiguous.
 
     ``A[n, by, bx, e_h, e_w, c] = x[n, by + c_h - (D_h-1-e_h), bx + c_w - (D_w-1-e_w), c]``,
     zero outside ``x`` (``e = D-1-d`` for tap ``d`` of :func:`_phase_segments`).  x :
-    channels-last ``(N, H, W, C)``.  Returns ``(N·B_h·B_w, D_h·D_w·C)``, C-ordered (the
-    GEMM's left operand); a reshape of ``x`` itself when that is all it is.
+    channels-last ``(N, H, W, C)``.  Returns ``(N·B_h·B_w, D_h·D_w·C)`` (the GEMM's left
+    operand); a reshape of ``x`` itself when that is all it is.
 
     Built from ``x`` zero-padded to ``xp[p] = x[p + c - D + 1]`` (``B + D - 1`` rows and
     columns): row ``(by, bx)``, tap row ``e_h`` is the contiguous run
     ``xp[n, by + e_h, bx : bx + D_w, :]``, so one copy of a window view fills ``A``.
+    ``buffers(name, rows, cols, dtype)``, when given, supplies ``xp`` (``"xp"``) and ``A``
+    (``"a"``) as 2-D views with unit-stride rows at any row stride (the tiled path's per-thread
+    scratch); by default both are fresh C-ordered arrays.
     """
     n, h, wd, c = x.shape
     (bh, bw), (ch, cw), (dh, dw) = blocks, shift, taps
     lo_h, lo_w = ch - dh + 1, cw - dw + 1  # x index of xp[0]
     ph, pw = bh + dh - 1, bw + dw - 1
+    if buffers is None:
+
+        def buffers(name: str, rows: int, cols: int, dtype: np.dtype) -> np.ndarray:
+            return np.empty((rows, cols), dtype=dtype)
+
     if (lo_h, lo_w, ph, pw) == (0, 0, h, wd) and x.flags.c_contiguous:
         xp = x
         if (dh, dw) == (1, 1):
             return x.reshape(n * h * wd, c)
     else:
-        xp = np.zeros((n, ph, pw, c), dtype=x.dtype)
-        y0, y1 = max(0, lo_h), min(h, lo_h + ph)
-        x0, x1 = max(0, lo_w), min(wd, lo_w + pw)
-        if y1 > y0 and x1 > x0:
-            xp[:, y0 - lo_h : y1 - lo_h, x0 - lo_w : x1 - lo_w] = x[:, y0:y1, x0:x1]
+        xp = buffers("xp", n * ph * pw, c, x.dtype).reshape(n, ph, pw, c)
+        _pad_into(xp, x, lo_h, lo_w)
     s0, s1, s2, s3 = xp.strides
     # (N, B_h, B_w, D_h, D_w, C) windows of xp; read-only, inside xp by construction
     windows = np.lib.stride_tricks.as_strided(
         xp, (n, bh, bw, dh, dw, c), (s0, s1, s2, s1, s2, s3), writeable=False
     )
-    a = np.empty((n, bh, bw, dh, dw, c), dtype=x.dtype)
-    np.copyto(a, windows)
-    return a.reshape(n * bh * bw, dh * dw * c)
+    a = buffers("a", n * bh * bw, dh * dw * c, x.dtype)
+    np.copyto(a.reshape(n, bh, bw, dh, dw, c), windows)
+    return a
+
+
+def _pad_into(xp: np.ndarray, x: np.ndarray, lo_h: int, lo_w: int) -> None:
+    """``xp[:, p, q] = x[:, p + lo_h, q + lo_w]``, zero where that is outside ``x``
+    (channels-last; only the border ``x`` does not reach is zeroed)."""
+    _, ph, pw, _ = xp.shape
+    _, h, wd, _ = x.shape
+    y0, y1 = max(0, lo_h), min(h, lo_h + ph)
+    x0, x1 = max(0, lo_w), min(wd, lo_w + pw)
+    if y1 <= y0 or x1 <= x0:
+        xp[...] = 0
+        return
+    xp[:, y0 - lo_h : y1 - lo_h, x0 - lo_w : x1 - lo_w] = x[:, y0:y1, x0:x1]
+    xp[:, : y0 - lo_h] = 0
+    xp[:, y1 - lo_h :] = 0
+    xp[:, y0 - lo_h : y1 - lo_h, : x0 - lo_w] = 0
+    xp[:, y0 - lo_h : y1 - lo_h, x1 - lo_w :] = 0
 
 
 def _phase_weight(
