@@ -601,7 +601,7 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
 def markdown(rows: list[dict], floors: dict[str, float]) -> str:
     lines = [
         f"Floors on this machine: copy bandwidth {floors['bandwidth'] / 1e9:.1f} GB/s, "
-        f"float32 matmul {floors['matmul'] / 1e9:.0f} GFLOP/s ({floors.get('matmul_source', 'numpy')}'s, the faster); "
+        f"float32 matmul {floors['matmul'] / 1e9:.0f} GFLOP/s ({floors.get('matmul_source', 'numpy')}'s, the fastest); "
         f"{THREADS} threads for every library.",
         "",
         "| case | ours (ms) | fastest peer | its time (ms) | ours ÷ fastest peer | ours ÷ floor | all peers (ms) |",

@@ -24,23 +24,20 @@ import sys
 import time
 
 import numpy as np
+from harness import time_samples  # benchmarks/ is on sys.path when this file is run
 
 import upsampling
 from upsampling.kernels import _threads, load_fast_kernels, numba_fused, numba_periodic
 
 
 def _alternating(fns: dict, rounds: int = 4, per: int = 11, pause: float = 0.3) -> dict[str, float]:
+    """Median ms of each function over ``rounds`` blocks of ``per`` calls, every function once
+    per round after a pause (the harness's scheme, with its warm-up)."""
     samples: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
             time.sleep(pause)
-            t0 = time.perf_counter()
-            while time.perf_counter() - t0 < 0.05:  # warm-up
-                fn()
-            for _ in range(per):
-                t = time.perf_counter()
-                fn()
-                samples[name].append(time.perf_counter() - t)
+            samples[name] += time_samples(fn, repeats=per, warm_s=0.05, min_s=0.0)
     return {k: statistics.median(v) * 1e3 for k, v in samples.items()}
 
 
