@@ -339,3 +339,11 @@ def test_private_blas_ignores_the_users_openblas_tuning():
     assert corename(UPSAMPLING_OPENBLAS_CORETYPE="Nehalem")[0] == "Nehalem"
     assert corename(UPSAMPLING_OPENBLAS_CORETYPE="", OPENBLAS_CORETYPE="Nehalem")[0] == detected
     assert detected != "Nehalem"  # else the first check could not fail
+    bad = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("UPSAMPLING_OPENBLAS")}, "UPSAMPLING_OPENBLAS_CORETYPE": "Bogus"},
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0 and "InvalidArgumentError" in bad.stderr
+    assert "UPSAMPLING_OPENBLAS_CORETYPE='Bogus'" in bad.stderr

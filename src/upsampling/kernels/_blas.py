@@ -18,7 +18,8 @@ Kernel choice: OpenBLAS picks its kernels (``Haswell``, ``SkylakeX``, ...) when 
 loads, from the CPU or from ``OPENBLAS_CORETYPE``.  That variable, like ``OPENBLAS_L2_SIZE``,
 tunes the user's own OpenBLAS (NumPy's); this private instance ignores both and detects the
 CPU, so that its speed and numbers do not depend on how NumPy was tuned.
-``UPSAMPLING_OPENBLAS_CORETYPE`` pins this library's kernels instead (an empty value: detect).
+``UPSAMPLING_OPENBLAS_CORETYPE`` pins this library's kernels instead (an empty value: detect;
+a name OpenBLAS does not run is refused with :class:`~upsampling.errors.InvalidArgumentError`).
 The variables are changed in ``os.environ`` only while the library loads, and have no effect
 if ``scipy_openblas32`` was already imported.  It matters: on the project's Zen 5 machine, whose
 environment sets ``OPENBLAS_CORETYPE=Haswell``, float32 GEMMs of the transposed convolution's
@@ -199,24 +200,36 @@ def _open() -> Blas:
         for name in _MASKED:
             os.environ.pop(name, None)
         os.environ.update(saved)
-    return Blas(lib, path)
+    blas = Blas(lib, path)
+    if pinned and blas.corename.lower() != pinned.lower():
+        # OpenBLAS falls back to detecting the CPU on a name it does not know: say so
+        raise InvalidArgumentError(
+            "UPSAMPLING_OPENBLAS_CORETYPE",
+            pinned,
+            f"a core type this OpenBLAS runs (e.g. Haswell, SkylakeX, Zen; it ran {blas.corename} instead), "
+            "or unset / empty to detect the CPU",
+        )
+    return blas
 
 
 def load() -> Blas | None:
     """The private single-threaded OpenBLAS, loaded on first use; ``None`` if it cannot load.
 
     The failure (package missing, library or symbol not found) is kept in
-    ``_state["error"]`` and the load is not retried.
+    ``_state["error"]`` and the load is not retried.  A core type pinned by
+    ``UPSAMPLING_OPENBLAS_CORETYPE`` that OpenBLAS does not run raises
+    :class:`~upsampling.errors.InvalidArgumentError`, on every call.
     """
-    if _state["tried"]:
-        return _state["blas"]  # type: ignore[return-value]
-    with _lock:
-        if not _state["tried"]:
-            try:
-                _state["blas"] = _open()
-            except Exception as exc:  # ImportError, OSError (no library), AttributeError (no symbol)
-                _state["error"] = exc
-            _state["tried"] = True
+    if not _state["tried"]:
+        with _lock:
+            if not _state["tried"]:
+                try:
+                    _state["blas"] = _open()
+                except Exception as exc:  # ImportError, OSError (no library), AttributeError (no symbol)
+                    _state["error"] = exc
+                _state["tried"] = True
+    if isinstance(_state["error"], InvalidArgumentError):
+        raise _state["error"]
     return _state["blas"]  # type: ignore[return-value]
 
 
