@@ -466,7 +466,7 @@ STREAM_MIN_BYTES = 4 * 2**20
 def _streamable_rows(out3: np.ndarray) -> bool:
     """Whether streaming stores pay on these output rows: rows of 16 KiB or more.  On 2 KiB
     rows (21 NCHW planes of 512 columns) the W-first kernel took 3.5x longer with streaming
-    stores than with ordinary ones on one thread, though a bare blend loop over the same rows
+    stores than with ordinary ones on one thread (a one-off probe), though a bare blend loop over the same rows
     did not slow down; we have not found why, so short rows keep ordinary stores."""
     return out3.shape[2] * out3.itemsize >= 16384
 
