@@ -120,6 +120,68 @@ def test_fused_resize_threaded_chunks_bit_identical(monkeypatch):
             assert np.array_equal(labels, np.argmax(ref, axis=CLASS_AXIS[layout])), f"argmax trial {trial}"
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32])
+def test_nearest_copies_bits_with_the_per_axis_result(dtype, monkeypatch):
+    """Nearest neighbour takes the bit-copying kernel (``copy_rows``) whenever the output
+    dtype is the input's, and gives the per-axis path's values: full-range integers,
+    NaN/±inf/-0 floats, every layout and convention, views, upscales and downscales, many
+    small chunks on 3 threads, with and without streaming stores.  With another output
+    dtype, and on periodic W plans of 1-4 channels, it takes the blending kernels."""
+    from upsampling.kernels import numba_fused
+
+    from upsampling.kernels import numba_periodic
+
+    calls = []
+    real = numba_fused.copy_rows
+    monkeypatch.setattr(numba_fused, "copy_rows", lambda *a: calls.append(1) or real(*a))
+    # Periodic W plans (1-4 channels, integer upscales) keep their compiled blend; here every
+    # plan takes the copy, so that it is tested on all of them.
+    monkeypatch.setattr(numba_periodic, "find_period", lambda iw, ww: None)
+    monkeypatch.setattr(numba_fused, "_PREPARED", {})
+    monkeypatch.setattr(_threads, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(_threads, "_CHUNKS_PER_THREAD", 5)
+    monkeypatch.setattr(_threads, "thread_count", lambda: 3)
+    rng = np.random.default_rng(SEED + 13 + np.dtype(dtype).num)
+    for trial in range(60):
+        layout = list(SHAPES)[trial % len(SHAPES)]
+        h, w = (int(v) for v in rng.choice([1, 2, 3, 5, 7, 16, 33], size=2))
+        size = tuple(int(v) for v in rng.choice([1, 2, 3, 4, 6, 9, 17, 40, 64], size=2))
+        shape = _shape(rng, layout, h, w)
+        if np.issubdtype(dtype, np.integer):
+            info = np.iinfo(dtype)
+            x = rng.integers(info.min, info.max, size=shape, endpoint=True).astype(dtype)
+        else:
+            x = (rng.standard_normal(shape) * 1e3).astype(dtype)
+            x.flat[rng.integers(x.size, size=3)] = (np.nan, np.inf, -0.0)
+        kw = dict(
+            mode="nearest",
+            coordinate_transformation_mode=CONVENTIONS[trial % len(CONVENTIONS)],
+            nearest_mode=NEAREST[trial % len(NEAREST)],
+        )
+        view = _view(rng, x, ["contiguous", "strided", "negative"][trial % 3])
+        # Every other trial writes with streaming stores (outputs of any size).
+        monkeypatch.setattr(numba_fused, "_COPY_STREAM_MIN_BYTES", 0 if trial % 2 else 2**62)
+        calls.clear()
+        got = upsampling.resize(view, size, layout=layout, **kw)
+        assert calls, f"trial {trial}: the copy kernel was not used"
+        with options(kernel="numpy"):
+            ref = upsampling.resize(x, size, layout=layout, **kw)
+        assert got.dtype == ref.dtype and got.shape == ref.shape
+        assert np.array_equal(got, ref, equal_nan=True), f"trial {trial}: {layout} {shape} -> {size} {kw}"
+        assert np.array_equal(np.signbit(got), np.signbit(ref)), f"trial {trial}: sign of zeros"
+    monkeypatch.undo()
+    monkeypatch.setattr(numba_fused, "copy_rows", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(numba_fused, "_PREPARED", {})
+    img = rng.integers(0, 100, size=(1, 4, 4, 3)).astype(dtype)
+    calls.clear()
+    upsampling.resize(img, (16, 16), mode="nearest", coordinate_transformation_mode="asymmetric")
+    assert not calls, "a periodic W plan of 1-4 channels keeps its compiled blend"
+    other = np.float64 if dtype == np.float32 else np.float32
+    plans, _ = resize_plans(img, (5, 6), mode="nearest")
+    got = apply_plans(img, plans, out_dtype=other)
+    assert not calls and got.dtype == other
+
+
 def test_sparse_h_first_kernel_for_shrinking_width(monkeypatch):
     """Downscales whose W taps read fewer columns than a row has, with 8 or more channels per
     pixel, take the kernel that blends only those columns (with fewer channels the whole-row
@@ -134,7 +196,7 @@ def test_sparse_h_first_kernel_for_shrinking_width(monkeypatch):
     for c in (1, 2, 3, 8, 21):
         for dtype in (np.float32, np.float64, np.uint8):
             x = (rng.standard_normal((2, 37, 64, c)) * 50 + 100).astype(dtype)
-            for size, mode in (((9, 16), "linear"), ((6, 12), "cubic"), ((5, 20), "nearest"), ((4, 30), "linear")):
+            for size, mode in (((9, 16), "linear"), ((6, 12), "cubic"), ((5, 20), "linear"), ((4, 30), "linear")):
                 calls.clear()
                 got = upsampling.resize(x, size, mode=mode)
                 with options(kernel="numpy"):

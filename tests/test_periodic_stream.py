@@ -20,7 +20,7 @@ import upsampling
 from upsampling import options
 from upsampling.kernels import load_fast_kernels, numba_fused, numba_periodic
 from upsampling.kernels.numba_fused import _blend
-from upsampling.kernels.numba_stream import blend_row_stream, store_fence
+from upsampling.kernels.numba_stream import blend_row_stream, copy_row_stream, store_fence
 from upsampling.resizing import resize_plans
 
 SEED = 20261202
@@ -199,6 +199,27 @@ def test_streamed_rows_bit_identical(rng, dtype):
                 assert np.all(buf[:, :shift] == 7)
 
 
+@numba.njit
+def _copy_rows_stream(src, out):  # pragma: no cover - compiled
+    for o in range(out.shape[0]):
+        copy_row_stream(src[o], out[o])
+    store_fence()
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32, np.uint64])
+def test_streamed_copies_bit_identical(rng, dtype):
+    """Streamed raw-bit row copies of every width, rows on and off the 64-byte boundary,
+    leave nothing outside the row written."""
+    for width in (1, 7, 15, 16, 17, 63, 64, 65, 100, 1031):
+        src = rng.integers(0, np.iinfo(dtype).max, size=(5, width), dtype=dtype, endpoint=True)
+        for shift in (0, 1, 3):
+            buf = np.full((5, width + shift + 2), 7, dtype)
+            got = buf[:, shift : shift + width]
+            _copy_rows_stream(src, got)
+            assert np.array_equal(got, src), (width, shift)
+            assert np.all(buf[:, :shift] == 7) and np.all(buf[:, shift + width :] == 7)
+
+
 def test_streamed_resizes_bit_identical(monkeypatch, rng):
     """Whole W-first resizes with every output streamed vs none streamed, out= views included."""
     for trial in range(40):
@@ -209,10 +230,12 @@ def test_streamed_resizes_bit_identical(monkeypatch, rng):
         kw = dict(mode=["linear", "cubic", "nearest"][trial % 3])
         x = _image(rng, layout, c, h, w, np.float32)
         monkeypatch.setattr(numba_fused, "STREAM_MIN_BYTES", 0)
+        monkeypatch.setattr(numba_fused, "_COPY_STREAM_MIN_BYTES", 0)  # nearest: copy_rows
         streamed = upsampling.resize(x, size, layout=layout, **kw)
         out = np.empty_like(streamed)
         upsampling.resize(x, size, layout=layout, out=out, **kw)
         monkeypatch.setattr(numba_fused, "STREAM_MIN_BYTES", 2**62)
+        monkeypatch.setattr(numba_fused, "_COPY_STREAM_MIN_BYTES", 2**62)
         plain = upsampling.resize(x, size, layout=layout, **kw)
         assert _same_bits(streamed, plain) and _same_bits(out, plain), f"trial {trial}: {layout} {x.shape} -> {size} {kw}"
 

@@ -41,7 +41,7 @@ def _load() -> None:
 
 def _warm(numba_fused: ModuleType) -> None:
     """Load the compiled code of the commonest signatures (float32 resize and argmax, both
-    axis orders) from Numba's disk cache here, not in the first call that needs them: that
+    axis orders, float32 nearest) from Numba's disk cache here, not in the first call that needs them: that
     load is 0.1-0.3 s per signature."""
     import numpy as np
 
@@ -54,6 +54,8 @@ def _warm(numba_fused: ModuleType) -> None:
         numba_fused.apply_two_axes(x, 1, plans[1], plans[2], h_first, np.dtype(np.float32), np.empty(out_shape, np.float32))
         labels = np.empty(out_shape[:3], dtype=np.uint8)
         numba_fused.argmax_two_axes(x, 1, 3, plans[1], plans[2], labels, h_first=h_first)
+    plans, out_shape = resize_plans(x, (6, 8), mode="nearest")  # the bit-copying kernel (uint32)
+    numba_fused.apply_two_axes(x, 1, plans[1], plans[2], True, np.dtype(np.float32), np.empty(out_shape, np.float32))
 
 
 def _start() -> bool:

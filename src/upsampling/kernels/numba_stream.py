@@ -109,6 +109,36 @@ def _address(typingctx, arr):
     return sig, codegen
 
 
+@intrinsic
+def _stream_copy(typingctx, dst, src, i):
+    """``dst[i : i + lanes] = src[i : i + lanes]`` (64 bytes) with one non-temporal store.
+
+    ``dst`` and ``src`` are 1-D arrays of one integer dtype (raw bits); ``&dst[i]`` must be
+    64-byte aligned and ``i + lanes <= len`` for both (the callers ensure both).
+    """
+    if not isinstance(dst, types.Array) or not isinstance(dst.dtype, types.Integer):
+        return None
+    if not isinstance(src, types.Array) or src.dtype != dst.dtype:
+        return None
+    sig = types.void(dst, src, i)
+
+    def codegen(context, builder, signature, args):
+        dst_ty, src_ty, _ = signature.args
+        width = dst_ty.dtype.bitwidth
+        vec = ir.VectorType(ir.IntType(width), VECTOR_BYTES * 8 // width)
+
+        def pointer(ty, value):
+            data = cgutils.create_struct_proxy(ty)(context, builder, value=value).data
+            return builder.bitcast(builder.gep(data, [args[2]]), vec.as_pointer())
+
+        value = builder.load(pointer(src_ty, args[1]), align=width // 8)
+        store = builder.store(value, pointer(dst_ty, args[0]), align=VECTOR_BYTES)
+        store.set_metadata("nontemporal", builder.module.add_metadata([ir.Constant(ir.IntType(32), 1)]))
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @numba.njit(inline="always")
 def _aligned_start(dst):  # pragma: no cover - compiled
     """The first index of ``dst`` whose address is a multiple of 64 bytes (``len`` if none)."""
@@ -194,6 +224,38 @@ def blend_row_stream(src, rows, weights, dst):  # pragma: no cover - compiled
     _blend_scalar(src, rows, weights, dst, 0, head)
     _blend_scalar(src, rows, weights, dst, end, n)
     return True
+
+
+@numba.njit(inline="always")
+def _copy_span(src, dst, head, end, lanes):  # pragma: no cover - compiled
+    for i in range(head, end, lanes):
+        _stream_copy(dst, src, i)
+
+
+@numba.njit(inline="always")
+def copy_row_stream(src, dst):  # pragma: no cover - compiled
+    """``dst[:] = src[:]`` for 1-D integer arrays of one dtype (raw bits), with streaming
+    stores from ``dst``'s first 64-byte aligned element; ordinary stores before and after."""
+    n = dst.shape[0]
+    head = _aligned_start(dst)
+    size = dst.itemsize
+    # One literal step per width (a step known only at run time is slower; see _stream_span).
+    if size == 1:
+        end = head + (n - head) // 64 * 64
+        _copy_span(src, dst, head, end, 64)
+    elif size == 2:
+        end = head + (n - head) // 32 * 32
+        _copy_span(src, dst, head, end, 32)
+    elif size == 4:
+        end = head + (n - head) // 16 * 16
+        _copy_span(src, dst, head, end, 16)
+    else:
+        end = head + (n - head) // 8 * 8
+        _copy_span(src, dst, head, end, 8)
+    for i in range(head):
+        dst[i] = src[i]
+    for i in range(end, n):
+        dst[i] = src[i]
 
 
 def blend_into(src, rows, weights, dst, stream):  # pragma: no cover - replaced by the overload
