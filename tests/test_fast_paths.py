@@ -379,6 +379,71 @@ def test_run_rows_covers_every_row_once():
         assert (seen == 1).all(), (rows, threads)
 
 
+@pytest.mark.parametrize("spins", [_threads._SPINS, 1])
+def test_spinning_workers_cover_rows_raise_and_share(monkeypatch, spins):
+    """run_rows through the spinning workers (spinning, and with ``spins=1`` sleeping between
+    calls and woken by the semaphore): every row exactly once over many calls, work really
+    done on another thread, an exception in any chunk reaches the caller and the workers
+    go on, and callers on several threads at once (one gets the spinners, the others the
+    pool) each get all their rows."""
+    import threading
+    import time
+
+    from upsampling.kernels import load_fast_kernels
+
+    load_fast_kernels()
+    monkeypatch.setattr(_threads, "_SPINS", spins)
+    assert _threads._get_spinners(2) is not None
+    for trial in range(200):
+        rows, threads = 1 + trial % 37, 2 + trial % 2
+        seen = np.zeros(rows, dtype=int)
+        where = set()
+
+        def kernel(r0, r1, seen=seen, where=where):
+            where.add(threading.get_ident())
+            seen[r0:r1] += 1
+
+        _threads.run_rows(kernel, rows, row_cost=10**9, threads=threads)
+        assert (seen == 1).all(), (trial, rows, threads)
+    spinners = {t.ident for t in threading.enumerate() if t.name == "upsampling-spin"}
+    assert len(spinners) >= 2
+    where = []
+
+    def slow(r0, r1):  # sleeping releases the GIL: the caller cannot take every chunk
+        time.sleep(0.002)
+        where.append(threading.get_ident())  # at the end: run_rows must wait for it
+
+    _threads.run_rows(slow, 8, row_cost=10**9, threads=2, chunks=8)
+    assert len(where) == 8 and set(where) & spinners and threading.get_ident() in where
+
+    for bad in range(6):  # chunk ``bad`` raises, whichever thread runs it
+
+        def failing(r0, r1, bad=bad):
+            if r0 <= bad < r1:
+                raise KeyError(bad)
+
+        with pytest.raises(KeyError):
+            _threads.run_rows(failing, 6, row_cost=10**9, threads=2, chunks=6)
+    seen = np.zeros(50, dtype=int)
+    _threads.run_rows(lambda r0, r1: seen.__setitem__(slice(r0, r1), seen[r0:r1] + 1), 50, 10**9, threads=2)
+    assert (seen == 1).all()
+
+    results = []
+
+    def caller(k):
+        counts = np.zeros(301, dtype=int)
+        for _ in range(20):
+            _threads.run_rows(lambda r0, r1: counts.__setitem__(slice(r0, r1), counts[r0:r1] + 1), 301, 10**9, threads=2)
+        results.append(bool((counts == 20).all()))
+
+    callers = [threading.Thread(target=caller, args=(k,)) for k in range(4)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join()
+    assert results == [True] * 4
+
+
 def test_numba_loads_in_the_background_and_results_do_not_depend_on_it():
     """A fresh process: the first resize starts the background import and returns without
     waiting for it (NumPy kernel); after load_fast_kernels() the fused kernel runs; same bits."""

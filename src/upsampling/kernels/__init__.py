@@ -33,6 +33,9 @@ def _load() -> None:
         from upsampling.kernels.numba_resize import apply_axis
 
         _warm(numba_fused)
+        from upsampling.kernels import _spin
+
+        _spin.warm()  # run_rows' workers spin on it between calls
         _apply_axis = apply_axis
         _fused = numba_fused
     except BaseException as exc:  # pragma: no cover - a broken Numba install
