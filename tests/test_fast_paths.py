@@ -444,6 +444,28 @@ def test_spinning_workers_cover_rows_raise_and_share(monkeypatch, spins):
     assert results == [True] * 4
 
 
+def test_spin_workers_option_turns_spinning_off(monkeypatch):
+    from upsampling import set_options
+    from upsampling.errors import InvalidArgumentError
+    from upsampling.kernels import load_fast_kernels
+
+    load_fast_kernels()
+    posted = []
+    real = _threads._Spinner.post
+    monkeypatch.setattr(_threads._Spinner, "post", lambda self, job: posted.append(1) or real(self, job))
+    seen = np.zeros(40, dtype=int)
+    kernel = lambda r0, r1: seen.__setitem__(slice(r0, r1), seen[r0:r1] + 1)  # noqa: E731
+    _threads.run_rows(kernel, 40, 10**9, threads=2)
+    assert posted and (seen == 1).all()
+    posted.clear()
+    with options(spin_workers=False):
+        _threads.run_rows(kernel, 40, 10**9, threads=2)
+    assert not posted and (seen == 2).all()
+    for bad in ("yes", 1, None):
+        with pytest.raises(InvalidArgumentError, match="spin_workers"):
+            set_options(spin_workers=bad)
+
+
 def test_numba_loads_in_the_background_and_results_do_not_depend_on_it():
     """A fresh process: the first resize starts the background import and returns without
     waiting for it (NumPy kernel); after load_fast_kernels() the fused kernel runs; same bits."""

@@ -1,4 +1,5 @@
-"""Process-wide options: the output byte limit, the kernel choice and the output pool."""
+"""Process-wide options: the output byte limit, the kernel choice, the output pool and the
+worker threads' spinning."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ _DEFAULTS: dict[str, Any] = {
     "kernel": "auto",
     # Free memory of dead large outputs kept for the next ones (upsampling._memory); 0: off.
     "output_pool_bytes": 256 * 2**20,
+    # Whether the fast kernels' worker threads spin ~0.2 ms after a call before sleeping.
+    "spin_workers": True,
 }
 _options: dict[str, Any] = dict(_DEFAULTS)
 
@@ -30,7 +33,10 @@ def set_options(**changes: Any) -> dict[str, Any]:
     checked before allocating.  ``kernel`` ("auto", "numpy" or "reference"): which path runs.
     ``output_pool_bytes`` (int >= 0): how much memory of dead outputs of 4 MiB or more is
     kept to back the next outputs without page faults (:mod:`upsampling._memory`); 0 turns
-    pooling off and releases what is held.
+    pooling off and releases what is held.  ``spin_workers`` (bool): the fast kernels'
+    worker threads watch for the next call for about 0.2 ms after each call (a core stays
+    busy) instead of sleeping at once; ``False`` for machines shared with other work, at the
+    cost of a thread wake-up per call (:mod:`upsampling.kernels._threads`).
     """
     from upsampling.errors import InvalidArgumentError
 
@@ -48,6 +54,8 @@ def set_options(**changes: Any) -> dict[str, Any]:
             isinstance(value, bool) or not isinstance(value, int) or value < 0
         ):
             raise InvalidArgumentError(name, value, "a non-negative integer number of bytes (0: no pool)")
+        if name == "spin_workers" and not isinstance(value, bool):
+            raise InvalidArgumentError(name, value, "True or False")
         previous[name] = _options[name]
     _options.update(changes)
     if "output_pool_bytes" in changes:

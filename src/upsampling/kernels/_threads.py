@@ -12,7 +12,8 @@ about 0.1-0.2 ms without the GIL, then sleeps.  Waking a sleeping thread cost 30
 which is a tenth of a sub-millisecond resize; in a loop of calls the spinning worker starts
 within microseconds.  Measured side by side (12 alternating rounds, ``ours ÷ OpenCV``): the
 harness's case D went from 1.22 to 1.07 and case A from 0.91 to 0.86.  One caller at a time
-uses the spinners; a call from another thread meanwhile takes the thread pool.  Until the
+uses the spinners; a call from another thread meanwhile takes the thread pool.
+``set_options(spin_workers=False)`` turns spinning off (every call then takes the pool).  Until the
 background loader of :mod:`upsampling.kernels` has compiled :mod:`._spin`, calls take the
 pool too (no call waits for Numba).
 """
@@ -27,6 +28,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from upsampling._options import _options
 
 
 # Below this many multiply-adds a call runs on the calling thread alone.
@@ -55,7 +58,8 @@ def _get_pool(workers: int) -> ThreadPoolExecutor:
 
 # Reads of a worker's counter while spinning: about 0.1-0.2 ms on this project's machine.
 _SPINS = 200_000
-# Whether run_rows hands chunks to spinning workers (when Numba is installed).
+# Whether run_rows hands chunks to spinning workers (when Numba is installed); the user's
+# switch is ``options(spin_workers=...)``.
 _SPIN = True
 _spinners: list[_Spinner] | None = None
 _spin_lock = threading.Lock()
@@ -130,7 +134,7 @@ def _get_spinners(workers: int) -> list[_Spinner] | None:
     :mod:`upsampling.kernels` has compiled :mod:`._spin` (no call waits for Numba here), and
     with ``_SPIN`` off."""
     global _spinners
-    if not _SPIN:
+    if not (_SPIN and _options.get("spin_workers", True)):
         return None
     if _spinners is None or len(_spinners) < workers:
         spin = sys.modules.get("upsampling.kernels._spin")
