@@ -141,10 +141,12 @@ def test_phase_tables_cover_every_tap_once():
                 assert sorted(int(j) for j in table.ravel() if j < k) == list(range(k)), (k, s, pad)
 
 
-def test_engine_on_views_dtypes_and_bias():
-    """conv_transpose (fast path) == the scatter reference option on non-contiguous and reversed views."""
-    rng = np.random.default_rng(11)
-    for trial in range(60):
+def engine_on_views(seed: int, trials: int, fast_call=lambda call: call()) -> None:
+    """conv_transpose == the scatter reference option on non-contiguous, reversed and
+    channels-last views, float32 and float64, with bias.  ``fast_call(call)`` runs the fast
+    call and returns its result (a caller may check which path it took)."""
+    rng = np.random.default_rng(seed)
+    for trial in range(trials):
         cfg = _config(rng)
         x, w = _arrays(rng, cfg)
         x, w = _views(rng, x, w, trial)
@@ -152,12 +154,17 @@ def test_engine_on_views_dtypes_and_bias():
         kwargs = dict(strides=cfg["s"], pads_begin=cfg["pb"], output_size=cfg["out"], groups=cfg["g"])
         for dtype, tol in ((np.float64, 1e-12), (np.float32, 1e-5)):
             xd, wd, bd = x.astype(dtype), w.astype(dtype), bias.astype(dtype)
-            got = conv_transpose(xd, wd, bd, **kwargs)
+            got = fast_call(lambda: conv_transpose(xd, wd, bd, **kwargs))
             with options(kernel="reference"):
                 ref = conv_transpose(xd, wd, bd, **kwargs)
             assert got.dtype == ref.dtype == dtype
             scale = max(1.0, float(np.abs(ref).max()))
             np.testing.assert_allclose(got, ref, rtol=tol, atol=tol * scale, err_msg=f"trial {trial}: {cfg}")
+
+
+def test_engine_on_views_dtypes_and_bias():
+    """conv_transpose (fast path) == the scatter reference option on non-contiguous and reversed views."""
+    engine_on_views(11, 60)
 
 
 @pytest.mark.parametrize("padding", ["SAME", "VALID", "EXPLICIT"])

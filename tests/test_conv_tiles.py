@@ -27,7 +27,7 @@ from upsampling.errors import DTypeError, InvalidArgumentError, MissingExtraErro
 from upsampling.kernels import _blas, conv_tiles
 from upsampling.kernels.numpy_conv import conv_transpose2d_blocks
 
-from test_conv_fast import _arrays, _close32, _config, _references, _views
+from test_conv_fast import _arrays, _close32, _config, _references, engine_on_views
 
 F64 = np.dtype(np.float64)
 F32 = np.dtype(np.float32)
@@ -127,23 +127,14 @@ def test_tiles_at_the_benchmark_shapes_scaled_down():
 def test_engine_takes_the_tiles_on_views_dtypes_and_bias(forced):
     """conv_transpose with the tiles forced == the scatter reference on non-contiguous, reversed
     and channels-last views, float32 and float64, with bias."""
-    rng = np.random.default_rng(12)
-    for trial in range(40):
-        cfg = _config(rng)
-        x, w = _arrays(rng, cfg)
-        x, w = _views(rng, x, w, trial)
-        bias = rng.standard_normal(cfg["g"] * cfg["mg"])
-        kwargs = dict(strides=cfg["s"], pads_begin=cfg["pb"], output_size=cfg["out"], groups=cfg["g"])
-        for dtype, tol in ((np.float64, 1e-12), (np.float32, 1e-5)):
-            xd, wd, bd = x.astype(dtype), w.astype(dtype), bias.astype(dtype)
-            before = len(forced)
-            got = conv_transpose(xd, wd, bd, **kwargs)
-            assert len(forced) == before + 1, "the engine did not take the tiles"
-            with options(kernel="reference"):
-                ref = conv_transpose(xd, wd, bd, **kwargs)
-            assert got.dtype == ref.dtype == dtype
-            scale = max(1.0, float(np.abs(ref).max()))
-            np.testing.assert_allclose(got, ref, rtol=tol, atol=tol * scale, err_msg=f"trial {trial}: {cfg}")
+
+    def through_tiles(call):
+        before = len(forced)
+        got = call()
+        assert len(forced) == before + 1, "the engine did not take the tiles"
+        return got
+
+    engine_on_views(12, 40, through_tiles)
 
 
 @needs_blas
