@@ -41,6 +41,7 @@ from upsampling.kernels.numpy_conv import (
     _im2col,
     _phase_segments,
     _phase_weight,
+    blocks_to_output,
     channels_last,
     conv_transpose2d_blocks,
 )
@@ -324,8 +325,7 @@ def conv_transpose2d_tiles(
             _run_tile(blas, xl, full, families, groups, t, tile_rows, per_image)
 
         _run_tiles(tile, n * per_image, macs, threads)
-    out = full.reshape(n, b_h * s_h, b_w * s_w, m)[:, : out_size[0], : out_size[1]]
-    return out.transpose(0, 3, 1, 2)
+    return blocks_to_output(full, out_size)
 
 
 def _with_direct(f: _Family, h: int, wd: int) -> _Family:

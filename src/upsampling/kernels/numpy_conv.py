@@ -421,6 +421,14 @@ def channels_last(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return xl
 
 
+def blocks_to_output(full: np.ndarray, out_size: Sequence[int]) -> np.ndarray:
+    """The block grid ``full`` ``(N, B_h, s_h, B_w, s_w, C_out)`` as the output
+    ``(N, C_out, OH, OW)``: its first ``OH`` rows and ``OW`` columns, a view of channels-last
+    memory."""
+    n, bh, sh, bw, sw, m = full.shape
+    return full.reshape(n, bh * sh, bw * sw, m)[:, : out_size[0], : out_size[1]].transpose(0, 3, 1, 2)
+
+
 def conv_transpose2d_blocks(
     x: np.ndarray,
     w: np.ndarray,
@@ -519,5 +527,4 @@ def conv_transpose2d_blocks(
                 else:
                     part = (_im2col(xb, (bh, bw), (c_h, c_w), (d_h, d_w)) @ wt).reshape(shape)
                 dst[...] = part.transpose(0, 1, 3, 2, 4, 5)
-    out = full.reshape(n, bh * sh, bw * sw, groups * m_g)[:, :oh, :ow]
-    return out.transpose(0, 3, 1, 2)
+    return blocks_to_output(full, out_size)
