@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from llvmlite import ir  # noqa: F401  (numba's code generator)
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 

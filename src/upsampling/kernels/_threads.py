@@ -31,7 +31,6 @@ import numpy as np
 
 from upsampling._options import _options
 
-
 # Below this many multiply-adds a call runs on the calling thread alone.
 _PARALLEL_MIN_WORK = 200_000
 _CHUNKS_PER_THREAD = 3
@@ -58,9 +57,6 @@ def _get_pool(workers: int) -> ThreadPoolExecutor:
 
 # Reads of a worker's counter while spinning: about 0.1-0.2 ms on this project's machine.
 _SPINS = 200_000
-# Whether run_rows hands chunks to spinning workers (when Numba is installed); the user's
-# switch is ``options(spin_workers=...)``.
-_SPIN = True
 _spinners: list[_Spinner] | None = None
 _spin_lock = threading.Lock()
 
@@ -132,9 +128,9 @@ class _Spinner:
 def _get_spinners(workers: int) -> list[_Spinner] | None:
     """``workers`` spinning workers, or ``None`` until the background loader of
     :mod:`upsampling.kernels` has compiled :mod:`._spin` (no call waits for Numba here), and
-    with ``_SPIN`` off."""
+    with ``options(spin_workers=False)``."""
     global _spinners
-    if not (_SPIN and _options.get("spin_workers", True)):
+    if not _options.get("spin_workers", True):
         return None
     if _spinners is None or len(_spinners) < workers:
         spin = sys.modules.get("upsampling.kernels._spin")

@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import glob
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numba
 import numpy as np
@@ -501,9 +503,8 @@ def _flat_taps(iw: np.ndarray, ww: np.ndarray, q: int) -> tuple[np.ndarray, np.n
     return np.ascontiguousarray(index, dtype=itype), np.ascontiguousarray(np.repeat(ww.T, q, axis=1))
 
 
-# (id(plan_h), id(plan_w), work, q) -> (plan_h, plan_w, arrays): the kernel-ready taps of
-# recently used plans (plans are cached, so repeated calls reuse them).  The plans are kept
-# in the value, so an id cannot be reused while its entry exists.
+# (id(plan_h), id(plan_w), *key) -> (plan_h, plan_w, value): the kernel-ready taps of
+# recently used plans (:func:`_for_plans`).
 _PREPARED: dict[tuple, tuple] = {}
 _PREPARED_MAX = 64
 
@@ -521,28 +522,38 @@ def _streamable_rows(out3: np.ndarray) -> bool:
     return out3.shape[2] * out3.itemsize >= 16384
 
 
+def _for_plans(plan_h, plan_w, key: tuple, build: Callable[[], Any]) -> Any:
+    """``build()``, cached per plan pair and ``key`` in :data:`_PREPARED` (plans are cached, so
+    repeated calls hit; the plans kept in the entry keep their ids from being reused)."""
+    full_key = (id(plan_h), id(plan_w), *key)
+    hit = _PREPARED.get(full_key)
+    if hit is not None and hit[0] is plan_h and hit[1] is plan_w:
+        return hit[2]
+    value = build()
+    if len(_PREPARED) >= _PREPARED_MAX:
+        _PREPARED.clear()
+    _PREPARED[full_key] = (plan_h, plan_w, value)
+    return value
+
+
 def _prepared(plan_h, plan_w, work: np.dtype, q: int) -> tuple:
     """``ih, wh, iw, ww, flat_index, flat_weight, period, period_weights``: C-ordered indices,
     weights in ``work``, and the W plan's periodic run (:mod:`.numba_periodic`) with its
     weights as a tuple of ``work`` scalars (``None, None`` when it has none)."""
-    key = (id(plan_h), id(plan_w), work.str, q)
-    hit = _PREPARED.get(key)
-    if hit is not None and hit[0] is plan_h and hit[1] is plan_w:
-        return hit[2]
-    from upsampling.kernels.numba_periodic import MAX_CHANNELS, find_period
 
-    wh = np.ascontiguousarray(plan_h.weight.astype(work))
-    ww = np.ascontiguousarray(plan_w.weight.astype(work))
-    ih = np.ascontiguousarray(plan_h.index)
-    iw = np.ascontiguousarray(plan_w.index)
-    flat_index, flat_weight = _flat_taps(iw, ww, q)
-    period = find_period(iw, ww) if 1 <= q <= MAX_CHANNELS and plan_w.n_out >= plan_w.n_in else None
-    period_weights = None if period is None else tuple(work.type(v) for v in period.weights)
-    arrays = (ih, wh, iw, ww, flat_index, flat_weight, period, period_weights)
-    if len(_PREPARED) >= _PREPARED_MAX:
-        _PREPARED.clear()
-    _PREPARED[key] = (plan_h, plan_w, arrays)
-    return arrays
+    def build() -> tuple:
+        from upsampling.kernels.numba_periodic import MAX_CHANNELS, find_period
+
+        wh = np.ascontiguousarray(plan_h.weight.astype(work))
+        ww = np.ascontiguousarray(plan_w.weight.astype(work))
+        ih = np.ascontiguousarray(plan_h.index)
+        iw = np.ascontiguousarray(plan_w.index)
+        flat_index, flat_weight = _flat_taps(iw, ww, q)
+        period = find_period(iw, ww) if 1 <= q <= MAX_CHANNELS and plan_w.n_out >= plan_w.n_in else None
+        period_weights = None if period is None else tuple(work.type(v) for v in period.weights)
+        return (ih, wh, iw, ww, flat_index, flat_weight, period, period_weights)
+
+    return _for_plans(plan_h, plan_w, (work.str, q), build)
 
 
 def _copy_stream_min_bytes() -> int:
@@ -575,6 +586,7 @@ def _last_level_cache_bytes() -> int:
             best = max(best, int(digits) * scale)
     return best
 
+
 # Unsigned integers of each width: :func:`copy_rows` moves raw bits.
 _BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
@@ -582,20 +594,16 @@ _BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 def _copy_taps(plan_h, plan_w, q: int) -> tuple[np.ndarray, np.ndarray] | None:
     """``(ih, cols)`` for :func:`copy_rows` when both plans are one tap of weight exactly 1
     (nearest neighbour), else ``None``.  Cached like :func:`_prepared`."""
-    key = ("copy", id(plan_h), id(plan_w), q)
-    hit = _PREPARED.get(key)
-    if hit is not None and hit[0] is plan_h and hit[1] is plan_w:
-        return hit[2]
-    taps = None
-    if plan_h.taps == 1 and plan_w.taps == 1 and bool(np.all(plan_h.weight == 1)) and bool(np.all(plan_w.weight == 1)):
+
+    def build() -> tuple[np.ndarray, np.ndarray] | None:
+        if plan_h.taps != 1 or plan_w.taps != 1 or not (np.all(plan_h.weight == 1) and np.all(plan_w.weight == 1)):
+            return None
         ih = np.ascontiguousarray(plan_h.index[:, 0], dtype=np.intp)
         cols = (plan_w.index[:, 0, None].astype(np.int64) * q + np.arange(q)).reshape(-1)
         itype = np.uint32 if cols.size == 0 or cols.max() < 2**32 else np.uint64
-        taps = (ih, np.ascontiguousarray(cols, dtype=itype))
-    if len(_PREPARED) >= _PREPARED_MAX:
-        _PREPARED.clear()
-    _PREPARED[key] = (plan_h, plan_w, taps)
-    return taps
+        return ih, np.ascontiguousarray(cols, dtype=itype)
+
+    return _for_plans(plan_h, plan_w, ("copy", q), build)
 
 
 def supports(x_dtype: np.dtype, work: np.dtype, out_dtype: np.dtype) -> bool:

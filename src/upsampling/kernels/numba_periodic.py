@@ -107,9 +107,10 @@ def find_period(index: np.ndarray, weight: np.ndarray, max_phases: int = MAX_PHA
 
 
 def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...]) -> numba.core.registry.CPUDispatcher:
-    """The W-first kernel (every upscale) for one specialisation (see the module docstring).  In the H-first kernels (downscales) the W pass reads a blended
-    row from L1 and is not what takes the time: a periodic H-first kernel measured no faster
-    on ÷4 RGB, and a periodic sparse one 2x slower."""
+    """The W-first kernel (every upscale) for one specialisation (see the module docstring).
+    In the H-first kernels (downscales) the W pass reads a blended row from L1 and is not
+    what takes the time: a periodic H-first kernel measured no faster on ÷4 RGB, and a
+    periodic sparse one 2x slower."""
     Q = np.uint64(q)
     BLOCK_IN = np.uint64(stride * q)
     BLOCK_OUT = np.uint64(phases * q)

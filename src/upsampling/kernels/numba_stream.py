@@ -28,6 +28,19 @@ from numba.extending import intrinsic, overload
 VECTOR_BYTES = 64
 
 
+def _vector_pointer(context, builder, array_type, array, index, vec):
+    """Code generation: a ``vec *`` pointer to element ``index`` of a 1-D Numba array."""
+    data = cgutils.create_struct_proxy(array_type)(context, builder, value=array).data
+    return builder.bitcast(builder.gep(data, [index]), vec.as_pointer())
+
+
+def _store_nontemporal(builder, value, pointer):
+    """Code generation: store ``value`` (a 64-byte vector) at the aligned ``pointer`` with
+    LLVM's ``!nontemporal`` metadata."""
+    store = builder.store(value, pointer, align=VECTOR_BYTES)
+    store.set_metadata("nontemporal", builder.module.add_metadata([ir.Constant(ir.IntType(32), 1)]))
+
+
 @intrinsic
 def _stream(typingctx, dst, i, sources, weights):
     """``dst[i : i + lanes] = (w_0·s_0[i:] + w_1·s_1[i:]) + ...``, stored non-temporally.
@@ -59,8 +72,7 @@ def _stream(typingctx, dst, i, sources, weights):
         index = args[1]
 
         def pointer(ty, value):
-            data = cgutils.create_struct_proxy(ty)(context, builder, value=value).data
-            return builder.bitcast(builder.gep(data, [index]), vec.as_pointer())
+            return _vector_pointer(context, builder, ty, value, index, vec)
 
         def splat(value):
             first = builder.insert_element(ir.Constant(vec, ir.Undefined), value, ir.Constant(i32, 0))
@@ -74,8 +86,7 @@ def _stream(typingctx, dst, i, sources, weights):
         for t in range(taps):
             term = builder.fmul(splat(builder.extract_value(args[3], t)), source(t))
             acc = term if acc is None else builder.fadd(acc, term)
-        store = builder.store(acc, pointer(dst_ty, args[0]), align=VECTOR_BYTES)
-        store.set_metadata("nontemporal", builder.module.add_metadata([ir.Constant(i32, 1)]))
+        _store_nontemporal(builder, acc, pointer(dst_ty, args[0]))
         return context.get_dummy_value()
 
     return sig, codegen
@@ -127,13 +138,8 @@ def _stream_copy(typingctx, dst, src, i):
         width = dst_ty.dtype.bitwidth
         vec = ir.VectorType(ir.IntType(width), VECTOR_BYTES * 8 // width)
 
-        def pointer(ty, value):
-            data = cgutils.create_struct_proxy(ty)(context, builder, value=value).data
-            return builder.bitcast(builder.gep(data, [args[2]]), vec.as_pointer())
-
-        value = builder.load(pointer(src_ty, args[1]), align=width // 8)
-        store = builder.store(value, pointer(dst_ty, args[0]), align=VECTOR_BYTES)
-        store.set_metadata("nontemporal", builder.module.add_metadata([ir.Constant(ir.IntType(32), 1)]))
+        value = builder.load(_vector_pointer(context, builder, src_ty, args[1], args[2], vec), align=width // 8)
+        _store_nontemporal(builder, value, _vector_pointer(context, builder, dst_ty, args[0], args[2], vec))
         return context.get_dummy_value()
 
     return sig, codegen
