@@ -17,12 +17,22 @@ Run with ``make bench`` (or ``.venv/bin/python benchmarks/harness.py [--quick] [
   resident memory of one call, each measured in a fresh process (``--probe-memory``).
 * Startup: ``import upsampling`` and the first call in a fresh process (Numba's compiled code
   comes from its disk cache), the median of three fresh processes.
+* ``--ab SWITCH=VALUE``: our NHWC call is timed twice in every round, as "ours" and as
+  "ours [SWITCH=VALUE]" with one of our switches flipped only around that library's blocks (an
+  option of ``upsampling.set_options``, e.g. ``spin_workers=False``, or a module attribute, e.g.
+  ``upsampling.kernels.numba_fused.STREAM_MIN_BYTES=2**25``).  It prints, per case, the flipped
+  time over the plain one in each round: on this VM only such side-by-side ratios over many
+  rounds (``--rounds 12``) settle differences of 5-15 %.  ``--peers opencv,torch`` keeps only
+  the peers whose names contain one of those words.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import contextlib
 import datetime
+import importlib
 import gc
 import json
 import os
@@ -529,6 +539,45 @@ SETTLE_S = 0.3
 ROUNDS = 3
 
 
+AB_LABEL = "ours [{}]"
+
+
+def ab_switch(spec: str) -> tuple[str, Callable[[], contextlib.AbstractContextManager]]:
+    """``(label, flipped)`` for ``--ab``: ``flipped()`` is a context in which the switch holds
+    ``VALUE`` (a Python literal or expression of literals such as ``2**25``), restored after.
+
+    ``NAME=VALUE`` names an option of :func:`upsampling.set_options` or, with dots, a module
+    attribute (``upsampling.kernels.numba_fused.STREAM_MIN_BYTES=0``).
+    """
+    target, sep, text = spec.partition("=")
+    if not sep:
+        raise SystemExit(f"--ab: expected SWITCH=VALUE, got {spec!r}")
+    value = eval(compile(ast.parse(text, mode="eval"), "<--ab>", "eval"), {"__builtins__": {}})
+    if "." not in target:
+        if target not in upsampling.get_options():
+            raise SystemExit(f"--ab: {target!r} is not an option (options: {', '.join(upsampling.get_options())})")
+        return AB_LABEL.format(spec), lambda: upsampling.options(**{target: value})
+    module_name, _, attr = target.rpartition(".")
+    module = importlib.import_module(module_name)
+    if not hasattr(module, attr):
+        raise SystemExit(f"--ab: module {module_name} has no attribute {attr!r}")
+
+    @contextlib.contextmanager
+    def flipped():
+        old = getattr(module, attr)
+        setattr(module, attr, value)
+        try:
+            yield
+        finally:
+            setattr(module, attr, old)
+
+    return AB_LABEL.format(spec), flipped
+
+
+AB: tuple[str, Callable[[], contextlib.AbstractContextManager]] | None = None
+PEER_FILTER: list[str] | None = None
+
+
 def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]:
     from upsampling.kernels import load_fast_kernels
 
@@ -538,7 +587,10 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
         if INTERLEAVE:
             times = interleaved({"ours": case.ours, **case.peers}, repeats=repeats, label=case.name)
         else:
-            libs = {"ours": case.ours, **case.peers}
+            peers = case.peers
+            if PEER_FILTER is not None:
+                peers = {k: v for k, v in peers.items() if any(word in k for word in PEER_FILTER)}
+            libs = {"ours": case.ours, **({AB[0]: case.ours} if AB else {}), **peers}
             for lib, fn in libs.items():
                 if lib.startswith("ours"):
                     # A plan's specialised kernel compiles in the background on its first call
@@ -549,6 +601,7 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
                         pass
             load_fast_kernels()
             samples: dict[str, list[float]] = {lib: [] for lib in libs}
+            round_medians: dict[str, list[float]] = {lib: [] for lib in libs}
             failed: set[str] = set()
             # Every library in each of ROUNDS rounds, one block of calls per round: this VM's
             # speed drifts by up to 2x over seconds, and spreading each library's calls over
@@ -561,11 +614,21 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
                     # and OpenBLAS workers spin for up to ~200 ms after a call) before the next.
                     time.sleep(SETTLE_S)
                     try:
-                        samples[lib] += time_samples(fn, repeats=max(3, repeats // ROUNDS))
+                        with AB[1]() if AB and lib == AB[0] else contextlib.nullcontext():
+                            block = time_samples(fn, repeats=max(3, repeats // ROUNDS))
+                        samples[lib] += block
+                        round_medians[lib].append(statistics.median(block))
                     except Exception as exc:  # a peer that refuses the case is reported, not fatal
                         failed.add(lib)
                         print(f"  {case.name}: {lib} failed: {exc}", file=sys.stderr)
             times = {lib: statistics.median(v) if v and lib not in failed else float("nan") for lib, v in samples.items()}
+            if AB and AB[0] not in failed:
+                per_round = [b / a for a, b in zip(round_medians["ours"], round_medians[AB[0]])]
+                print(
+                    f"  {case.name}: {AB[0]} / ours per round: median {statistics.median(per_round):.3f}, "
+                    f"range {min(per_round):.3f}-{max(per_round):.3f} over {len(per_round)} rounds",
+                    file=sys.stderr,
+                )
         peers = {k: v for k, v in times.items() if k != "ours" and not k.startswith("ours") and v == v}
         fastest = min(peers, key=peers.get) if peers else None
         ours_variants = {k: v for k, v in times.items() if k.startswith("ours")}
@@ -645,10 +708,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probe-startup", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--interleave", action="store_true", help="time all libraries call by call in the same rounds")
     parser.add_argument("--rounds", type=int, default=3, help="blocks of calls per library, alternating (default 3)")
+    parser.add_argument("--ab", metavar="SWITCH=VALUE", help="also time ours with one switch flipped (see above)")
+    parser.add_argument("--peers", help="comma-separated words: only the peers whose names contain one")
     args = parser.parse_args(argv)
-    global INTERLEAVE, ROUNDS
+    global INTERLEAVE, ROUNDS, AB, PEER_FILTER
     INTERLEAVE = args.interleave
     ROUNDS = max(1, args.rounds)
+    if args.ab and args.interleave:
+        parser.error("--ab times blocks of calls; it does not combine with --interleave")
+    AB = ab_switch(args.ab) if args.ab else None
+    PEER_FILTER = args.peers.split(",") if args.peers else None
     if args.probe_startup:
         print(json.dumps(_probe_startup()))
         return 0

@@ -1,0 +1,53 @@
+"""The benchmark harness's ``--ab`` switch parsing (no timings: those belong to the harness)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _run(code: str) -> subprocess.CompletedProcess:
+    # A subprocess: importing the harness sets thread-count environment variables.
+    return subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(BENCH)!r})\n" + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_ab_switch_flips_an_option_or_a_module_attribute_and_restores_it():
+    done = _run(
+        """
+        import harness, upsampling
+        from upsampling.kernels import numba_fused
+        label, flipped = harness.ab_switch("spin_workers=False")
+        assert label == "ours [spin_workers=False]"
+        assert upsampling.get_options()["spin_workers"] is True
+        with flipped():
+            assert upsampling.get_options()["spin_workers"] is False
+        assert upsampling.get_options()["spin_workers"] is True
+        before = numba_fused.STREAM_MIN_BYTES
+        label, flipped = harness.ab_switch("upsampling.kernels.numba_fused.STREAM_MIN_BYTES=2**25")
+        with flipped():
+            assert numba_fused.STREAM_MIN_BYTES == 2**25 != before
+        assert numba_fused.STREAM_MIN_BYTES == before
+        print("ok")
+        """
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_ab_switch_refuses_what_it_cannot_flip():
+    for spec, message in [
+        ("spin_workers", "expected SWITCH=VALUE"),
+        ("no_such_option=1", "is not an option"),
+        ("upsampling.kernels.numba_fused.NO_SUCH=1", "has no attribute 'NO_SUCH'"),
+        ("spin_workers=__import__('os')", "__import__"),
+    ]:
+        done = _run(f"import harness; harness.ab_switch({spec!r})")
+        assert done.returncode != 0 and message in done.stderr, (spec, done.stderr)
