@@ -205,6 +205,30 @@ def test_sparse_h_first_kernel_for_shrinking_width(monkeypatch):
                 assert np.array_equal(got, ref), (c, dtype, size, mode)
 
 
+def test_h_first_blend_with_prefetch_keeps_the_bits(monkeypatch):
+    """The whole-row H-first kernel blends two-tap rows in 256-element blocks, prefetching the
+    next output row's input rows: same bits as the per-axis path for rows of 0-3 whole blocks
+    plus every kind of tail, the last output row of an image, float and integer dtypes, and
+    taps other than two (which take the plain blend)."""
+    from upsampling.kernels import numba_fused
+
+    calls = []
+    real = numba_fused.fused_h_first
+    monkeypatch.setattr(numba_fused, "fused_h_first", lambda *a: calls.append(1) or real(*a))
+    rng = np.random.default_rng(SEED + 12)
+    for w_in, c in ((64, 1), (128, 2), (86, 3), (256, 1), (300, 3), (773, 1), (260, 4)):
+        for dtype in (np.float32, np.float64, np.uint8):
+            x = (rng.standard_normal((2, 41, w_in, c)) * 50 + 100).astype(dtype)
+            for (mode, aa), w_out in zip((("linear", False), ("cubic", False), ("linear", True)), (w_in - 1, w_in // 3, w_in * 2 // 3)):
+                size = (10, w_out)  # H shrinks more than W: the H-first kernel
+                calls.clear()
+                got = upsampling.resize(x, size, mode=mode, antialias=aa)
+                with options(kernel="numpy"):
+                    ref = upsampling.resize(x, size, mode=mode, antialias=aa)
+                assert calls, (w_in, c, dtype, mode, aa, w_out)
+                assert np.array_equal(got, ref), (w_in, c, dtype, mode, aa, w_out)
+
+
 @pytest.mark.parametrize("h_first", [True, False])
 def test_fused_float_output_narrower_than_work_dtype(h_first):
     """uint8 in, float32 out (TF's rule): the work dtype is float64 and every tap's sum must

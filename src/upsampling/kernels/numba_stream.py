@@ -106,6 +106,28 @@ def store_fence(typingctx):
 
 
 @intrinsic
+def prefetch(typingctx, arr, i):
+    """Ask the CPU to fetch the cache line holding ``arr[i]`` (1-D array) into its caches
+    (``llvm.prefetch``: a read, kept in all cache levels; ``prefetcht0`` on x86, nothing
+    where the target has no prefetch).  A hint: it never faults and changes no value."""
+    if not isinstance(arr, types.Array) or arr.ndim != 1 or not isinstance(i, types.Integer):
+        return None
+    sig = types.void(arr, i)
+
+    def codegen(context, builder, signature, args):
+        data = cgutils.create_struct_proxy(signature.args[0])(context, builder, value=args[0]).data
+        pointer = builder.bitcast(builder.gep(data, [args[1]]), ir.IntType(8).as_pointer())
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [pointer.type, i32, i32, i32])
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [pointer.type], fnty)
+        # (address, read = 0, locality 3 = keep in every level, data cache = 1)
+        builder.call(fn, [pointer, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
 def _address(typingctx, arr):
     """The address of ``arr``'s first element, as an integer (``arr.ctypes.data`` builds an
     object per call, which costs as much as streaming a short row)."""
