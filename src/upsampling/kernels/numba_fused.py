@@ -124,8 +124,8 @@ def _blend_ahead(src, rows, weights, dst, ahead):  # pragma: no cover - compiled
     A downscale's output row reads input rows the previous one did not (÷4: rows ``4o + 1``
     and ``4o + 2``), so the hardware prefetcher starts each row cold; fetching the next row's
     lines while this one is blended keeps the memory busy.  One-off probe on harness case D
-    (H-first kernel alone, 10 alternating rounds): 1.25 -> 1.04 ms on one thread,
-    0.84 -> 0.74 ms on two; other tap counts measured no gain worth a second loop.
+    (H-first kernel alone, 10 alternating rounds): 1.16 -> 1.03 ms on one thread,
+    0.90 -> 0.78 ms on two (docs/performance.md).  Other tap counts keep the plain blend.
     """
     if rows.shape[0] != 2 or ahead.shape[0] != 2:
         _blend(src, rows, weights, dst)
