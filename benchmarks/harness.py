@@ -29,7 +29,6 @@ Run with ``make bench`` (or ``.venv/bin/python benchmarks/harness.py [--quick] [
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import datetime
 import importlib
@@ -552,7 +551,7 @@ def ab_switch(spec: str) -> tuple[str, Callable[[], contextlib.AbstractContextMa
     target, sep, text = spec.partition("=")
     if not sep:
         raise SystemExit(f"--ab: expected SWITCH=VALUE, got {spec!r}")
-    value = eval(compile(ast.parse(text, mode="eval"), "<--ab>", "eval"), {"__builtins__": {}})
+    value = eval(compile(text, "<--ab>", "eval"), {"__builtins__": {}})
     if "." not in target:
         if target not in upsampling.get_options():
             raise SystemExit(f"--ab: {target!r} is not an option (options: {', '.join(upsampling.get_options())})")
@@ -584,12 +583,12 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
     rows = []
     for case in cases:
         floor = max(case.bytes_moved / floors["bandwidth"], case.flops / floors["matmul"])
+        peers = case.peers
+        if PEER_FILTER is not None:
+            peers = {k: v for k, v in peers.items() if any(word in k for word in PEER_FILTER)}
         if INTERLEAVE:
-            times = interleaved({"ours": case.ours, **case.peers}, repeats=repeats, label=case.name)
+            times = interleaved({"ours": case.ours, **peers}, repeats=repeats, label=case.name)
         else:
-            peers = case.peers
-            if PEER_FILTER is not None:
-                peers = {k: v for k, v in peers.items() if any(word in k for word in PEER_FILTER)}
             libs = {"ours": case.ours, **({AB[0]: case.ours} if AB else {}), **peers}
             for lib, fn in libs.items():
                 if lib.startswith("ours"):
@@ -629,13 +628,13 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
                     f"range {min(per_round):.3f}-{max(per_round):.3f} over {len(per_round)} rounds",
                     file=sys.stderr,
                 )
-        peers = {k: v for k, v in times.items() if k != "ours" and not k.startswith("ours") and v == v}
-        fastest = min(peers, key=peers.get) if peers else None
+        peer_times = {k: v for k, v in times.items() if not k.startswith("ours") and v == v}
+        fastest = min(peer_times, key=peer_times.get) if peer_times else None
         ours_variants = {k: v for k, v in times.items() if k.startswith("ours")}
         memory = None
         if case.probe is not None and sys.platform.startswith("linux"):
             memory = {}
-            for lib in ["ours", *case.peers]:
+            for lib in ["ours", *peers]:
                 try:
                     memory[lib] = _subprocess_json(["--probe-memory", case.name, lib])
                 except Exception as exc:  # pragma: no cover - a peer that fails in the probe
@@ -643,7 +642,7 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
         rows.append(
             {
                 "ours_variants_over_fastest_peer": {
-                    k: v / peers[fastest] for k, v in ours_variants.items()
+                    k: v / peer_times[fastest] for k, v in ours_variants.items()
                 } if fastest else {},
                 "peak_extra_bytes": memory,
                 "case": case.name,
@@ -652,9 +651,9 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
                 "median_s": times,
                 "floor_s": floor,
                 "ours_over_floor": times["ours"] / floor,
-                "ours_over_peer": {k: times["ours"] / v for k, v in peers.items()},
+                "ours_over_peer": {k: times["ours"] / v for k, v in peer_times.items()},
                 "fastest_peer": fastest,
-                "ours_over_fastest_peer": times["ours"] / peers[fastest] if fastest else None,
+                "ours_over_fastest_peer": times["ours"] / peer_times[fastest] if fastest else None,
             }
         )
         print(f"  {case.name}: ours {times['ours'] * 1e3:.2f} ms, floor {floor * 1e3:.2f} ms", file=sys.stderr)

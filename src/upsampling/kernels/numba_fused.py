@@ -127,7 +127,7 @@ def _blend_ahead(src, rows, weights, dst, ahead):  # pragma: no cover - compiled
     (H-first kernel alone, 10 alternating rounds): 1.16 -> 1.03 ms on one thread,
     0.90 -> 0.78 ms on two (docs/performance.md).  Other tap counts keep the plain blend.
     """
-    if rows.shape[0] != 2 or ahead.shape[0] != 2:
+    if rows.shape[0] != 2:  # ``ahead`` is another row of the same plan: as many taps
         _blend(src, rows, weights, dst)
         return
     n = dst.shape[0]

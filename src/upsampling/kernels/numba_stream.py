@@ -29,7 +29,8 @@ VECTOR_BYTES = 64
 
 
 def _vector_pointer(context, builder, array_type, array, index, vec):
-    """Code generation: a ``vec *`` pointer to element ``index`` of a 1-D Numba array."""
+    """Code generation: a ``vec *`` pointer to element ``index`` of a 1-D Numba array (``vec``
+    any LLVM type: a vector here, a byte for :func:`prefetch`)."""
     data = cgutils.create_struct_proxy(array_type)(context, builder, value=array).data
     return builder.bitcast(builder.gep(data, [index]), vec.as_pointer())
 
@@ -115,8 +116,7 @@ def prefetch(typingctx, arr, i):
     sig = types.void(arr, i)
 
     def codegen(context, builder, signature, args):
-        data = cgutils.create_struct_proxy(signature.args[0])(context, builder, value=args[0]).data
-        pointer = builder.bitcast(builder.gep(data, [args[1]]), ir.IntType(8).as_pointer())
+        pointer = _vector_pointer(context, builder, signature.args[0], args[0], args[1], ir.IntType(8))
         i32 = ir.IntType(32)
         fnty = ir.FunctionType(ir.VoidType(), [pointer.type, i32, i32, i32])
         fn = builder.module.declare_intrinsic("llvm.prefetch", [pointer.type], fnty)
