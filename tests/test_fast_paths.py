@@ -132,8 +132,9 @@ def test_nearest_copies_bits_with_the_per_axis_result(dtype, monkeypatch):
     from upsampling.kernels import numba_periodic
 
     calls = []
+    runs = set()  # copy_rows' q: 1 (element gather) and 8, 21 (channel runs) must all occur
     real = numba_fused.copy_rows
-    monkeypatch.setattr(numba_fused, "copy_rows", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(numba_fused, "copy_rows", lambda *a: calls.append(1) or runs.add(a[3]) or real(*a))
     # Periodic W plans (1-4 channels, integer upscales) keep their compiled blend; here every
     # plan takes the copy, so that it is tested on all of them.
     monkeypatch.setattr(numba_periodic, "find_period", lambda iw, ww: None)
@@ -147,6 +148,8 @@ def test_nearest_copies_bits_with_the_per_axis_result(dtype, monkeypatch):
         h, w = (int(v) for v in rng.choice([1, 2, 3, 5, 7, 16, 33], size=2))
         size = tuple(int(v) for v in rng.choice([1, 2, 3, 4, 6, 9, 17, 40, 64], size=2))
         shape = _shape(rng, layout, h, w)
+        if trial in (1, 3):  # HWC and NHWC with channel runs of each kind
+            shape = shape[:-1] + ((8, 21)[trial // 2],)
         if np.issubdtype(dtype, np.integer):
             info = np.iinfo(dtype)
             x = rng.integers(info.min, info.max, size=shape, endpoint=True).astype(dtype)
@@ -169,6 +172,7 @@ def test_nearest_copies_bits_with_the_per_axis_result(dtype, monkeypatch):
         assert got.dtype == ref.dtype and got.shape == ref.shape
         assert np.array_equal(got, ref, equal_nan=True), f"trial {trial}: {layout} {shape} -> {size} {kw}"
         assert np.array_equal(np.signbit(got), np.signbit(ref)), f"trial {trial}: sign of zeros"
+    assert {1, 8, 21} <= runs, runs
     monkeypatch.undo()
     monkeypatch.setattr(numba_fused, "copy_rows", lambda *a: calls.append(1) or real(*a))
     monkeypatch.setattr(numba_fused, "_PREPARED", {})

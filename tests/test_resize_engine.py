@@ -196,6 +196,31 @@ def test_bad_arguments_name_parameter_value_and_allowed(kwargs, parameter, fragm
     assert parameter in str(info.value) and fragment in str(info.value), str(info.value)
 
 
+def test_cached_setups_never_skip_a_refusal(rng):
+    """resize() reuses the validated set-up of an earlier call with the same shape and typed
+    arguments; a value equal to a validated one but of another type (True for 1, 4.0 for 4)
+    is still refused, and each cached call gives the uncached result."""
+    from upsampling import resizing
+
+    x = rng.standard_normal((1, 5, 5, 3)).astype(np.float32)
+    good = upsampling.resize(x, (1, 4), mode="nearest")
+    assert upsampling.resize(x, (1, 4), mode="nearest").tobytes() == good.tobytes()  # from the cache
+    assert any(k[0] == x.shape for k in resizing._SETUPS)
+    for size, fragment in (((True, 4), "positive integer"), ((1.0, 4), "positive integer"), (np.True_, "positive integer")):
+        with pytest.raises(upsampling.InvalidArgumentError, match=fragment):
+            upsampling.resize(x, size, mode="nearest")
+    upsampling.resize(x, scale=2.0)
+    with pytest.raises(upsampling.InvalidArgumentError, match="> 0"):
+        upsampling.resize(x, scale=True)
+    with pytest.raises(upsampling.ShapeError):  # another shape: validated again
+        upsampling.resize(x[0], (1, 4), mode="nearest")
+    # Unhashable arguments (a list, an array) are validated each time and give the same result.
+    assert np.array_equal(upsampling.resize(x, [1, 4], mode="nearest"), good)
+    assert np.array_equal(upsampling.resize(x, np.array([1, 4]), mode="nearest"), good)
+    resizing._SETUPS.clear()
+    assert np.array_equal(upsampling.resize(x, (1, 4), mode="nearest"), good)
+
+
 def test_wrong_rank_and_dtype():
     with pytest.raises(upsampling.ShapeError, match="4-D array for layout 'NHWC'"):
         upsampling.resize(np.zeros((5, 5)), (2, 2))

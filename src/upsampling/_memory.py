@@ -19,6 +19,7 @@ A request takes the smallest free block that fits and is at most twice as large.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -88,7 +89,7 @@ def empty(shape: Sequence[int], dtype: Any) -> np.ndarray:
     """
     dtype = np.dtype(dtype)
     shape = tuple(int(n) for n in shape)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     if nbytes < MIN_POOLED_BYTES or _options.get("output_pool_bytes", 0) <= 0:
         return np.empty(shape, dtype=dtype)
     mem = _take(nbytes)

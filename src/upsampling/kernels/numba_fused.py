@@ -476,16 +476,33 @@ def fused_w_first(x, ih, wh, iw, ww, q, flat_index, flat_weight, out, lo, hi, ro
         store_fence()
 
 
+@numba.njit(inline="always")
+def _gather_row(row, cols, q, dst):  # pragma: no cover - compiled
+    """``dst`` from ``row``: element by element (``q == 1``: ``dst[e] = row[cols[e]]``), or
+    pixel by pixel (``dst[j·q + k] = row[cols[j] + k]``, a contiguous run of ``q`` channels)."""
+    if q == 1:
+        for e in range(dst.shape[0]):
+            dst[e] = row[cols[e]]
+        return
+    for j in range(cols.shape[0]):
+        s = cols[j]
+        d = j * q
+        for k in range(q):
+            dst[d + k] = row[s + k]
+
+
 @numba.njit(cache=True, nogil=True)
-def copy_rows(x, ih, cols, out, stream, r0, r1):  # pragma: no cover - compiled
+def copy_rows(x, ih, cols, q, out, stream, r0, r1):  # pragma: no cover - compiled
     """Nearest neighbour (one tap of weight 1 on both axes) for output rows ``r0:r1``.
 
     x (P, Hin, Win·Q) and out (P, Hout, Wout·Q), C-ordered, of one unsigned integer dtype
-    (the caller views the data as raw bits of its width); ih (Hout,) input rows; cols
-    (Wout·Q,) unsigned element indices ``iw·Q + k``.  ``out[b, o, e] = x[b, ih[o], cols[e]]``.
-    An output row reading the same input row as the previous one is a copy of it: an
-    upscale by 8 gathers one row in 8 and copies the others from cache.  ``stream``: gather
-    into a row buffer and write every output row with streaming stores.
+    (the caller views the data as raw bits of its width); ih (Hout,) input rows.  ``q == 1``:
+    cols (Wout·Q,) unsigned element indices ``iw·Q + k``; ``q == Q`` (many channels): cols
+    (Wout,) each pixel's first element ``iw·Q``, and its ``Q`` channels are copied as a run
+    (no element gather: 1.6x faster for 21 channels).  ``out[b, o, j·Q + k] = x[b, ih[o],
+    iw[j]·Q + k]``.  An output row reading the same input row as the previous one is a
+    copy of it: an upscale by 8 gathers one row in 8 and copies the others from cache.
+    ``stream``: gather into a row buffer and write every output row with streaming stores.
     """
     h_out = ih.shape[0]
     n = out.shape[2]
@@ -506,12 +523,10 @@ def copy_rows(x, ih, cols, out, stream, r0, r1):  # pragma: no cover - compiled
             continue
         row = x[b, ih[o]]
         if stream:
-            for e in range(n):
-                buf[e] = row[cols[e]]
+            _gather_row(row, cols, q, buf)
             copy_row_stream(buf, dst)
         else:
-            for e in range(n):
-                dst[e] = row[cols[e]]
+            _gather_row(row, cols, q, dst)
         last_b = b
         last_o = o
     if stream:
@@ -629,17 +644,23 @@ def _last_level_cache_bytes() -> int:
 _BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
-def _copy_taps(plan_h, plan_w, q: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(ih, cols)`` for :func:`copy_rows` when both plans are one tap of weight exactly 1
-    (nearest neighbour), else ``None``.  Cached like :func:`_prepared`."""
+def _copy_taps(plan_h, plan_w, q: int) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """``(ih, cols, run)`` for :func:`copy_rows` (``run``: its ``q`` argument) when both plans
+    are one tap of weight exactly 1 (nearest neighbour), else ``None``.  From
+    :data:`_PIXEL_LOOP_MIN_CHANNELS` channels on, each pixel's channels are copied as a run;
+    below, element by element.  Cached like :func:`_prepared`."""
 
-    def build() -> tuple[np.ndarray, np.ndarray] | None:
+    def build() -> tuple[np.ndarray, np.ndarray, int] | None:
         if plan_h.taps != 1 or plan_w.taps != 1 or not (np.all(plan_h.weight == 1) and np.all(plan_w.weight == 1)):
             return None
         ih = np.ascontiguousarray(plan_h.index[:, 0], dtype=np.intp)
-        cols = (plan_w.index[:, 0, None].astype(np.int64) * q + np.arange(q)).reshape(-1)
-        itype = np.uint32 if cols.size == 0 or cols.max() < 2**32 else np.uint64
-        return ih, np.ascontiguousarray(cols, dtype=itype)
+        start = plan_w.index[:, 0].astype(np.int64) * q
+        if q >= _PIXEL_LOOP_MIN_CHANNELS:
+            cols, run = start, q
+        else:
+            cols, run = (start[:, None] + np.arange(q)).reshape(-1), 1
+        itype = np.uint32 if cols.size == 0 or cols.max() + run <= 2**32 else np.uint64
+        return ih, np.ascontiguousarray(cols, dtype=itype), run
 
     return _for_plans(plan_h, plan_w, ("copy", q), build)
 
@@ -682,9 +703,9 @@ def apply_two_axes(
         copy = _copy_taps(plan_h, plan_w, q)
         if copy is not None:
             bits = _BITS[x.dtype.itemsize]
-            xb, ob, (ih0, cols) = x3.view(bits), out3.view(bits), copy
+            xb, ob, (ih0, cols, run) = x3.view(bits), out3.view(bits), copy
             stream = out.nbytes >= _copy_stream_min_bytes()
-            run_rows(lambda r0, r1: copy_rows(xb, ih0, cols, ob, stream, r0, r1), p * plan_h.n_out, out3.shape[2])
+            run_rows(lambda r0, r1: copy_rows(xb, ih0, cols, run, ob, stream, r0, r1), p * plan_h.n_out, out3.shape[2])
             return
     rounding = out.dtype.kind in "iu"
     if rounding:
