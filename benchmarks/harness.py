@@ -11,7 +11,9 @@ Run with ``make bench`` (or ``.venv/bin/python benchmarks/harness.py [--quick] [
   NumPy's BLAS, PyTorch and our private OpenBLAS) for transposed convolution (FLOPs = 2·N·H·W·Cin·Cout·kh·kw); a
   case's floor is the larger of bytes/bandwidth and FLOPs/rate.
 * Prints a markdown table; writes JSON (per case: each library's median, our time / each
-  peer's, our time / floor) to benchmarks/results/latest.json.  "ours into out=" writes into a
+  peer's, our time / floor; the CPU model and cache sizes) to benchmarks/results/latest.json
+  for a full run, results/partial.json for a run of some cases, peers or an A/B switch (so
+  that it never replaces the checked-in full results).  "ours into out=" writes into a
   preallocated output (compare it with "opencv into dst").
 * argmax cases: fused ``upsample_argmax`` vs each peer's resize-then-argmax, time and peak extra
   resident memory of one call, each measured in a fresh process (``--probe-memory``).
@@ -696,12 +698,45 @@ def markdown(rows: list[dict], floors: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
+def default_out(args: argparse.Namespace) -> Path:
+    """Where the JSON goes without ``--out``: ``latest.json`` (the checked-in results the README
+    quotes) only for a full run; a run of some cases, some peers, an A/B switch or a smoke run
+    writes ``partial.json`` (not checked in), so it never replaces the full results."""
+    partial = args.only or args.peers or args.ab or args.quick
+    return RESULTS / ("partial.json" if partial else "latest.json")
+
+
+def cpu_model() -> dict[str, str]:
+    """The CPU's model name and cache sizes as Linux lists them (the host of a VM can change
+    between runs, and with it every ratio); empty where the system does not say."""
+    info: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    for entry in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        try:
+            level = (entry / "level").read_text().strip()
+            kind = (entry / "type").read_text().strip()
+            size = (entry / "size").read_text().strip()
+        except OSError:
+            continue
+        info[f"L{level} {kind.lower()}"] = size
+    return info
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated case names (e.g. A,B,E)")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="3 repeats (a smoke run)")
-    parser.add_argument("--out", default=str(RESULTS / "latest.json"))
+    parser.add_argument(
+        "--out", help="JSON path (default: results/latest.json for a full run, results/partial.json otherwise)"
+    )
     parser.add_argument("--no-startup", action="store_true", help="skip the fresh-process startup probes")
     parser.add_argument("--probe-memory", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--probe-startup", action="store_true", help=argparse.SUPPRESS)
@@ -750,13 +785,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{startup['second_fast_resize_s'] * 1e3:.1f} ms."
         )
     print(table)
-    out = Path(args.out)
+    out = Path(args.out) if args.out else default_out(args)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         json.dumps(
             {
                 "date": datetime.date.today().isoformat(),
-                "machine": {"cpus": os.cpu_count(), "threads": THREADS, "platform": platform.platform()},
+                "machine": {"cpus": os.cpu_count(), "threads": THREADS, "platform": platform.platform(), **cpu_model()},
                 "versions": {k: getattr(v, "__version__", "?") for k, v in mods.items()},
                 "floors": floors,
                 "startup": startup,

@@ -51,3 +51,20 @@ def test_ab_switch_refuses_what_it_cannot_flip():
     ]:
         done = _run(f"import harness; harness.ab_switch({spec!r})")
         assert done.returncode != 0 and message in done.stderr, (spec, done.stderr)
+
+
+def test_only_a_full_run_replaces_the_checked_in_results():
+    done = _run(
+        """
+        import argparse, harness
+        def ns(**kw):
+            base = dict(only=None, peers=None, ab=None, quick=False)
+            return argparse.Namespace(**{**base, **kw})
+        assert harness.default_out(ns()).name == "latest.json"
+        for kw in (dict(only="A"), dict(peers="opencv"), dict(ab="spin_workers=False"), dict(quick=True)):
+            assert harness.default_out(ns(**kw)).name == "partial.json", kw
+        info = harness.cpu_model()
+        assert all(isinstance(v, str) and v for v in info.values()), info
+        """
+    )
+    assert done.returncode == 0, done.stderr
