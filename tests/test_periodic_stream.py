@@ -152,6 +152,56 @@ def test_specialised_w_first_bit_identical(monkeypatch, rng, dtype):
     assert specialised >= 15
 
 
+# Downscales taking the periodic H-first kernel: (layout, channels, factor, kw).
+H_FIRST_SPECIALISATIONS = [
+    ("NHWC", 3, 4, dict(mode="linear")),  # the harness's case D: 16 periods per group
+    ("HWC", 4, 2, dict(mode="cubic", cubic_coeff_a=-0.5)),  # 4 taps: 8 periods per group
+    ("HW", 1, 3, dict(mode="linear", antialias=True)),  # 6 taps, one channel: 16 periods per group
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.uint8])
+def test_specialised_h_first_bit_identical(monkeypatch, rng, dtype):
+    """Downscales (H first) whose W plan repeats take the periodic H-first kernel, whose W pass
+    runs in groups of periods: the same bits as the generic kernel and the per-axis NumPy path,
+    with borders, a last partial group, views, and rounding into uint8 (through a row buffer)."""
+    monkeypatch.setattr(numba_periodic, "MIN_WORK", 0)
+    used = []
+    original = numba_periodic.kernel
+
+    def spy(*args, **kwargs):
+        k = original(*args, **kwargs)
+        used.append((kwargs.get("wide", 0), k is not None))
+        return k
+
+    monkeypatch.setattr(numba_periodic, "kernel", spy)
+    groups = set()
+    for trial in range(18):
+        layout, c, factor, kw = H_FIRST_SPECIALISATIONS[trial % len(H_FIRST_SPECIALISATIONS)]
+        if dtype != np.float32 and trial % len(H_FIRST_SPECIALISATIONS):
+            continue  # uint8 on case D's specialisation only (each costs seconds to compile)
+        h, w = (int(v) * factor for v in rng.integers(6, 70, size=2))  # 1 to 4 groups and a rest
+        size = (h // factor, w // factor)
+        x = _image(rng, layout, c, h, w, dtype)
+        if trial % 3 == 1:
+            x = x[(slice(None),) * (x.ndim - 1) + (slice(None, None, -1),)]  # negative-stride view
+        numba_periodic.enabled = False
+        generic = upsampling.resize(x, size, layout=layout, **kw)
+        numba_periodic.enabled = True
+        upsampling.resize(x, size, layout=layout, **kw)  # queues the compile
+        numba_periodic.wait_for_compiles()
+        used.clear()
+        got = upsampling.resize(x, size, layout=layout, **kw)
+        assert used and all(wide > 0 and ready for wide, ready in used), f"trial {trial}: {used} ({layout} c={c} /{factor} {kw})"
+        groups.add(used[0][0])
+        with options(kernel="numpy"):
+            ref = upsampling.resize(x, size, layout=layout, **kw)
+        msg = f"trial {trial}: {layout} c={c} {x.shape} -> {size} {kw}"
+        assert _same_bits(got, generic), msg
+        assert _same_bits(got, ref), msg
+    assert 16 in groups and (dtype != np.float32 or 8 in groups), groups  # 16 periods per group, and 8 (cubic RGBA)
+
+
 def test_specialisation_is_only_requested_for_large_enough_calls(monkeypatch):
     made = []
     monkeypatch.setattr(numba_periodic, "_make", lambda *key: made.append(key))

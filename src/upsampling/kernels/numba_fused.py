@@ -609,6 +609,20 @@ def _prepared(plan_h, plan_w, work: np.dtype, q: int) -> tuple:
     return _for_plans(plan_h, plan_w, (work.str, q), build)
 
 
+def _h_first_period(plan_h, plan_w, work: np.dtype, q: int, iw: np.ndarray, ww: np.ndarray) -> tuple:
+    """``(period, weights)`` of a shrinking W plan for the periodic H-first kernel (as
+    :func:`_prepared` gives them for growing plans), ``(None, None)`` without one.  Cached like
+    :func:`_prepared`."""
+
+    def build() -> tuple:
+        from upsampling.kernels.numba_periodic import find_period
+
+        period = find_period(iw, ww)
+        return (None, None) if period is None else (period, tuple(work.type(v) for v in period.weights))
+
+    return _for_plans(plan_h, plan_w, ("h-period", work.str, q), build)
+
+
 def _copy_stream_min_bytes() -> int:
     """Outputs from this size on are copied with streaming stores: the last-level cache's size
     (32 MiB when the system does not say).  A smaller output written again and again stays in
@@ -737,6 +751,16 @@ def apply_two_axes(
         special = numba_periodic.kernel(q, period, plan_w.taps, special_args, rows * row_cost)
         if special is not None:
             kernel, args = special, special_args
+    elif kernel is fused_h_first and q <= _PIXEL_UNROLL_MAX:  # its W pass, compiled for the period
+        period, period_weights = _h_first_period(plan_h, plan_w, work, q, iw, ww)
+        if period is not None:
+            from upsampling.kernels import numba_periodic
+
+            special_args = (x3, ih, wh, iw, ww, out3, lo, hi, rounding, direct, period.j_lo, period.blocks, period.base, period_weights)
+            wide = numba_periodic.widen(period, q, plan_w.taps)
+            special = numba_periodic.kernel(q, period, plan_w.taps, special_args, rows * row_cost, wide=wide)
+            if special is not None:
+                kernel, args = special, special_args
     run_rows(lambda r0, r1: kernel(*args, r0, r1), rows, row_cost)
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from upsampling.kernels.numba_fused import _blend, _cache_slot, _new_row_cache, _store_row
+from upsampling.kernels.numba_fused import _blend, _blend_ahead, _cache_slot, _new_row_cache, _store_row
 from upsampling.kernels.numba_stream import blend_into, store_fence
 
 __all__ = ["Period", "find_period", "kernel", "wait_for_compiles"]
@@ -46,6 +46,8 @@ MAX_BLOCK_TERMS = 128
 # Distinct specialisations compiled per process at most (each costs 2-6 s of compiling once per
 # machine and dtype, then ~0.1 s to load from Numba's disk cache).
 MAX_KERNELS = 48
+# Periods per group in the H-first kernels' W pass (:func:`widen`).
+WIDEN_MAX = 16
 # Calls below this many multiply-adds never ask for a specialisation: compiling one would cost
 # more than it could ever save them.
 MIN_WORK = 2_000_000
@@ -106,16 +108,24 @@ def find_period(index: np.ndarray, weight: np.ndarray, max_phases: int = MAX_PHA
     return None
 
 
-def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...]) -> numba.core.registry.CPUDispatcher:
-    """The W-first kernel (every upscale) for one specialisation (see the module docstring).
-    In the H-first kernels (downscales) the W pass reads a blended row from L1 and is not
-    what takes the time: a periodic H-first kernel measured no faster on ÷4 RGB, and a
-    periodic sparse one 2x slower."""
+def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...], wide: int = 0) -> numba.core.registry.CPUDispatcher:
+    """The W-first kernel (every upscale; ``wide == 0``) or the whole-row H-first kernel
+    (downscales; ``wide`` periods per group, :func:`widen`) for one specialisation (see the
+    module docstring).
+
+    H first: each output row blends its input rows into a row buffer
+    (:func:`~upsampling.kernels.numba_fused._blend_ahead`), then the W pass below reads it in
+    groups of ``wide`` periods: ÷4 RGB repeats every output pixel, and one pixel gives LLVM
+    little to vectorise, while a group of 16 does (session 8, Intel host, harness case D, one
+    thread: 1.36 -> 1.25 ms, OpenCV 1.01; docs/performance.md).  On session 7's AMD host a
+    periodic H-first kernel without the groups was no faster, and a periodic *sparse* one 2x
+    slower."""
     Q = np.uint64(q)
     BLOCK_IN = np.uint64(stride * q)
     BLOCK_OUT = np.uint64(phases * q)
     REL = tuple(np.uint64(v * q) for v in rel)
     P = phases
+    WIDE = max(1, wide)
 
     @numba.njit(inline="always")
     def border(src, dst, iw, ww, j0, j1):  # pragma: no cover - compiled
@@ -128,24 +138,33 @@ def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...]) -> 
                 dst[j * q + k] = acc
 
     @numba.njit(inline="always")
+    def block(src, dst, sb, db, wt):  # pragma: no cover - compiled
+        """One period: ``P`` output pixels from the input block at ``sb``, written at ``db``."""
+        for r in range(P):
+            for k in range(q):
+                ku = np.uint64(k)
+                acc = wt[r * taps] * src[sb + REL[r * taps] + ku]
+                for t in range(1, taps):
+                    acc = acc + wt[r * taps + t] * src[sb + REL[r * taps + t] + ku]
+                dst[db + np.uint64(r * q + k)] = acc
+
+    @numba.njit(inline="always")
     def w_row(src, dst, iw, ww, j_lo, blocks, base, wt):  # pragma: no cover - compiled
-        """``dst[j·q + k] = Σ_u ww[j, u]·src[iw[j, u]·q + k]`` for a whole row."""
+        """``dst[j·q + k] = Σ_u ww[j, u]·src[iw[j, u]·q + k]`` for a whole row: the periods in
+        groups of ``WIDE`` (a literal trip count), then the rest one by one."""
         j_hi = j_lo + P * blocks
         border(src, dst, iw, ww, 0, j_lo)
         border(src, dst, iw, ww, j_hi, iw.shape[0])
         s0 = np.uint64(base) * Q
         d0 = np.uint64(j_lo) * Q
-        for m in range(blocks):
+        full = blocks - blocks % WIDE
+        for m0 in range(0, full, WIDE):
+            for i in range(WIDE):
+                mu = np.uint64(m0 + i)
+                block(src, dst, s0 + mu * BLOCK_IN, d0 + mu * BLOCK_OUT, wt)
+        for m in range(full, blocks):
             mu = np.uint64(m)
-            sb = s0 + mu * BLOCK_IN
-            db = d0 + mu * BLOCK_OUT
-            for r in range(P):
-                for k in range(q):
-                    ku = np.uint64(k)
-                    acc = wt[r * taps] * src[sb + REL[r * taps] + ku]
-                    for t in range(1, taps):
-                        acc = acc + wt[r * taps + t] * src[sb + REL[r * taps + t] + ku]
-                    dst[db + np.uint64(r * q + k)] = acc
+            block(src, dst, s0 + mu * BLOCK_IN, d0 + mu * BLOCK_OUT, wt)
 
     @numba.njit(cache=True, nogil=True)
     def w_first(x, ih, wh, iw, ww, out, lo, hi, rounding, direct, stream, j_lo, blocks, base, wt, r0, r1):  # pragma: no cover
@@ -174,10 +193,33 @@ def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...]) -> 
         if stream:
             store_fence()
 
-    return w_first
+    @numba.njit(cache=True, nogil=True)
+    def h_first(x, ih, wh, iw, ww, out, lo, hi, rounding, direct, j_lo, blocks, base, wt, r0, r1):  # pragma: no cover
+        """:func:`~upsampling.kernels.numba_fused.fused_h_first` with the periodic W pass
+        (without its copy of a repeated row: recomputing it gives the same bits)."""
+        h_out = ih.shape[0]
+        tmp = np.empty(x.shape[2], dtype=wh.dtype)
+        acc = np.empty(out.shape[2], dtype=wh.dtype)
+        for r in range(r0, r1):
+            b = r // h_out
+            o = r - b * h_out
+            _blend_ahead(x[b], ih[o], wh[o], tmp, ih[min(o + 1, h_out - 1)])
+            if direct:
+                w_row(tmp, out[b, o], iw, ww, j_lo, blocks, base, wt)
+            else:
+                w_row(tmp, acc, iw, ww, j_lo, blocks, base, wt)
+                _store_row(acc, out[b, o], lo, hi, rounding)
+
+    return h_first if wide else w_first
 
 
-# (q, P, S, taps, rel) -> its W-first kernel; (key, signature) pairs that are compiled / queued.
+def widen(period: Period, q: int, taps: int) -> int:
+    """Periods per group in the H-first kernel's W pass: :data:`WIDEN_MAX`, or fewer so that a
+    group stays within :data:`MAX_BLOCK_TERMS` multiply-adds (``m·P·q·taps``); at least 1."""
+    return max(1, min(WIDEN_MAX, MAX_BLOCK_TERMS // max(1, period.phases * q * taps)))
+
+
+# (q, P, S, taps, rel, wide) -> its kernel (W-first for wide == 0, else H-first); (key, signature) pairs that are compiled / queued.
 _kernels: dict[tuple, numba.core.registry.CPUDispatcher] = {}
 _ready: set[tuple] = set()
 _pending: set[tuple] = set()
@@ -189,10 +231,10 @@ _compiler: threading.Thread | None = None
 enabled = True
 
 
-def _specialisation(q: int, period: Period, taps: int) -> tuple | None:
+def _specialisation(q: int, period: Period, taps: int, wide: int) -> tuple | None:
     if not 1 <= q <= MAX_CHANNELS or period.phases * q * taps > MAX_BLOCK_TERMS:
         return None
-    return (q, period.phases, period.stride, taps, period.rel)
+    return (q, period.phases, period.stride, taps, period.rel, wide)
 
 
 def _signature(args: tuple) -> tuple:
@@ -236,16 +278,17 @@ def _compile_loop() -> None:
                 _lock.notify_all()
 
 
-def kernel(q: int, period: Period | None, taps: int, args: tuple, work: float):
-    """The specialised W-first kernel for these arguments if compiled, else ``None`` (and, for
-    a call of at least :data:`MIN_WORK` multiply-adds, its compilation starts in the background).
+def kernel(q: int, period: Period | None, taps: int, args: tuple, work: float, wide: int = 0):
+    """The specialised W-first kernel (or, with ``wide`` periods per group, the whole-row H-first
+    kernel) for these arguments if compiled, else ``None`` (and, for a call of at least
+    :data:`MIN_WORK` multiply-adds, its compilation starts in the background).
 
     ``args`` are the kernel's arguments without ``r0, r1`` (their dtypes select the compiled
     signature).
     """
     if not enabled or period is None:
         return None
-    key = _specialisation(q, period, taps)
+    key = _specialisation(q, period, taps, wide)
     if key is None:
         return None
     ready_key = (key, _signature(args))
