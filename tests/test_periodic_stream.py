@@ -112,6 +112,26 @@ def _image(rng, layout: str, c: int, h: int, w: int, dtype) -> np.ndarray:
     return x.astype(dtype)
 
 
+def _generic_then_specialised(x, size, layout, kw, used: list) -> tuple[np.ndarray, np.ndarray]:
+    """The resize with the specialised kernels off, then (after compiling what it asks for)
+    on; ``used`` is cleared before the second call, so it holds what that call asked for."""
+    numba_periodic.enabled = False
+    generic = upsampling.resize(x, size, layout=layout, **kw)
+    numba_periodic.enabled = True
+    upsampling.resize(x, size, layout=layout, **kw)  # queues the compile
+    numba_periodic.wait_for_compiles()
+    used.clear()
+    return generic, upsampling.resize(x, size, layout=layout, **kw)
+
+
+def _assert_same_as_generic_and_numpy(x, size, layout, kw, got, generic, what: str) -> None:
+    with options(kernel="numpy"):
+        ref = upsampling.resize(x, size, layout=layout, **kw)
+    msg = f"{what} {x.shape} -> {size} {kw}"
+    assert _same_bits(got, generic), msg
+    assert _same_bits(got, ref), msg
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
 def test_specialised_w_first_bit_identical(monkeypatch, rng, dtype):
     monkeypatch.setattr(numba_periodic, "MIN_WORK", 0)
@@ -134,21 +154,11 @@ def test_specialised_w_first_bit_identical(monkeypatch, rng, dtype):
         x = _image(rng, layout, c, h, w, dtype)
         if trial % 3 == 1:
             x = x[(slice(None),) * (x.ndim - 1) + (slice(None, None, -1),)]  # negative-stride view
-        numba_periodic.enabled = False
-        generic = upsampling.resize(x, size, layout=layout, **kw)
-        numba_periodic.enabled = True
-        upsampling.resize(x, size, layout=layout, **kw)  # queues the compile
-        numba_periodic.wait_for_compiles()
-        used.clear()
-        got = upsampling.resize(x, size, layout=layout, **kw)
+        generic, got = _generic_then_specialised(x, size, layout, kw, used)
         if used:  # a W plan too short for two periods beside its borders has no periodic run
             specialised += any(used)
             assert any(used), f"trial {trial}: the specialised kernel was not used ({layout} c={c} x{factor} {kw})"
-        with options(kernel="numpy"):
-            ref = upsampling.resize(x, size, layout=layout, **kw)
-        msg = f"trial {trial}: {layout} c={c} {x.shape} -> {size} {kw}"
-        assert _same_bits(got, generic), msg
-        assert _same_bits(got, ref), msg
+        _assert_same_as_generic_and_numpy(x, size, layout, kw, got, generic, f"trial {trial}: {layout} c={c}")
     assert specialised >= 15
 
 
@@ -185,20 +195,10 @@ def test_specialised_h_first_bit_identical(monkeypatch, rng, dtype):
         x = _image(rng, layout, c, h, w, dtype)
         if trial % 3 == 1:
             x = x[(slice(None),) * (x.ndim - 1) + (slice(None, None, -1),)]  # negative-stride view
-        numba_periodic.enabled = False
-        generic = upsampling.resize(x, size, layout=layout, **kw)
-        numba_periodic.enabled = True
-        upsampling.resize(x, size, layout=layout, **kw)  # queues the compile
-        numba_periodic.wait_for_compiles()
-        used.clear()
-        got = upsampling.resize(x, size, layout=layout, **kw)
+        generic, got = _generic_then_specialised(x, size, layout, kw, used)
         assert used and all(wide > 0 and ready for wide, ready in used), f"trial {trial}: {used} ({layout} c={c} /{factor} {kw})"
         groups.add(used[0][0])
-        with options(kernel="numpy"):
-            ref = upsampling.resize(x, size, layout=layout, **kw)
-        msg = f"trial {trial}: {layout} c={c} {x.shape} -> {size} {kw}"
-        assert _same_bits(got, generic), msg
-        assert _same_bits(got, ref), msg
+        _assert_same_as_generic_and_numpy(x, size, layout, kw, got, generic, f"trial {trial}: {layout} c={c}")
     assert 16 in groups and (dtype != np.float32 or 8 in groups), groups  # 16 periods per group, and 8 (cubic RGBA)
 
 
