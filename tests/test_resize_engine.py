@@ -236,6 +236,10 @@ def test_output_byte_limit_is_checked_before_allocating():
     x = np.zeros((1, 4, 4, 3), np.float32)
     with pytest.raises(upsampling.OutputTooLargeError, match="1,200,000,000,000 bytes"):
         upsampling.resize(x, (100_000, 1_000_000))
+    # Refused before the axis plans are built (a plan of 10**31 outputs cannot be allocated).
+    for kw in (dict(size=(10**31, 10**31)), dict(size=(4, 10**31)), dict(scale=1e30)):
+        with pytest.raises(upsampling.OutputTooLargeError, match="bytes"):
+            upsampling.resize(x, **kw)
     with upsampling.options(max_output_bytes=1000):
         with pytest.raises(upsampling.OutputTooLargeError, match="limit of 1,000 bytes"):
             upsampling.resize(x, (20, 20))

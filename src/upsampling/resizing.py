@@ -352,6 +352,10 @@ def _resize_setup_cached(x: np.ndarray, args: tuple) -> tuple[_ResizeSetup, dict
         roi=roi,
         extrapolation_value=ev,
     )
+    # The output's bytes before the plans: a plan holds n_out indices and weights per axis, so
+    # an absurd size must be refused before planning allocates anything.
+    out_shape = [st.n_out[st.axes.index(a)] if a in st.axes else n for a, n in enumerate(x.shape)]
+    _checks.output_bytes("size" if size is not None else "scale", out_shape, x.dtype)
     value = (st, _setup_plans(st))
     if key is not None:
         if len(_SETUPS) >= _SETUPS_MAX:
