@@ -267,3 +267,27 @@ def test_public_api_is_explicit():
     assert expected <= set(upsampling.__all__)
     for name in upsampling.__all__:
         assert hasattr(upsampling, name), name
+
+
+def test_twins_refuse_huge_outputs_before_planning():
+    """Each resize twin estimates its output's bytes before it builds the axis plans: an
+    absurd size is an OutputTooLargeError naming the twin's own parameter, not NumPy's
+    'Maximum allowed size exceeded' from allocating a plan."""
+    from upsampling.frameworks import onnx, pytorch, tensorflow
+
+    nchw = np.random.default_rng(3).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    nhwc = np.ascontiguousarray(nchw.transpose(0, 2, 3, 1))
+    huge = 10**31
+    calls = [
+        ("sizes", lambda: onnx.resize(nchw, sizes=(1, 3, huge, huge))),
+        ("scales", lambda: onnx.resize(nchw, scales=(1, 1, 1e30, 1e30))),
+        ("scales", lambda: onnx.upsample(nchw, scales=(1, 1, 1e30, 1e30))),
+        ("size", lambda: pytorch.interpolate(nchw, size=(huge, 4), mode="bilinear")),
+        ("scale_factor", lambda: pytorch.interpolate(nchw, scale_factor=1e30, mode="nearest")),
+        ("size", lambda: tensorflow.resize(nhwc, (huge, 4))),
+        ("size", lambda: tensorflow.resize_bilinear(nhwc, (huge, 4))),
+    ]
+    for parameter, call in calls:
+        with pytest.raises(upsampling.OutputTooLargeError) as info:
+            call()
+        assert info.value.parameter == parameter and "bytes" in str(info.value)

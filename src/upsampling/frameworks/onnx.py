@@ -164,6 +164,11 @@ def resize(
         if min(n_out) < 1:
             raise _InvalidArgumentError("scales", axis_scales, f"scales giving at least 1 sample on each axis of {n_in}")
 
+    # The output's bytes before any plan is built (a plan holds n_out taps per axis).
+    out_shape = list(X.shape)
+    for a, o in zip(axes, n_out):
+        out_shape[a] = o
+    _checks.output_bytes("sizes" if sizes else "scales", out_shape, X.dtype)
     setting = RESIZE_ORT if behaviour == "onnxruntime" else RESIZE_SPEC
     plans = {}
     for a, n, o, s, rp in zip(axes, n_in, n_out, axis_scales, roi_pairs):
@@ -209,6 +214,7 @@ def upsample(X: _Any, scales: _Any, mode: str = "nearest") -> _np.ndarray:
     X = _checks.numeric_array("X", X)
     _checks.choice("mode", mode, ("nearest", "linear"))
     scales = [_checks.positive_finite("scales", v) for v in _checks.sequence("scales", list(_np.ravel(scales)), X.ndim)]
+    _checks.output_bytes("scales", [int(_math.floor(n * s)) for n, s in zip(X.shape, scales)], X.dtype)
     plans = {}
     for a, s in enumerate(scales):
         n = X.shape[a]

@@ -385,6 +385,8 @@ def interpolate(
     precision = "float64" if x.dtype == _np.float64 or uint8 else "float32"
     index_precision = "float64" if x.dtype == _np.float64 else "float32"
     generic = x.ndim != 4 or sum(n_out) > 128
+    # The output's bytes before any plan is built (a plan holds n_out taps per axis).
+    _checks.output_bytes("size" if size is not None else "scale_factor", x.shape[:2] + tuple(n_out), x.dtype)
     plans = {}
     for axis, n, o, sf in zip(range(2, x.ndim), n_in, n_out, factors):
         plan = _axis_plan(

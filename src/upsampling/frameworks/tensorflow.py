@@ -274,6 +274,9 @@ def resize(
         scale = min(f(out_hw[0]) / f(n_in[0]), f(out_hw[1]) / f(n_in[1]))
         out_hw = (int(_np.round(f(scale * f(n_in[0])))), int(_np.round(f(scale * f(n_in[1])))))
     _check_sizes(batched, out_hw)
+    # The output's bytes before any plan is built (a plan holds n_out taps per axis).
+    out_dtype = x.dtype if method == "nearest" else _np.float32
+    _checks.output_bytes("size", (batched.shape[0], *out_hw, batched.shape[3]), out_dtype)
 
     plans = {}
     for axis, n, o in ((1, n_in[0], out_hw[0]), (2, n_in[1], out_hw[1])):
@@ -288,7 +291,7 @@ def resize(
         else:
             window = _WINDOWS[method]
             plans[axis] = window.plan(n, o, antialias=bool(antialias), inv_scale=_window_inv_scale(n, o))
-    y = _apply_plans(batched, plans, out_dtype=x.dtype if method == "nearest" else _np.float32)
+    y = _apply_plans(batched, plans, out_dtype=out_dtype)
     return y if x.ndim == 4 else y[0]
 
 
@@ -314,6 +317,7 @@ def _tf1(
     plan_for: _Callable[[int, int], _AxisPlan], x: _np.ndarray, out_hw: tuple[int, int], out_dtype: _Any
 ) -> _np.ndarray:
     """Run one TF1 op: ``plan_for(n_in, n_out)`` gives each axis' plan (H is axis 1, W axis 2)."""
+    _checks.output_bytes("size", (x.shape[0], *out_hw, x.shape[3]), out_dtype)  # before the plans
     plans = {1: plan_for(x.shape[1], out_hw[0]), 2: plan_for(x.shape[2], out_hw[1])}
     return _apply_plans(x, plans, out_dtype=out_dtype)
 
