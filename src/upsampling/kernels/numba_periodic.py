@@ -18,8 +18,10 @@ Same operations in the same order as :mod:`.numba_fused` (a multiply, then an ad
 left to right, each rounded in the work dtype), so the same bits -- tested in
 ``tests/test_periodic_stream.py``.
 
-Each ``(q, P, S, taps, rel)`` is its own compiled kernel (a closure; Numba caches it on disk
-under those values).  A combination is compiled the first time a plan needs it, in a
+Two kernels use it: the W-first kernel of upscales, and (since session 8) the whole-row
+H-first kernel of downscales whose W plan repeats, which runs the periods in groups
+(:func:`widen`; ÷4 RGB repeats every output pixel).  Each ``(q, P, S, taps, rel, wide)`` is its
+own compiled kernel (a closure; Numba caches it on disk under those values).  A combination is compiled the first time a plan needs it, in a
 background thread; until it is ready the generic kernel runs, which gives the same bits, so
 no result depends on the timing.  :func:`wait_for_compiles` waits for them (tests, the
 benchmark harness).
