@@ -278,7 +278,7 @@ def resize(
     """
     x = _checks.numeric_array("x", x)
     args = (size, scale, mode, coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias, layout, roi, extrapolation_value)
-    st, plans = _resize_setup_cached(x, args)
+    st, plans = _resize_setup_cached(x, args, out_dtype=x.dtype)
     ah, aw = st.axes
     n_out, scales, roi = st.n_out, st.scales, st.roi
     mode, cubic_coeff_a, extrapolation_value = st.mode, st.cubic_coeff_a, st.extrapolation_value
@@ -326,10 +326,15 @@ def _tagged(value: Any) -> Any:
     return (type(value), value)
 
 
-def _resize_setup_cached(x: np.ndarray, args: tuple) -> tuple[_ResizeSetup, dict[int, AxisPlan]]:
+def _resize_setup_cached(x: Any, args: tuple, out_dtype: np.dtype | None = None) -> tuple[_ResizeSetup, dict[int, AxisPlan]]:
     """``_resize_setup`` and ``_setup_plans`` of :func:`resize`'s arguments (``args`` in the
     signature's order after ``x``), cached per shape and typed arguments; unhashable
-    arguments (lists, arrays) are validated every time."""
+    arguments (lists, arrays) are validated every time.  The plans are shared between
+    callers: do not modify them.
+
+    ``out_dtype``: check the bytes of an output of ``x``'s shape resized, in that dtype,
+    before planning (:func:`resize`; :func:`resize_plans` callers such as ``upsample_argmax``
+    allocate another output and check it themselves)."""
     try:
         key = (x.shape, *map(_tagged, args))
         hit = _SETUPS.get(key)
@@ -354,8 +359,9 @@ def _resize_setup_cached(x: np.ndarray, args: tuple) -> tuple[_ResizeSetup, dict
     )
     # The output's bytes before the plans: a plan holds n_out indices and weights per axis, so
     # an absurd size must be refused before planning allocates anything.
-    out_shape = [st.n_out[st.axes.index(a)] if a in st.axes else n for a, n in enumerate(x.shape)]
-    _checks.output_bytes("size" if size is not None else "scale", out_shape, x.dtype)
+    if out_dtype is not None:
+        out_shape = [st.n_out[st.axes.index(a)] if a in st.axes else n for a, n in enumerate(x.shape)]
+        _checks.output_bytes("size" if size is not None else "scale", out_shape, out_dtype)
     value = (st, _setup_plans(st))
     if key is not None:
         if len(_SETUPS) >= _SETUPS_MAX:
@@ -488,21 +494,9 @@ def resize_plans(
     validated exactly as :func:`resize` does.  ``resize(x, ...)`` equals
     ``apply_plans(x, plans, extrapolation_value=...)`` with these plans, bit for bit.
     """
-    st = _resize_setup(
-        x,
-        size,
-        scale=scale,
-        mode=mode,
-        coordinate_transformation_mode=coordinate_transformation_mode,
-        nearest_mode=nearest_mode,
-        cubic_coeff_a=cubic_coeff_a,
-        exclude_outside=exclude_outside,
-        antialias=antialias,
-        layout=layout,
-        roi=roi,
-        extrapolation_value=extrapolation_value,
-    )
-    plans = _setup_plans(st)
+    args = (size, scale, mode, coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias, layout, roi, extrapolation_value)
+    _, cached = _resize_setup_cached(x, args)
+    plans = dict(cached)  # the caller's own dict: the cached one is shared
     shape = list(x.shape)
     for axis, plan in plans.items():
         shape[axis] = plan.n_out

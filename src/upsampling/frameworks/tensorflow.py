@@ -195,6 +195,11 @@ def _check_sizes(x: _np.ndarray, out_hw: tuple[int, int]) -> None:
         raise _ShapeError("images", x.shape, message="input image must be of non-zero size")
 
 
+def _check_output_bytes(x: _np.ndarray, out_hw: tuple[int, int], out_dtype: _Any) -> None:
+    """The NHWC output's bytes, checked before any plan is built (a plan holds n_out taps per axis)."""
+    _checks.output_bytes("size", (x.shape[0], *out_hw, x.shape[3]), out_dtype)
+
+
 def _inv_scale(n_in: int, n_out: int) -> float:
     """TF's float32 ``in / out`` (CalculateResizeScale), as the Python float holding it."""
     return float(_np.float32(n_in) / _np.float32(n_out))
@@ -274,9 +279,8 @@ def resize(
         scale = min(f(out_hw[0]) / f(n_in[0]), f(out_hw[1]) / f(n_in[1]))
         out_hw = (int(_np.round(f(scale * f(n_in[0])))), int(_np.round(f(scale * f(n_in[1])))))
     _check_sizes(batched, out_hw)
-    # The output's bytes before any plan is built (a plan holds n_out taps per axis).
     out_dtype = x.dtype if method == "nearest" else _np.float32
-    _checks.output_bytes("size", (batched.shape[0], *out_hw, batched.shape[3]), out_dtype)
+    _check_output_bytes(batched, out_hw, out_dtype)
 
     plans = {}
     for axis, n, o in ((1, n_in[0], out_hw[0]), (2, n_in[1], out_hw[1])):
@@ -317,7 +321,7 @@ def _tf1(
     plan_for: _Callable[[int, int], _AxisPlan], x: _np.ndarray, out_hw: tuple[int, int], out_dtype: _Any
 ) -> _np.ndarray:
     """Run one TF1 op: ``plan_for(n_in, n_out)`` gives each axis' plan (H is axis 1, W axis 2)."""
-    _checks.output_bytes("size", (x.shape[0], *out_hw, x.shape[3]), out_dtype)  # before the plans
+    _check_output_bytes(x, out_hw, out_dtype)
     plans = {1: plan_for(x.shape[1], out_hw[0]), 2: plan_for(x.shape[2], out_hw[1])}
     return _apply_plans(x, plans, out_dtype=out_dtype)
 
