@@ -125,8 +125,8 @@ def test_nearest_copies_bits_with_the_per_axis_result(dtype, monkeypatch):
     """Nearest neighbour takes the bit-copying kernel (``copy_rows``) whenever the output
     dtype is the input's, and gives the per-axis path's values: full-range integers,
     NaN/±inf/-0 floats, every layout and convention, views, upscales and downscales, many
-    small chunks on 3 threads, with and without streaming stores.  With another output
-    dtype, and on periodic W plans of 1-4 channels, it takes the blending kernels."""
+    small chunks on 3 threads, with and without streaming stores, periodic W plans of 1-4
+    channels included.  With another output dtype, or ``NEAREST_COPY`` off, it blends."""
     from upsampling.kernels import numba_fused
 
     from upsampling.kernels import numba_periodic
@@ -163,7 +163,7 @@ def test_nearest_copies_bits_with_the_per_axis_result(dtype, monkeypatch):
         )
         view = _view(rng, x, ["contiguous", "strided", "negative"][trial % 3])
         # Every other trial writes with streaming stores (outputs of any size).
-        monkeypatch.setattr(numba_fused, "_COPY_STREAM_MIN_BYTES", 0 if trial % 2 else 2**62)
+        monkeypatch.setattr(numba_fused, "STREAM_MIN_BYTES", 0 if trial % 2 else 2**62)
         calls.clear()
         got = upsampling.resize(view, size, layout=layout, **kw)
         assert calls, f"trial {trial}: the copy kernel was not used"
@@ -178,8 +178,13 @@ def test_nearest_copies_bits_with_the_per_axis_result(dtype, monkeypatch):
     monkeypatch.setattr(numba_fused, "_PREPARED", {})
     img = rng.integers(0, 100, size=(1, 4, 4, 3)).astype(dtype)
     calls.clear()
-    upsampling.resize(img, (16, 16), mode="nearest", coordinate_transformation_mode="asymmetric")
-    assert not calls, "a periodic W plan of 1-4 channels keeps its compiled blend"
+    copied = upsampling.resize(img, (16, 16), mode="nearest", coordinate_transformation_mode="asymmetric", layout="NHWC")
+    assert calls, "a periodic W plan of 1-4 channels copies too"
+    calls.clear()
+    monkeypatch.setattr(numba_fused, "NEAREST_COPY", False)
+    blended = upsampling.resize(img, (16, 16), mode="nearest", coordinate_transformation_mode="asymmetric", layout="NHWC")
+    assert not calls and np.array_equal(copied, blended)
+    monkeypatch.setattr(numba_fused, "NEAREST_COPY", True)
     other = np.float64 if dtype == np.float32 else np.float32
     plans, _ = resize_plans(img, (5, 6), mode="nearest")
     got = apply_plans(img, plans, out_dtype=other)

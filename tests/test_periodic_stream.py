@@ -135,6 +135,7 @@ def _assert_same_as_generic_and_numpy(x, size, layout, kw, got, generic, what: s
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
 def test_specialised_w_first_bit_identical(monkeypatch, rng, dtype):
     monkeypatch.setattr(numba_periodic, "MIN_WORK", 0)
+    monkeypatch.setattr(numba_fused, "NEAREST_COPY", False)  # nearest's one-tap plan blends too
     used = []
     original = numba_periodic.kernel
 
@@ -205,6 +206,7 @@ def test_specialised_h_first_bit_identical(monkeypatch, rng, dtype):
 def test_specialisation_is_only_requested_for_large_enough_calls(monkeypatch):
     made = []
     monkeypatch.setattr(numba_periodic, "_make", lambda *key: made.append(key))
+    monkeypatch.setattr(numba_fused, "NEAREST_COPY", False)  # else nearest never asks
     x = np.ones((1, 16, 16, 2), np.float32)
     kw = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
     monkeypatch.setattr(numba_periodic, "MIN_WORK", 10**12)
@@ -279,13 +281,11 @@ def test_streamed_resizes_bit_identical(monkeypatch, rng):
         size = tuple(int(v) for v in rng.integers(20, 70, size=2))
         kw = dict(mode=["linear", "cubic", "nearest"][trial % 3])
         x = _image(rng, layout, c, h, w, np.float32)
-        monkeypatch.setattr(numba_fused, "STREAM_MIN_BYTES", 0)
-        monkeypatch.setattr(numba_fused, "_COPY_STREAM_MIN_BYTES", 0)  # nearest: copy_rows
+        monkeypatch.setattr(numba_fused, "STREAM_MIN_BYTES", 0)  # blends and nearest's copy_rows
         streamed = upsampling.resize(x, size, layout=layout, **kw)
         out = np.empty_like(streamed)
         upsampling.resize(x, size, layout=layout, out=out, **kw)
         monkeypatch.setattr(numba_fused, "STREAM_MIN_BYTES", 2**62)
-        monkeypatch.setattr(numba_fused, "_COPY_STREAM_MIN_BYTES", 2**62)
         plain = upsampling.resize(x, size, layout=layout, **kw)
         assert _same_bits(streamed, plain) and _same_bits(out, plain), f"trial {trial}: {layout} {x.shape} -> {size} {kw}"
 
@@ -317,3 +317,19 @@ def test_a_queued_compile_holds_no_reference_to_the_callers_arrays(monkeypatch):
         assert _memory.pool_stats()["free_blocks"] == 1
     finally:
         _memory.clear_pool()
+
+
+@pytest.mark.parametrize(
+    ("listed", "expected"),
+    [(480 * 2**20, 64 * 2**20), (32 * 2**20, 32 * 2**20), (2 * 2**20, 2 * 2**20), (0, 32 * 2**20)],
+)
+def test_stream_threshold_is_the_cache_capped(monkeypatch, listed, expected):
+    """Outputs stream from the last-level cache's size on, at most 64 MiB (a guest sees only
+    part of a large server L3: 480 MiB listed, 128 MiB copies 2x slower with ordinary stores),
+    32 MiB when no cache is listed; a number in STREAM_MIN_BYTES overrides it."""
+    monkeypatch.setattr(numba_fused, "_last_level_cache_bytes", lambda: listed)
+    monkeypatch.setattr(numba_fused, "_stream_auto_bytes", None)
+    monkeypatch.setattr(numba_fused, "STREAM_MIN_BYTES", None)
+    assert numba_fused.stream_min_bytes() == expected
+    monkeypatch.setattr(numba_fused, "STREAM_MIN_BYTES", 12345)
+    assert numba_fused.stream_min_bytes() == 12345

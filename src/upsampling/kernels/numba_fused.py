@@ -561,10 +561,37 @@ def _flat_taps(iw: np.ndarray, ww: np.ndarray, q: int) -> tuple[np.ndarray, np.n
 _PREPARED: dict[tuple, tuple] = {}
 _PREPARED_MAX = 64
 
-# Outputs from this size on are written with streaming (non-temporal) stores by the W-first
-# kernel: they are larger than what the caches keep for long, and a streaming store skips
-# reading each output line before writing it (numba_stream).
-STREAM_MIN_BYTES = 4 * 2**20
+# Outputs from this many bytes on are written with streaming (non-temporal) stores, by the
+# W-first kernels and the nearest copy; ``None``: :func:`stream_min_bytes` derives it from the
+# cache.  A number overrides it (the harness's ``--ab`` and the tests set one).
+STREAM_MIN_BYTES: int | None = None
+# Nearest neighbour copies bits (copy_rows) when the output has the input's dtype; False: it
+# blends with weight 1 like the other modes (a switch for the harness's --ab, since which is
+# faster has depended on the host, and for tests of the blend kernels' one-tap plans).
+NEAREST_COPY = True
+# The derived threshold is at most this: see stream_min_bytes.
+_STREAM_CAP_BYTES = 64 * 2**20
+_stream_auto_bytes: int | None = None
+
+
+def stream_min_bytes() -> int:
+    """The output size from which the kernels write with streaming stores.
+
+    A streaming store skips reading each output line before writing it (numba_stream), but
+    sends the output to memory; an output that fits the last-level cache and is written
+    again and again (or read next) is faster with ordinary stores.  So: the last-level cache's
+    size from ``/sys`` (32 MiB when it lists none), capped at 64 MiB, because a guest gets only
+    part of a large server L3 (Linux listed 480 MiB on session 9's Intel host, where a nearest
+    copy of 84 MiB was faster with ordinary stores and one of 128 MiB 2x slower; measured with
+    ``benchmarks/kernel_probe.py`` and the harness's ``--ab``, docs/performance.md).
+    :data:`STREAM_MIN_BYTES` overrides it.
+    """
+    global _stream_auto_bytes
+    if STREAM_MIN_BYTES is not None:
+        return STREAM_MIN_BYTES
+    if _stream_auto_bytes is None:
+        _stream_auto_bytes = min(_last_level_cache_bytes() or 32 * 2**20, _STREAM_CAP_BYTES)
+    return _stream_auto_bytes
 
 
 def _streamable_rows(out3: np.ndarray) -> bool:
@@ -595,15 +622,15 @@ def _prepared(plan_h, plan_w, work: np.dtype, q: int) -> tuple:
     weights as a tuple of ``work`` scalars (``None, None`` when it has none)."""
 
     def build() -> tuple:
-        from upsampling.kernels.numba_periodic import MAX_CHANNELS, find_period
+        from upsampling.kernels.numba_periodic import MAX_CHANNELS
 
         wh = np.ascontiguousarray(plan_h.weight.astype(work))
         ww = np.ascontiguousarray(plan_w.weight.astype(work))
         ih = np.ascontiguousarray(plan_h.index)
         iw = np.ascontiguousarray(plan_w.index)
         flat_index, flat_weight = _flat_taps(iw, ww, q)
-        period = find_period(iw, ww) if 1 <= q <= MAX_CHANNELS and plan_w.n_out >= plan_w.n_in else None
-        period_weights = None if period is None else tuple(work.type(v) for v in period.weights)
+        periodic = 1 <= q <= MAX_CHANNELS and plan_w.n_out >= plan_w.n_in
+        period, period_weights = _period_and_weights(iw, ww, work) if periodic else (None, None)
         return (ih, wh, iw, ww, flat_index, flat_weight, period, period_weights)
 
     return _for_plans(plan_h, plan_w, (work.str, q), build)
@@ -613,28 +640,17 @@ def _h_first_period(plan_h, plan_w, work: np.dtype, q: int, iw: np.ndarray, ww: 
     """``(period, weights)`` of a shrinking W plan for the periodic H-first kernel (as
     :func:`_prepared` gives them for growing plans), ``(None, None)`` without one.  Cached like
     :func:`_prepared`."""
-
-    def build() -> tuple:
-        from upsampling.kernels.numba_periodic import find_period
-
-        period = find_period(iw, ww)
-        return (None, None) if period is None else (period, tuple(work.type(v) for v in period.weights))
-
-    return _for_plans(plan_h, plan_w, ("h-period", work.str, q), build)
+    return _for_plans(plan_h, plan_w, ("h-period", work.str, q), lambda: _period_and_weights(iw, ww, work))
 
 
-def _copy_stream_min_bytes() -> int:
-    """Outputs from this size on are copied with streaming stores: the last-level cache's size
-    (32 MiB when the system does not say).  A smaller output written again and again stays in
-    the cache, and ordinary stores beat streaming ones there (harness case A-nearest, 22 MiB);
-    a larger one goes to memory either way, and streaming stores skip reading it first."""
-    global _COPY_STREAM_MIN_BYTES
-    if _COPY_STREAM_MIN_BYTES is None:
-        _COPY_STREAM_MIN_BYTES = _last_level_cache_bytes() or 32 * 2**20
-    return _COPY_STREAM_MIN_BYTES
+def _period_and_weights(iw: np.ndarray, ww: np.ndarray, work: np.dtype) -> tuple:
+    """The W plan's periodic run (:func:`.numba_periodic.find_period`) and its weights as a
+    tuple of ``work`` scalars (the periodic kernels take them as compile-time constants), or
+    ``(None, None)`` when the plan has none."""
+    from upsampling.kernels.numba_periodic import find_period
 
-
-_COPY_STREAM_MIN_BYTES: int | None = None
+    period = find_period(iw, ww)
+    return (None, None) if period is None else (period, tuple(work.type(v) for v in period.weights))
 
 
 def _last_level_cache_bytes() -> int:
@@ -709,16 +725,18 @@ def apply_two_axes(
         x3 = np.ascontiguousarray(x3)
     out3 = out.reshape(p, plan_h.n_out, plan_w.n_out * q)
     ih, wh, iw, ww, flat_index, flat_weight, period, period_weights = _prepared(plan_h, plan_w, work, q)
-    if x.dtype == out.dtype and period is None:
+    if NEAREST_COPY and x.dtype == out.dtype:
         # Nearest neighbour: every output is ``1·x``, which is ``x`` in the work dtype (float32
         # and float64 exactly, integers up to 32 bits exactly in float64), so copying the bits
-        # gives the blend's result without its arithmetic.  Not for a periodic W plan (1-4
-        # channels, integer upscales): its compiled W pass beats the gather (B-nearest).
+        # gives the blend's result without its arithmetic.  Also for periodic W plans (1-4
+        # channels, integer upscales): on session 9's host the copy took 0.69-0.96x the periodic
+        # blend's time (docs/performance.md, "The nearest copy"); session 6's host favoured the
+        # blend for B-nearest.
         copy = _copy_taps(plan_h, plan_w, q)
         if copy is not None:
             bits = _BITS[x.dtype.itemsize]
             xb, ob, (ih0, cols, run) = x3.view(bits), out3.view(bits), copy
-            stream = out.nbytes >= _copy_stream_min_bytes()
+            stream = out.nbytes >= stream_min_bytes()
             run_rows(lambda r0, r1: copy_rows(xb, ih0, cols, run, ob, stream, r0, r1), p * plan_h.n_out, out3.shape[2])
             return
     rounding = out.dtype.kind in "iu"
@@ -742,7 +760,7 @@ def apply_two_axes(
     # Rows are summed straight into the output only when it has the work dtype; otherwise
     # in a work-dtype row buffer, cast once (as the per-axis path casts its result).
     direct = out.dtype == work
-    stream = direct and out.nbytes >= STREAM_MIN_BYTES and _streamable_rows(out3)
+    stream = direct and out.nbytes >= stream_min_bytes() and _streamable_rows(out3)
     args = (x3, ih, wh, iw, ww, q, flat_index, flat_weight, out3, lo, hi, rounding, direct, stream)
     if period is not None and not h_first:  # the W-first kernel's W pass, compiled for the period
         from upsampling.kernels import numba_periodic
