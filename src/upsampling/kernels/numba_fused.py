@@ -766,7 +766,8 @@ def apply_two_axes(
         from upsampling.kernels import numba_periodic
 
         special_args = (x3, ih, wh, iw, ww, out3, lo, hi, rounding, direct, stream, period.j_lo, period.blocks, period.base, period_weights)
-        special = numba_periodic.kernel(q, period, plan_w.taps, special_args, rows * row_cost)
+        planar = numba_periodic.planar(period, q, plan_w.taps, x3.dtype == work)
+        special = numba_periodic.kernel(q, period, plan_w.taps, special_args, rows * row_cost, planar=planar)
         if special is not None:
             kernel, args = special, special_args
     elif kernel is fused_h_first and q <= _PIXEL_UNROLL_MAX:  # its W pass, compiled for the period

@@ -20,7 +20,9 @@ left to right, each rounded in the work dtype), so the same bits -- tested in
 
 Two kernels use it: the W-first kernel of upscales, and (since session 8) the whole-row
 H-first kernel of downscales whose W plan repeats, which runs the periods in groups
-(:func:`widen`; ÷4 RGB repeats every output pixel).  Each ``(q, P, S, taps, rel, wide)`` is its
+(:func:`widen`; ÷4 RGB repeats every output pixel).  Since session 9 the W-first kernel of
+bicubic RGB/RGBA upscales runs its W pass phase by phase (:func:`planar`).  Each
+``(q, P, S, taps, rel, wide, planar)`` is its
 own compiled kernel (a closure; Numba caches it on disk under those values).  A combination is compiled the first time a plan needs it, in a
 background thread; until it is ready the generic kernel runs, which gives the same bits, so
 no result depends on the timing.  :func:`wait_for_compiles` waits for them (tests, the
@@ -39,7 +41,7 @@ import numpy as np
 from upsampling.kernels.numba_fused import _blend, _blend_ahead, _cache_slot, _new_row_cache, _store_row
 from upsampling.kernels.numba_stream import blend_into, store_fence
 
-__all__ = ["Period", "find_period", "kernel", "wait_for_compiles"]
+__all__ = ["Period", "find_period", "kernel", "planar", "wait_for_compiles"]
 
 # Specialise only small unrolled blocks: P·q·taps stores per block.
 MAX_PHASES = 16
@@ -110,7 +112,9 @@ def find_period(index: np.ndarray, weight: np.ndarray, max_phases: int = MAX_PHA
     return None
 
 
-def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...], wide: int = 0) -> numba.core.registry.CPUDispatcher:
+def _make(
+    q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...], wide: int = 0, planar: bool = False
+) -> numba.core.registry.CPUDispatcher:
     """The W-first kernel (every upscale; ``wide == 0``) or the whole-row H-first kernel
     (downscales; ``wide`` periods per group, :func:`widen`) for one specialisation (see the
     module docstring).
@@ -121,13 +125,22 @@ def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...], wid
     little to vectorise, while a group of 16 does (session 8, Intel host, harness case D, one
     thread: 1.36 -> 1.25 ms, OpenCV 1.01; docs/performance.md).  On session 7's AMD host a
     periodic H-first kernel without the groups was no faster, and a periodic *sparse* one 2x
-    slower."""
+    slower.
+
+    ``planar`` (W-first, unit stride only; :func:`planar`): the W pass computes each phase's
+    outputs of all periods as one contiguous run -- phase ``r``'s tap ``t`` reads the input row
+    from a fixed offset on, so it is a shifted vector multiply-add -- into a scratch row per
+    phase, then interleaves the phases into the cached row.  Same operations per element in the
+    same order, stored in the work dtype between taps, hence only for inputs already in the work
+    dtype."""
     Q = np.uint64(q)
     BLOCK_IN = np.uint64(stride * q)
     BLOCK_OUT = np.uint64(phases * q)
     REL = tuple(np.uint64(v * q) for v in rel)
     P = phases
+    PU = np.uint64(phases)
     WIDE = max(1, wide)
+    PLANAR = planar
 
     @numba.njit(inline="always")
     def border(src, dst, iw, ww, j0, j1):  # pragma: no cover - compiled
@@ -168,6 +181,34 @@ def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...], wid
             mu = np.uint64(m)
             block(src, dst, s0 + mu * BLOCK_IN, d0 + mu * BLOCK_OUT, wt)
 
+    @numba.njit(inline="always")
+    def w_row_planar(src, dst, iw, ww, j_lo, blocks, base, wt, scratch):  # pragma: no cover - compiled
+        """:func:`w_row` phase by phase: ``scratch[r, m·q + k]`` is output pixel
+        ``j_lo + P·m + r``'s channel ``k`` (the taps left to right, as in :func:`block`), then
+        the phases are interleaved into ``dst``.  Unit stride: ``S == 1``."""
+        border(src, dst, iw, ww, 0, j_lo)
+        border(src, dst, iw, ww, j_lo + P * blocks, iw.shape[0])
+        n = np.uint64(blocks) * Q
+        s0 = np.uint64(base) * Q
+        for r in range(P):
+            row = scratch[r]
+            off = s0 + REL[r * taps]
+            w = wt[r * taps]
+            for e in range(n):
+                row[e] = w * src[off + e]
+            for t in range(1, taps):
+                off = s0 + REL[r * taps + t]
+                w = wt[r * taps + t]
+                for e in range(n):
+                    row[e] = row[e] + w * src[off + e]
+        d0 = np.uint64(j_lo) * Q
+        for m in range(blocks):
+            mu = np.uint64(m)
+            for r in range(P):
+                d = d0 + (mu * PU + np.uint64(r)) * Q
+                for k in range(q):
+                    dst[d + np.uint64(k)] = scratch[r, mu * Q + np.uint64(k)]
+
     @numba.njit(cache=True, nogil=True)
     def w_first(x, ih, wh, iw, ww, out, lo, hi, rounding, direct, stream, j_lo, blocks, base, wt, r0, r1):  # pragma: no cover
         """:func:`~upsampling.kernels.numba_fused.fused_w_first` with the periodic W pass."""
@@ -176,6 +217,7 @@ def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...], wid
         n = out.shape[2]
         cache, keys, stamps, which = _new_row_cache(th, n, ww)
         acc = np.empty(n, dtype=ww.dtype)
+        scratch = np.empty((P, blocks * q if PLANAR else 0), dtype=ww.dtype)
         clock = 0
         for r in range(r0, r1):
             b = r // h_out
@@ -185,7 +227,10 @@ def _make(q: int, phases: int, stride: int, taps: int, rel: tuple[int, ...], wid
                 slot = _cache_slot(keys, stamps, b * h_in + ih[o, t], clock)
                 if slot < 0:
                     slot = -slot - 1
-                    w_row(x[b, ih[o, t]], cache[slot], iw, ww, j_lo, blocks, base, wt)
+                    if PLANAR:
+                        w_row_planar(x[b, ih[o, t]], cache[slot], iw, ww, j_lo, blocks, base, wt, scratch)
+                    else:
+                        w_row(x[b, ih[o, t]], cache[slot], iw, ww, j_lo, blocks, base, wt)
                 which[t] = slot
             if direct:
                 blend_into(cache, which, wh[o], out[b, o], stream)
@@ -221,7 +266,7 @@ def widen(period: Period, q: int, taps: int) -> int:
     return max(1, min(WIDEN_MAX, MAX_BLOCK_TERMS // max(1, period.phases * q * taps)))
 
 
-# (q, P, S, taps, rel, wide) -> its kernel (W-first for wide == 0, else H-first); (key, signature) pairs that are compiled / queued.
+# (q, P, S, taps, rel, wide, planar) -> its kernel (W-first for wide == 0, else H-first); (key, signature) pairs that are compiled / queued.
 _kernels: dict[tuple, numba.core.registry.CPUDispatcher] = {}
 _ready: set[tuple] = set()
 _pending: set[tuple] = set()
@@ -231,12 +276,24 @@ _queue: queue.SimpleQueue = queue.SimpleQueue()
 _compiler: threading.Thread | None = None
 # Tests switch the specialised kernels off to compare them with the generic ones.
 enabled = True
+# False: no phase-by-phase W pass (:func:`planar`); a switch for the harness's --ab.
+PLANAR_ENABLED = True
 
 
-def _specialisation(q: int, period: Period, taps: int, wide: int) -> tuple | None:
+def planar(period: Period, q: int, taps: int, same_dtype: bool) -> bool:
+    """Whether the W-first kernel's W pass runs phase by phase (:func:`_make`): unit stride
+    (integer upscales), inputs in the work dtype, and pixels of 2-4 channels read by 4 or more
+    taps (bicubic).  Session 9, Intel host, whole resizes on two threads, planar ÷ per-period
+    (``/tmp`` probe, medians of 8 alternating rounds): bicubic ×2 RGB 0.75, ×2 RGBA 0.82, ×4 RGB
+    0.89; but bilinear ×2 RGB 1.21, 2 channels 1.18, and one channel (NCHW) 1.14-1.5, where LLVM
+    already vectorises the per-period loop (docs/performance.md)."""
+    return PLANAR_ENABLED and same_dtype and period.stride == 1 and 2 <= q and taps >= 4
+
+
+def _specialisation(q: int, period: Period, taps: int, wide: int, planar: bool = False) -> tuple | None:
     if not 1 <= q <= MAX_CHANNELS or period.phases * q * taps > MAX_BLOCK_TERMS:
         return None
-    return (q, period.phases, period.stride, taps, period.rel, wide)
+    return (q, period.phases, period.stride, taps, period.rel, wide, planar)
 
 
 def _signature(args: tuple) -> tuple:
@@ -280,17 +337,18 @@ def _compile_loop() -> None:
                 _lock.notify_all()
 
 
-def kernel(q: int, period: Period | None, taps: int, args: tuple, work: float, wide: int = 0):
+def kernel(q: int, period: Period | None, taps: int, args: tuple, work: float, wide: int = 0, planar: bool = False):
     """The specialised W-first kernel (or, with ``wide`` periods per group, the whole-row H-first
-    kernel) for these arguments if compiled, else ``None`` (and, for a call of at least
-    :data:`MIN_WORK` multiply-adds, its compilation starts in the background).
+    kernel; ``planar``: the W-first kernel's phase-by-phase W pass, :func:`planar`) for these
+    arguments if compiled, else ``None`` (and, for a call of at least :data:`MIN_WORK`
+    multiply-adds, its compilation starts in the background).
 
     ``args`` are the kernel's arguments without ``r0, r1`` (their dtypes select the compiled
     signature).
     """
     if not enabled or period is None:
         return None
-    key = _specialisation(q, period, taps, wide)
+    key = _specialisation(q, period, taps, wide, planar and not wide)
     if key is None:
         return None
     ready_key = (key, _signature(args))
