@@ -595,9 +595,11 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
             for lib, fn in libs.items():
                 if lib.startswith("ours"):
                     # A plan's specialised kernel compiles in the background on its first call
-                    # (the generic one runs meanwhile, same bits): time the kernel users get.
+                    # (the generic one runs meanwhile, same bits): time the kernel users get --
+                    # with the --ab switch flipped too, since it may ask for another kernel.
                     try:
-                        fn()
+                        with AB[1]() if AB and lib == AB[0] else contextlib.nullcontext():
+                            fn()
                     except Exception:
                         pass
             load_fast_kernels()

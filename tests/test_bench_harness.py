@@ -68,3 +68,26 @@ def test_only_a_full_run_replaces_the_checked_in_results():
         """
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_ab_warm_up_runs_the_flipped_call_before_waiting_for_kernels():
+    """The flipped call may need a kernel of its own (a periodic specialisation compiles in the
+    background on first use): the warm-up must make it with the switch flipped, before
+    ``load_fast_kernels`` waits, or the first rounds time the generic kernel."""
+    done = _run(
+        """
+        import harness, upsampling.kernels
+        from upsampling.kernels import numba_fused
+        seen, waited = [], []
+        real_load = upsampling.kernels.load_fast_kernels
+        upsampling.kernels.load_fast_kernels = lambda: waited.append(len(seen)) or real_load()
+        case = harness.Case("T", "resize", "test", lambda: seen.append(numba_fused.NEAREST_COPY), bytes_moved=1e6)
+        harness.AB = harness.ab_switch("upsampling.kernels.numba_fused.NEAREST_COPY=False")
+        harness.ROUNDS, harness.SETTLE_S = 1, 0.0
+        harness.run([case], {"bandwidth": 1e10, "matmul": 1e11}, repeats=3)
+        assert waited and False in seen[: waited[0]], (waited, seen[:5])
+        assert numba_fused.NEAREST_COPY is True
+        print("ok")
+        """
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
