@@ -724,14 +724,13 @@ def apply_two_axes(
     if not x3.flags.c_contiguous:  # the kernels take C-ordered rows (one copy of the input)
         x3 = np.ascontiguousarray(x3)
     out3 = out.reshape(p, plan_h.n_out, plan_w.n_out * q)
-    ih, wh, iw, ww, flat_index, flat_weight, period, period_weights = _prepared(plan_h, plan_w, work, q)
     if NEAREST_COPY and x.dtype == out.dtype:
         # Nearest neighbour: every output is ``1·x``, which is ``x`` in the work dtype (float32
         # and float64 exactly, integers up to 32 bits exactly in float64), so copying the bits
         # gives the blend's result without its arithmetic.  Also for periodic W plans (1-4
         # channels, integer upscales): on session 9's host the copy took 0.69-0.96x the periodic
-        # blend's time (docs/performance.md, "The nearest copy"); session 6's host favoured the
-        # blend for B-nearest.
+        # blend's time (docs/performance.md, *Measured*, session 9); session 6's host favoured
+        # the blend for B-nearest.
         copy = _copy_taps(plan_h, plan_w, q)
         if copy is not None:
             bits = _BITS[x.dtype.itemsize]
@@ -739,6 +738,7 @@ def apply_two_axes(
             stream = out.nbytes >= stream_min_bytes()
             run_rows(lambda r0, r1: copy_rows(xb, ih0, cols, run, ob, stream, r0, r1), p * plan_h.n_out, out3.shape[2])
             return
+    ih, wh, iw, ww, flat_index, flat_weight, period, period_weights = _prepared(plan_h, plan_w, work, q)
     rounding = out.dtype.kind in "iu"
     if rounding:
         info = np.iinfo(out.dtype)
