@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "upsampling.resizing",
+    "upsampling.spec",
     "upsampling.interpolate",
     "upsampling.coords",
     "upsampling.filters",

@@ -35,8 +35,10 @@ __all__ = [
 # --- resize ---
 from upsampling.interpolate import bilinear, bilinear_matrix, bilinear_steps, bilinear_unit_square, lerp, sample
 from upsampling.resizing import resize
+from upsampling.spec import ResizeSpec
 
 __all__ += [
+    "ResizeSpec",
     "bilinear",
     "bilinear_matrix",
     "bilinear_steps",
