@@ -1,0 +1,2 @@
+class Match: pass
+def identify(*a, **k): raise NotImplementedError
