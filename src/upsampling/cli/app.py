@@ -758,3 +758,6 @@ def resize_raster_command(ctx: typer.Context) -> None:
 from upsampling.cli import train as _train  # noqa: E402
 
 _train.register(app)
+from upsampling.cli import port as _port  # noqa: E402
+
+_port.register(app)
