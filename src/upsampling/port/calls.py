@@ -22,6 +22,7 @@ The framework modules are never imported here; :func:`run_live` (tests, ``verify
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
@@ -576,7 +577,9 @@ class PILResize(Call):
 
     def run(self, x: np.ndarray) -> np.ndarray:
         pil = _pil_module()
-        return pil.resize(x.astype(np.float32), self.size, getattr(pil, self.resample), box=self.box,
+        if x.dtype != np.uint8:
+            x = x.astype(np.float32)  # mode "F"
+        return pil.resize(x, self.size, getattr(pil, self.resample), box=self.box,
                           reducing_gap=self.reducing_gap)
 
     def probe_shape(self, dims: Dims, slots: int) -> tuple[int, ...]:
@@ -836,7 +839,7 @@ class TwinResize(Call):
         return self.call.unit_layout()
 
     def layout(self, dims: Dims) -> str:
-        return self.call.unit_layout()
+        return self.call.layout(dims)
 
     def expression(self, x: str = "x") -> str:
         fw = self.call.framework
@@ -859,12 +862,17 @@ class TwinResize(Call):
         raise TypeError(f"no twin for {fw}")  # pragma: no cover
 
     def code(self, dims: Dims) -> str:
-        module = {"pytorch": "pytorch", "tensorflow": "tensorflow", "opencv": "opencv", "pillow": "pillow",
-                  "onnx": "onnx"}[self.call.framework]
-        body = self.expression("x")
-        if isinstance(self.call, PILResize):
-            body = f"np.stack([{self.expression('band')} for band in x.astype(np.float32).transpose(2, 0, 1)], axis=2)"
-        return f"from upsampling.frameworks import {module}\ny = {body}"
+        c = self.call
+        module = c.framework
+        if isinstance(c, CVResize):
+            body = c.code(dims).replace("cv2.resize(", "opencv.resize(").replace("cv2.INTER_", "opencv.INTER_")
+            return f"from upsampling.frameworks import opencv\n{body}"
+        if isinstance(c, PILResize):
+            body = c.code(dims)
+            body = re.sub(r"Image\.fromarray\((np\.ascontiguousarray\(band, dtype=np\.float32\))\)\.resize\(",
+                          r"pillow.resize(\1, ", body).replace("Image.Resampling.", "pillow.")
+            return f"from upsampling.frameworks import pillow\n{body}"
+        return f"from upsampling.frameworks import {module}\ny = {self.expression('x')}"
 
     def out_hw(self, dims: Dims) -> tuple[int, int]:
         return self.call.out_hw(dims)
