@@ -7,6 +7,8 @@ inputs are uniform in [0, 1)) otherwise."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -37,11 +39,10 @@ def _check(t, y_src, y_t, what):
     assert err <= bound, f"{what}: measured {err:.3g} > {'exact' if t.exact else 'claimed'} {bound:.3g}\n{t.code}"
 
 
-def test_every_setting_to_every_framework(names, rng):
-    """Every registry setting, translated to every framework, on a random shape that reaches it."""
+def _every_setting(names, rng, shapes_per_pair):
     count = 0
     for setting in _mapping.all_settings():
-        for to in FRAMEWORKS:
+        for to, _ in itertools.product(FRAMEWORKS, range(shapes_per_pair)):
             call, dims, out = case(setting, rng)
             layout = call.layout(dims)
             shape = dims.shape(layout)
@@ -52,7 +53,17 @@ def test_every_setting_to_every_framework(names, rng):
             _check(t, y_src, convert_layout(y_t, t.layout, layout), f"{setting.framework} {setting.call!r} -> {to} "
                    f"on {shape}")
             count += 1
-    assert count == 6 * len(_mapping.all_settings())
+    assert count == 6 * shapes_per_pair * len(_mapping.all_settings())
+
+
+def test_every_setting_to_every_framework(names, rng):
+    """Every registry setting, translated to every framework, on two random shapes that reach it."""
+    _every_setting(names, rng, 2)
+
+
+@pytest.mark.slow
+def test_every_setting_to_every_framework_many_shapes(names, rng):
+    _every_setting(names, rng, 12)
 
 
 SCALED = [

@@ -124,6 +124,10 @@ def difference_words(source: Any, target: Any) -> list[str]:
     out: list[str] = []
     if a.get("builder") != b.get("builder"):
         out.append(f"the source is {call_words(source)}; the target is {call_words(target)}")
+        for p, who in ((a, "source"), (b, "target")):
+            if p.get("cubic_table_size"):
+                out.append(f"the {who} reads its cubic weights from TensorFlow's 1,024-entry table "
+                           "(resize_bicubic_op.cc); the other computes them exactly")
         return out
     if a.get("builder") == "interpolation_plan":
         if a.get("mode") != b.get("mode"):

@@ -89,7 +89,7 @@ def axis_tolerance(n_in: int, n_out: int) -> float:
     covers that (observed: 4e-5 at n = 1000) and stays below what a real difference of
     convention gives (TensorFlow's 1/1024 cubic weight table: ~3e-4 to 2e-3).
     """
-    return 2.0**-22 * max(16, n_in, n_out)
+    return 2.0**-22 * max(16, n_in)
 
 
 def _spatial_last(layout: str, ndim: int) -> tuple[int, int, list[int]]:

@@ -57,6 +57,10 @@ SUPPORTED = (
 )
 
 _MAX_TEXT = 2000
+# names that are modules, not images, in front of ".resize"
+_MODULES = ("cv2", "cv", "tf", "tensorflow", "keras", "upsampling", "torch", "F", "nn", "np", "numpy", "scipy",
+            "skimage", "jax", "jnp", "mx", "paddle", "onnx", "ort", "math", "PIL", "image", "kornia", "torchvision",
+            "albumentations", "A", "T", "transforms")
 
 
 class _Refusal(Exception):
@@ -514,9 +518,8 @@ def parse_source(source: Any, size: Sequence[int] | None = None, dims: Any = Non
     if fn is None:
         raise _fail(text, f"{ast.unparse(node.func)!r} is not a function name")
     root = fn.split(".")[0]
-    if fn.endswith(".resize") and root not in ("cv2", "cv", "tf", "tensorflow", "upsampling", "torch", "F", "np",
-                                                 "numpy", "image"):
-        receiver_is_image = True
+    if fn.endswith(".resize") and root not in _MODULES and fn.count(".") <= 2:
+        receiver_is_image = True  # img.resize(...), self.image.resize(...): Pillow's Image.resize
     result = _resize_call(fn, text, node, receiver_is_image)
     if result is None:
         raise _fail(text, f"{fn}() is not a call translate knows")

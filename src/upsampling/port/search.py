@@ -161,6 +161,8 @@ def candidates(to: str, source: Call, dims: Dims, out: tuple[int, int], opset: i
         calls += [PILResize(size=(w, h), resample=f) for f in PIL_FILTERS if (f == "NEAREST") == nearest]
     elif to in ("onnx", "engine"):
         forms = [dict(size=(h, w))] + ([dict(scale=scales)] if scales else [])
+        if to == "onnx" and opset < 10:  # Upsample takes scales only
+            forms = [dict(scale=scales or (h / dims.h, w / dims.w))]
         layout = source.layout(dims)
         layout = layout if layout in ("NCHW", "NHWC", "HWC", "HW", "CHW") else "NHWC"
         for spec in _spec_grid(source, forms, nearest, opset if to == "onnx" else 99, min(out) == 1):
