@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+
+# the ``cli`` fixture (tests/conftest.py) imports tests/cli/cli_helpers.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
 
 
 def test_port_prints_the_code(cli):

@@ -525,6 +525,7 @@ def translate_conv(parsed: ConvSource, to: str, input_shape: Sequence[int] | Non
         source=parsed.text, target=to, code=code, layout=target_layout, exact=exact, bit_identical=None,
         max_error=err, holds_for=holds, reason=reason, input_shape=shape, source_layout=lay,
         output_shape=out_shape, call=what, kind="conv_transpose", source_does=in_words,
+        composition=to == "pytorch" and kwargs["slices"] != ((0, 0), (0, 0)),
         target_does=f"{what}: the same crops" + (" with the weight transposed" if _w_expr(src, 'torch' if to in (
             'pytorch', 'onnx', 'engine') else 'tf') != "weight" else ""),
         notes=notes + [f"code reads `weight` ({'[kh, kw, out/groups, in]' if src.weight_layout == 'tf' else '[in, out/groups, kh, kw]'}, "

@@ -333,33 +333,51 @@ def _match_operator(op: Operator, dims: Dims, opset: int, top: int) -> Matches:
             scored.append(s)
     exact = [s for s in scored if s.exact]
     rest = sorted((s for s in scored if not s.exact), key=lambda s: sum(s.axis_error))[: max(top * 2, top)]
-    exact.sort(key=lambda s: (s.call.scale_based(), len(s.call.expression())))
     matches = Matches()
-    for s in _distinct(exact) + sorted(rest, key=lambda s: s.worst_error(op))[:top]:
+    exact = [s for s in exact if id(s.call) in {id(c) for c in _prune([s.call for s in exact])}]
+    rest = [s for _, s in _prune_ordered([(s.worst_error(op), s) for s in rest], key=lambda s: s.call)][:top]
+    for s in exact + rest:
         matches.append(Match(s.call.text(), s.call.framework, s.exact, float(s.worst_error(op)), s.call.layout(dims),
                              s.call.code(dims), rec))
     matches.recovered = rec
     return matches
 
 
-def _form(call: Call) -> tuple[str, str]:
-    """A call with its numbers and the size/scale spelling taken out."""
+_SIZE_ARGS = ("size", "sizes", "scale", "scales", "scale_factor", "fx", "fy")
+
+
+def _arguments(call: Call) -> tuple[str, frozenset]:
+    """The function and its keyword arguments other than the size or scale."""
     text = call.expression()
-    text = re.sub(r"scale_factor=\(?[-0-9., ]+\)?", "size=#", text)
-    text = re.sub(r"None, fx=[-0-9.e]+, fy=[-0-9.e]+", "#", text)
-    text = re.sub(r"scales?=\[?\(?[-0-9., ]+[\])]?", "size=#", text)
-    text = re.sub(r"sizes=\[[-0-9, ]+\]", "size=#", text)
-    return call.framework, re.sub(r"\([0-9, ]+\)", "#", text)
+    pairs = re.findall(r"(\w+)=('[^']*'|\([^()]*\)|\[[^\]]*\]|[^,()]+)", text)
+    args = frozenset(f"{k}={v.strip()}" for k, v in pairs if k not in _SIZE_ARGS)
+    return call.framework + ":" + text.split("(")[0], args
 
 
-def _distinct(scores: list) -> list:
-    """One match per call form: the size spelling and its scale spelling are one answer."""
-    seen, out = set(), []
-    for s in scores:
-        k = _form(s.call)
-        if k not in seen:
-            seen.add(k)
-            out.append(s)
+def _prune(calls: list[Call]) -> list[Call]:
+    """Exact matches worth listing: one per call form (a size and its scale spelling are one
+    answer), and none that only adds arguments to a shorter exact match of the same function
+    (``antialias=1`` when upscaling changes nothing)."""
+    calls = sorted(calls, key=lambda c: (FRAMEWORKS.index(c.framework) if c.framework in FRAMEWORKS else 9,
+                                         c.scale_based(), len(c.expression())))
+    kept: list[tuple[str, frozenset, Call]] = []
+    for c in calls:
+        fn, args = _arguments(c)
+        if any(fn == f and a <= args for f, a, _ in kept):
+            continue
+        kept.append((fn, args, c))
+    return [c for _, _, c in kept]
+
+
+def _prune_ordered(items: list, key=lambda c: c) -> list:
+    """``(error, item)`` pairs by error, without the ones that only add arguments to a kept one."""
+    kept, out = [], []
+    for err, item in sorted(items, key=lambda r: r[0]):
+        fn, args = _arguments(key(item))
+        if any(fn == f and a <= args for f, a in kept):
+            continue
+        kept.append((fn, args))
+        out.append((err, item))
     return out
 
 
@@ -472,25 +490,23 @@ def _solve_pair(x: np.ndarray, y: np.ndarray, layout: str, start: Operator) -> O
 def _run_all(calls: list[Call], x, xf, y, yf, layout: str, integer: bool) -> list:
     results = []
     for c in calls:
-        yc = None
+        outputs = []
         if integer and x.dtype == y.dtype:
             try:  # the framework's own integer arithmetic, where its twin has it
-                yc = _apply(c, x, layout)
-            except Exception:  # noqa: BLE001 - no kernel for this dtype: the float result, rounded
-                yc = None
-        if yc is None:
-            try:
-                yc = _apply(c, xf, layout)
-            except Exception:  # noqa: BLE001 - a call its framework refuses for this input
-                continue
+                outputs.append(_apply(c, x, layout))
+            except Exception:  # noqa: BLE001 - no kernel for this dtype
+                pass
+        try:  # and the float result, rounded as an image writer rounds it
+            yc = _apply(c, xf, layout)
             if integer:
                 info = np.iinfo(y.dtype)
                 yc = np.clip(np.rint(yc.astype(np.float64)), info.min, info.max)
-        if yc.shape != y.shape:
-            continue
-        d = np.abs(yc.astype(np.float64) - yf)
-        err = float(d.max(initial=0.0))
-        results.append((err, c))
+            outputs.append(yc)
+        except Exception:  # noqa: BLE001 - a call its framework refuses for this input
+            pass
+        errs = [float(np.abs(o.astype(np.float64) - yf).max(initial=0.0)) for o in outputs if o.shape == y.shape]
+        if errs:
+            results.append((min(errs), c))
     return results
 
 
@@ -502,7 +518,9 @@ def _pair_matches(results: list, tol: float, span: float, dims: Dims, top: int) 
                     "from one input/output pair")
     matches = Matches()
     exact = [r for r in results if r[0] <= tol]
-    rest = [r for r in results if r[0] > tol][:top]
+    keep = {id(c) for c in _prune([c for _, c in exact])}
+    exact = [r for r in exact if id(r[1]) in keep]
+    rest = _prune_ordered([r for r in results if r[0] > tol])[:top]
     for err, c in exact + rest:
         matches.append(Match(c.text(), c.framework, err <= tol, err / span, c.layout(dims), c.code(dims), rec))
     matches.recovered = rec
