@@ -298,3 +298,14 @@ def test_conv_transpose_translations_are_exact_through_the_twins():
     assert t.exact and "output_padding=1" in t.code
     t = port.translate("nn.ConvTranspose2d(3, 6, 4, stride=2, padding=1)", to="opencv", input_shape=(1, 3, 7, 6))
     assert not t.exact and t.code == "" and "no transposed convolution" in t.reason
+
+
+def test_docs_port_table_is_current():
+    from pathlib import Path
+
+    from upsampling.port.table import BEGIN, END, markdown_table
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "port.md").read_text()
+    section = text[text.index(BEGIN) + len(BEGIN): text.index(END)]
+    assert section == "\n" + markdown_table(), (
+        "docs/port.md's table is stale: run `.venv/bin/python -m upsampling.port.table --write`")

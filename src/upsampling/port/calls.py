@@ -29,12 +29,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from upsampling.errors import ShapeError
 from upsampling.frameworks import _mapping
 from upsampling.frameworks._mapping import Setting
 from upsampling.spec import ResizeSpec
 
 __all__ = [
     "CVResize",
+    "apply_call",
+    "convert_layout",
     "Call",
     "Dims",
     "EngineResize",
@@ -676,7 +679,7 @@ class ONNXResize(Call):
         return f"{self.op_type}({x}, {what}{extra}{', ' if attrs else ''}{attrs})"
 
     def text(self) -> str:
-        return f"onnx {self.expression('x')} (opset {self.opset}, on the H and W axes of NCHW)"
+        return f"onnx {self.expression('x')}" + (f" (opset {self.opset})" if self.opset != 19 else "")
 
     def code(self, dims: Dims) -> str:
         node = self.node(dims)
@@ -1003,6 +1006,48 @@ def _all_template_calls(size_hw: tuple[int, int]) -> list[Call]:
     calls.append(ONNXResize(sizes=size_hw, mode="linear", behaviour="spec"))
     calls.append(ONNXResize(scales=(2.0, 2.0), mode="nearest", opset=9))
     return calls
+
+
+def convert_layout(x: np.ndarray, source: str, target: str) -> np.ndarray:
+    """Move axes from ``source`` layout to ``target`` (letters N, C, H, W); a missing axis is
+    added with length 1, a length-1 axis the target lacks is dropped."""
+    for a in source:
+        if a not in target:
+            if x.shape[source.index(a)] != 1:
+                raise ShapeError("x", x.shape, f"a length-1 {a} axis to drop for layout {target}")
+            x = np.take(x, 0, axis=source.index(a))
+            source = source.replace(a, "")
+    for a in target:
+        if a not in source:
+            x = np.expand_dims(x, 0)
+            source = a + source
+    return np.transpose(x, [source.index(a) for a in target])
+
+
+def apply_call(call: Call, x: np.ndarray, layout: str) -> np.ndarray:
+    """Run ``call`` through its twin on ``x`` given in ``layout`` (any of HW, HWC, CHW, NHWC,
+    NCHW); the result comes back in ``layout``.  OpenCV and Pillow calls run image by image (and
+    Pillow band by band, as mode "F" or "L" images)."""
+    unit = call.unit_layout()
+    full = layout if "N" in layout else "N" + layout
+    xf = x if "N" in layout else x[None]
+    if "C" not in full:
+        full = full + "C"
+        xf = xf[..., None]
+    if unit in ("HW", "HWC"):
+        outs = []
+        for image in convert_layout(xf, full, "NHWC"):
+            if unit == "HW":
+                y = np.stack([call.run(np.ascontiguousarray(image[:, :, c])) for c in range(image.shape[2])], axis=2)
+            else:
+                y = call.run(np.ascontiguousarray(image))
+            outs.append(y)
+        y_full = convert_layout(np.stack(outs), "NHWC", full)
+    else:
+        y_full = convert_layout(call.run(np.ascontiguousarray(convert_layout(xf, full, unit))), unit, full)
+    if "C" not in layout:
+        y_full = y_full[..., 0]
+    return y_full if "N" in layout else y_full[0]
 
 
 # -- running the written code in the real framework -------------------------------------------------

@@ -28,7 +28,7 @@ from upsampling import _checks
 from upsampling._options import options
 from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.filters import cubic
-from upsampling.port.calls import FRAMEWORKS, Call, Dims
+from upsampling.port.calls import FRAMEWORKS, Call, Dims, apply_call
 from upsampling.port.compose import fit_axis
 from upsampling.port.operator import Operator, probe
 from upsampling.port.search import candidates, compare, operator_of
@@ -381,37 +381,6 @@ def _prune_ordered(items: list, key=lambda c: c) -> list:
     return out
 
 
-def _to_layout(x: np.ndarray, source: str, target: str) -> np.ndarray:
-    from upsampling.port.translate import convert_layout
-
-    return convert_layout(x, source, target)
-
-
-def _apply(call: Call, x: np.ndarray, layout: str) -> np.ndarray:
-    """Run ``call`` (through its twin) on ``x`` given in ``layout``; the result in ``layout``."""
-    unit = call.unit_layout()
-    full = layout if "N" in layout else "N" + layout
-    xf = x if "N" in layout else x[None]
-    if "C" not in full:
-        full = full + "C"
-        xf = xf[..., None]
-    if unit in ("HW", "HWC"):
-        outs = []
-        for image in _to_layout(xf, full, "NHWC"):
-            if unit == "HW":
-                y = np.stack([call.run(np.ascontiguousarray(image[:, :, c])) for c in range(image.shape[2])], axis=2)
-            else:
-                y = call.run(np.ascontiguousarray(image))
-            outs.append(y)
-        y_n = np.stack(outs)
-        y_full = _to_layout(y_n, "NHWC", full)
-    else:
-        y_full = _to_layout(call.run(np.ascontiguousarray(_to_layout(xf, full, unit))), unit, full)
-    if "C" not in layout:
-        y_full = y_full[..., 0]
-    return y_full if "N" in layout else y_full[0]
-
-
 def _match_pair(x: np.ndarray, y: np.ndarray, layout: str, opset: int, top: int) -> Matches:
     rank, ah, aw = LAYOUTS[layout]
     dims = Dims.from_shape(x.shape, layout)
@@ -493,11 +462,11 @@ def _run_all(calls: list[Call], x, xf, y, yf, layout: str, integer: bool) -> lis
         outputs = []
         if integer and x.dtype == y.dtype:
             try:  # the framework's own integer arithmetic, where its twin has it
-                outputs.append(_apply(c, x, layout))
+                outputs.append(apply_call(c, x, layout))
             except Exception:  # noqa: BLE001 - no kernel for this dtype
                 pass
         try:  # and the float result, rounded as an image writer rounds it
-            yc = _apply(c, xf, layout)
+            yc = apply_call(c, xf, layout)
             if integer:
                 info = np.iinfo(y.dtype)
                 yc = np.clip(np.rint(yc.astype(np.float64)), info.min, info.max)

@@ -36,6 +36,7 @@ from upsampling.port.calls import (
     ONNXResize,
     TwinResize,
     code_with_size_from,
+    convert_layout,
     resized,
 )
 from upsampling.port.compose import Composition, compositions, fit_axis
@@ -143,22 +144,6 @@ def _jsonable(v: Any) -> Any:
 
 def _shape(shape: Sequence[int]) -> str:
     return "x".join(str(v) for v in shape)
-
-
-def convert_layout(x: np.ndarray, source: str, target: str) -> np.ndarray:
-    """Move axes from ``source`` layout to ``target`` (letters N, C, H, W); a missing axis is
-    added with length 1, a length-1 axis the target lacks is dropped."""
-    for a in source:
-        if a not in target:
-            if x.shape[source.index(a)] != 1:
-                raise ShapeError("x", x.shape, f"a length-1 {a} axis to drop for layout {target}")
-            x = np.take(x, 0, axis=source.index(a))
-            source = source.replace(a, "")
-    for a in target:
-        if a not in source:
-            x = np.expand_dims(x, 0)
-            source = a + source
-    return np.transpose(x, [source.index(a) for a in target])
 
 
 def source_dims(call: Call, input_shape: Sequence[int] | None) -> tuple[Dims, str, bool]:
