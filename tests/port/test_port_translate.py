@@ -309,3 +309,16 @@ def test_docs_port_table_is_current():
     section = text[text.index(BEGIN) + len(BEGIN): text.index(END)]
     assert section == "\n" + markdown_table(), (
         "docs/port.md's table is stale: run `.venv/bin/python -m upsampling.port.table --write`")
+
+
+def test_doctests_of_the_port_package():
+    import doctest
+
+    import upsampling.port
+
+    assert doctest.testmod(upsampling.port, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+def test_a_setting_without_size_is_resized_twofold():
+    t = port.translate(torch_twin.LINEAR, to="tensorflow", input_shape=(1, 3, 5, 7))
+    assert t.output_shape == (1, 10, 14, 3) and t.exact

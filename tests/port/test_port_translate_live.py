@@ -63,7 +63,7 @@ def test_every_setting_to_every_framework(names, rng):
 
 @pytest.mark.slow
 def test_every_setting_to_every_framework_many_shapes(names, rng):
-    _every_setting(names, rng, 12)
+    _every_setting(names, rng, 6)
 
 
 SCALED = [
@@ -77,6 +77,9 @@ SCALED = [
     ("tf.compat.v1.image.resize_bilinear(x, (24, 26))", (1, 6, 13, 2)),
     ("tf.compat.v1.image.resize_bicubic(x, (20, 20))", (1, 10, 10, 1)),
     ("img.resize((31, 40), Image.BILINEAR)", (17, 23, 3)),
+    ("tf.keras.layers.UpSampling2D(size=(2, 3), interpolation='bilinear')", (1, 7, 5, 3)),
+    ("tf.keras.layers.UpSampling2D(size=2)", (1, 6, 5, 2)),
+    ("tf.keras.layers.Resizing(20, 30, interpolation='bicubic')", (1, 9, 13, 1)),
     ("upsampling.resize(x, scale=3, mode='cubic', cubic_coeff_a=-0.5, exclude_outside=True)", (1, 5, 4, 2)),
 ]
 
@@ -234,3 +237,9 @@ def test_verify_runs_both_frameworks(names):
     assert t.measured_error is not None and t.measured_error < 1e-5
     assert t.bit_identical in (True, False)
 
+
+
+def test_verify_conv_transpose(names):
+    t = port.translate("nn.ConvTranspose2d(3, 6, 4, stride=2, padding=1, bias=False)", to="tensorflow",
+                       input_shape=(1, 3, 7, 6), verify=True)
+    assert t.measured_error is not None and t.measured_error < 1e-4 and t.bit_identical in (True, False)

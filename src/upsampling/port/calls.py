@@ -41,6 +41,7 @@ __all__ = [
     "Call",
     "Dims",
     "EngineResize",
+    "KerasUpSampling",
     "FRAMEWORKS",
     "ONNXResize",
     "PILResize",
@@ -449,6 +450,53 @@ class TF1Resize(Call):
 
     def size_rule(self) -> tuple:
         return ("size",)
+
+
+@dataclass(frozen=True)
+class KerasUpSampling(Call):
+    """``tf.keras.layers.UpSampling2D(size, interpolation)`` (Keras 3, channels_last): ``nearest``
+    repeats each pixel (``ops.repeat``); the other interpolations are ``tf.image.resize`` to
+    ``(H·sh, W·sw)`` without antialias (keras/src/layers/reshaping/up_sampling2d.py)."""
+
+    factors: tuple[int, int] = (2, 2)
+    interpolation: str = "nearest"
+
+    framework: ClassVar[str] = "tensorflow"
+
+    @property
+    def family(self) -> str:
+        return "nearest" if self.interpolation == "nearest" else "smooth"
+
+    def unit_layout(self) -> str:
+        return "NHWC"
+
+    def expression(self, x: str = "x") -> str:
+        interp = "" if self.interpolation == "nearest" else f", interpolation={self.interpolation!r}"
+        return f"tf.keras.layers.UpSampling2D(size={tuple(self.factors)!r}{interp})({x})"
+
+    def out_hw(self, dims: Dims) -> tuple[int, int]:
+        return dims.h * self.factors[0], dims.w * self.factors[1]
+
+    def _resize(self, dims: Dims) -> TFResize:
+        return TFResize(size=self.out_hw(dims), method=self.interpolation)
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        if self.interpolation == "nearest":
+            return np.repeat(np.repeat(x, self.factors[0], axis=1), self.factors[1], axis=2)
+        return self._resize(Dims(x.shape[0], x.shape[3], x.shape[1], x.shape[2])).run(x)
+
+    def settings(self) -> tuple[Setting, ...]:
+        if self.interpolation == "nearest":
+            return ()
+        return TFResize(size=(1, 1), method=self.interpolation).settings()
+
+    def key(self) -> tuple:
+        if self.interpolation == "nearest":
+            return (("repeat",), normal_rule(self.size_rule()))
+        return super().key()
+
+    def size_rule(self) -> tuple:
+        return ("scale", tuple(float(v) for v in self.factors), "floor")
 
 
 # -- OpenCV -------------------------------------------------------------------------------------

@@ -454,6 +454,30 @@ def _run_target(to: str, op: ConvOp, kwargs: dict[str, Any], x_nchw: np.ndarray,
                           groups=op.groups)
 
 
+def _verify(parsed: ConvSource, src: _Source, code: str, to: str, layout: str, shape: tuple[int, ...], opset: int,
+            weight_shape: Sequence[int] | None) -> tuple[float, bool]:
+    """Run the source's own framework and the target code live on random data.
+
+    The source text is never run: its framework runs the code ``translate`` writes for it in that
+    same framework (the same function, the same crops).
+    """
+    from upsampling.port.calls import convert_layout, namespace, run_live
+
+    own = {"tensorflow": "tensorflow", "engine": "engine", "pytorch": "pytorch", "onnx": "onnx"}[src.framework]
+    same = translate_conv(parsed, own, shape, opset=opset, weight_shape=weight_shape, verify=False)
+    names = namespace()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal(src.weight_shape).astype(np.float32)
+    b = np.zeros(same.output_shape[1 if same.layout == "NCHW" else 3], np.float32)
+    extra = dict(names, bias=b)
+    y_src = run_live(same.code, np.ascontiguousarray(convert_layout(x, src.layout, same.layout)), own, weight=w,
+                     names=extra)
+    y_t = run_live(code, np.ascontiguousarray(convert_layout(x, src.layout, layout)), to, weight=w, names=extra)
+    y_t = convert_layout(y_t, layout, same.layout)
+    return float(np.abs(y_t.astype(np.float64) - y_src).max()), bool(np.array_equal(y_t, y_src))
+
+
 def translate_conv(parsed: ConvSource, to: str, input_shape: Sequence[int] | None, *, opset: int,
                    weight_shape: Sequence[int] | None, verify: bool) -> Any:
     """:func:`upsampling.port.translate` for a transposed convolution."""
@@ -521,13 +545,17 @@ def translate_conv(parsed: ConvSource, to: str, input_shape: Sequence[int] | Non
     err = float(np.abs(y_t - y_src_nchw).max()) / max(scale, 1e-300)
     exact = err < 1e-12
     out_shape = (shape[0], c_out, *out_hw) if target_layout == "NCHW" else (shape[0], *out_hw, c_out)
+    measured = bit = None
+    if verify:
+        measured, bit = _verify(parsed, src, code, to, target_layout, shape, opset, weight_shape)
     return Translation(
-        source=parsed.text, target=to, code=code, layout=target_layout, exact=exact, bit_identical=None,
+        source=parsed.text, target=to, code=code, layout=target_layout, exact=exact,
         max_error=err, holds_for=holds, reason=reason, input_shape=shape, source_layout=lay,
         output_shape=out_shape, call=what, kind="conv_transpose", source_does=in_words,
         composition=to == "pytorch" and kwargs["slices"] != ((0, 0), (0, 0)),
         target_does=f"{what}: the same crops" + (" with the weight transposed" if _w_expr(src, 'torch' if to in (
             'pytorch', 'onnx', 'engine') else 'tf') != "weight" else ""),
+        measured_error=measured, bit_identical=bit,
         notes=notes + [f"code reads `weight` ({'[kh, kw, out/groups, in]' if src.weight_layout == 'tf' else '[in, out/groups, kh, kw]'}, "
                        f"the source's layout{', ' + 'and `bias`' if op.bias else ''})"],
     )

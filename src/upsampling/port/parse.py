@@ -23,6 +23,7 @@ from upsampling.port.calls import (
     Call,
     CVResize,
     EngineResize,
+    KerasUpSampling,
     ONNXResize,
     PILResize,
     TF1Resize,
@@ -39,6 +40,7 @@ SUPPORTED = (
     "tf.compat.v1.image.resize_bilinear / resize_nearest_neighbor / resize_bicubic / resize_area(x, size, "
     "align_corners=, half_pixel_centers=)",
     "tf.compat.v1.image.resize(x, size, method=, align_corners=)",
+    "tf.keras.layers.UpSampling2D(size=, interpolation=), tf.keras.layers.Resizing(height, width, interpolation=)",
     "F.interpolate / torch.nn.functional.interpolate(x, size=, scale_factor=, mode=, align_corners=, antialias=, "
     "recompute_scale_factor=)",
     "nn.Upsample(size=, scale_factor=, mode=, align_corners=), nn.UpsamplingBilinear2d, nn.UpsamplingNearest2d",
@@ -289,6 +291,21 @@ def _resize_call(fn: str, text: str, node: ast.Call, receiver_is_image: bool) ->
         return TFResize(size=_ints(fn, "size", a.get("size"), 2), method=_tf_method(fn, a.get("method", "bilinear")),
                         antialias=_bool(fn, "antialias", a.get("antialias", False)),
                         preserve_aspect_ratio=_bool(fn, "preserve_aspect_ratio", a.get("preserve_aspect_ratio", False)))
+    if last == "UpSampling2D":
+        a = _bind(fn, text, node, ["size", "data_format", "interpolation"], skip_input=False)
+        if a.get("data_format") not in (None, "channels_last"):
+            raise InvalidArgumentError("data_format", a.get("data_format"),
+                                       message=f"{fn}: only data_format='channels_last' is supported here")
+        interp = _choice(fn, "interpolation", a.get("interpolation", "nearest"),
+                         ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area", "gaussian", "mitchellcubic"))
+        return KerasUpSampling(factors=_ints(fn, "size", a.get("size", 2), 2), interpolation=interp)
+    if last == "Resizing" and ("keras" in fn or fn == last):
+        a = _bind(fn, text, node, ["height", "width", "interpolation", "crop_to_aspect_ratio"], skip_input=False)
+        if a.get("crop_to_aspect_ratio"):
+            raise InvalidArgumentError("crop_to_aspect_ratio", True,
+                                       message=f"{fn}: crop_to_aspect_ratio=True is not supported here")
+        size = (_ints(fn, "height", a.get("height"), 1)[0], _ints(fn, "width", a.get("width"), 1)[0])
+        return TFResize(size=size, method=_tf_method(fn, a.get("interpolation", "bilinear")))
     # -- PyTorch
     if last in ("interpolate", "upsample") and ("functional" in fn or fn.startswith(("F.", "torch.")) or fn == last):
         return _torch(fn, text, node, False, {})

@@ -175,7 +175,8 @@ def candidates(to: str, source: Call, dims: Dims, out: tuple[int, int], opset: i
                     cubic_coeff_a=spec.cubic_coeff_a, exclude_outside=spec.exclude_outside, antialias=spec.antialias,
                     roi=spec.roi, extrapolation_value=spec.extrapolation_value, opset=opset,
                 ))
-        if to == "engine" and not isinstance(source, (EngineResize, TwinResize)):
+        if to == "engine" and isinstance(source, (TorchInterpolate, TFResize, TF1Resize, CVResize, PILResize,
+                                                  ONNXResize)):
             calls.append(TwinResize(source))
     return [c for c in calls if _fits(c, dims, out)]
 

@@ -100,6 +100,13 @@ class Translation:
         lines = [
             f"source: {self.source}  (x {self.source_layout} {_shape(self.input_shape)})",
             f"  computes: {self.source_does}" if self.source_does else None,
+        ]
+        if not self.code:
+            lines.append(f"target: {title}: no equivalent; {self.reason}")
+            lines += [f"  {d}" for d in self.differences]
+            lines += [f"note: {n}" for n in self.notes]
+            return "\n".join(line for line in lines if line is not None)
+        lines += [
             f"target: {title}, x and y in {self.layout}, y {_shape(self.output_shape)}",
             f"  computes: {self.target_does}" if self.target_does else None,
         ]
@@ -510,17 +517,21 @@ def translate(
     ShapeError
         An ``input_shape`` of the wrong rank for the source.
     """
+    from upsampling.frameworks._mapping import Setting
+    from upsampling.port.calls import setting_call
     from upsampling.port.parse import ConvSource, parse_source
 
     _checks.choice("to", to, FRAMEWORKS)
     opset = _checks.integer("opset", opset, minimum=7)
     _checks.choice("dtype", dtype, ("float32", "float64", "float16"))
+    if isinstance(source, Setting) and size is None:  # default: twice the input
+        template = setting_call(source, (1, 1))[0]
+        dims0 = source_dims(template, input_shape)[0]
+        size = (2 * dims0.h, 2 * dims0.w)
     parsed = parse_source(source, size=size)
     if isinstance(parsed, ConvSource):
         from upsampling.port.conv import translate_conv
 
         return translate_conv(parsed, to, input_shape, opset=opset, weight_shape=weight_shape, verify=verify)
     dims, layout, given = source_dims(parsed, input_shape)
-    if size is None and getattr(parsed, "_needs_size", False):
-        pass
     return translate_resize(parsed, to, dims, layout, given, opset=opset, dtype=dtype, verify=verify)
