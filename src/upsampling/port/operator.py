@@ -127,7 +127,7 @@ def _unpack(y: np.ndarray, shape: tuple[int, ...], layout: str, count: int) -> n
         )
     y = np.moveaxis(y, [ah, aw], [len(shape) - 2, len(shape) - 1])
     flat = y.reshape((-1, y.shape[-2], y.shape[-1]))
-    return flat[:count].astype(np.float64)
+    return flat[:count]
 
 
 def _run_patterns(
@@ -193,7 +193,7 @@ def probe(
     rng = np.random.default_rng(seed)
     check = rng.standard_normal((n_h, n_w))
     base = _run_patterns(run, [np.zeros((n_h, n_w)), np.ones((n_h, n_w)), check], shape, layout, dtype)
-    offset, ones, y_check = base
+    offset, ones, y_check = (np.asarray(b, dtype=np.float64) for b in base)
     out_h, out_w = offset.shape
     ones = ones - offset
     flat = int(np.abs(ones).argmax())
@@ -221,10 +221,12 @@ def probe(
         w = np.zeros((out_w, n_w))
         for k in range(spacing[0]):
             members = np.arange(k, n_h, spacing[0])
-            h[:, members] = _credit((ys[k] - offset)[:, j0] / pivot, members, n_h, out_h)
+            column = ys[k][:, j0].astype(np.float64) - offset[:, j0]
+            h[:, members] = _credit(column / pivot, members, n_h, out_h)
         for k in range(spacing[1]):
             members = np.arange(k, n_w, spacing[1])
-            w[:, members] = _credit((ys[spacing[0] + k] - offset)[i0, :], members, n_w, out_w)
+            row = ys[spacing[0] + k][i0, :].astype(np.float64) - offset[i0, :]
+            w[:, members] = _credit(row, members, n_w, out_w)
         op = _normalised(h, w, offset)
         predicted = op.apply(check)
         norm = np.abs(op.h).sum(1).max() * np.abs(op.w).sum(1).max() * np.abs(check).max()

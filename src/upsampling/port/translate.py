@@ -201,10 +201,17 @@ def _scores(to: str, source: Call, dims: Dims, cands: list[Call], src_op: Operat
                 screened.append(s)
         screened.sort(key=lambda s: (not s.exact, sum(s.axis_error), param_distance(source, s.call)))
         cands = [s.call for s in screened[:8]]
+    # likeliest first; an exact candidate that computes the source's very operation ends the search
+    cands = sorted(cands, key=lambda c: (kernel_class(c) != kernel_class(source), c.scale_based() != source.scale_based(),
+                                         param_distance(source, c)))
+    same = source.key()[0]
     for c in cands:
         s = compare(src_op, c, operator_of(c, dims, dtype))
         if s is not None:
             scores.append(s)
+            if s.exact and c.key()[0] == same and not isinstance(c, TwinResize) and \
+                    c.scale_based() == source.scale_based():
+                break
     return scores
 
 
