@@ -117,7 +117,7 @@ def dims_axes(layout: str) -> tuple[int, int]:
 def _conv_sources(rng):
     """Random transposed convolutions of every source kind: (text, input_shape, weight_shape, kind)."""
     out = []
-    for _ in range(5):
+    for _ in range(8):
         s = int(rng.integers(1, 5))
         k = int(rng.integers(1, 6))
         n = int(rng.integers(2, 8))
@@ -136,8 +136,10 @@ def _conv_sources(rng):
                     (1, n, n + 1, c_in), None, "keras"))
         p = int(rng.integers(0, k))
         opad = int(rng.integers(0, s))
-        out.append((f"F.conv_transpose2d(x, weight, stride={s}, padding={p}, output_padding={opad})",
-                    (1, c_in, n, n + 2), (c_in, c_out, k, k), "torch"))
+        d = int(rng.integers(1, 3))
+        g = 2 if rng.random() < 0.3 else 1
+        out.append((f"F.conv_transpose2d(x, weight, stride={s}, padding={p}, output_padding={opad}, dilation={d}, "
+                    f"groups={g})", (1, c_in * g, n, n + 2), (c_in * g, c_out, k, k), "torch"))
         out.append((f"nn.ConvTranspose2d({c_in}, {c_out}, {k}, stride={s}, padding={p}, bias=False)",
                     (1, c_in, n + 1, n), None, "module"))
         ap = ["SAME_UPPER", "SAME_LOWER", "NOTSET"][int(rng.integers(3))]

@@ -351,21 +351,42 @@ def _tf_padding(op: ConvOp) -> Any:
 
 
 def _tf_code(op: ConvOp, src: _Source, fixed: bool) -> tuple[str, str, dict[str, Any]]:
-    padding = _tf_padding(op)
-    lines = [f"filters = tf.constant({_w_expr(src, 'tf')})"]
-    if fixed:
-        out = f"(x.shape[0], {op.out_hw[0]}, {op.out_hw[1]}, {op.c_out})"
-    else:
-        hs = [f"(x.shape[{1 + a}] - 1) * {op.stride[a]} + {op.full(a) - (op.in_hw[a] - 1) * op.stride[a] - sum(op.crop[a])}"
-              for a in range(2)]
-        out = f"(x.shape[0], {hs[0]}, {hs[1]}, {op.c_out})"
-    args = ["x", "filters", out, f"strides={_tup(op.stride)}", f"padding={padding!r}"]
+    """``tf.nn.conv2d_transpose``.  TensorFlow's CPU kernels refuse a dilation above 1 with explicit
+    padding and some grouped convolutions (observed, TF 2.21 with oneDNN), so a dilated kernel is
+    written out with its zeros (the same products, dilation 1) and groups run one by one."""
+    k_eff = tuple((k - 1) * d + 1 for k, d in zip(op.kernel, op.dilation))
+    plain = ConvOp(op.n, op.c_in, op.c_out, op.groups, op.in_hw, op.out_hw, k_eff, op.stride, (1, 1), op.crop,
+                   op.bias)
+    padding = _tf_padding(plain)
+    lines = []
+    w = _w_expr(src, "tf")
     if op.dilation != (1, 1):
-        args.append(f"dilations={_tup(op.dilation)}")
-    lines.append(f"y = tf.nn.conv2d_transpose({', '.join(args)})")
+        lines += [f"w = {w}",
+                  f"filters = np.zeros(({k_eff[0]}, {k_eff[1]}) + w.shape[2:], w.dtype)",
+                  f"filters[::{op.dilation[0]}, ::{op.dilation[1]}] = w"]
+        w = "filters"
+    out_c = op.c_out // op.groups
+    if fixed:
+        hw = f"{op.out_hw[0]}, {op.out_hw[1]}"
+    else:
+        hw = ", ".join(f"(x.shape[{1 + a}] - 1) * {op.stride[a]} + "
+                       f"{op.full(a) - (op.in_hw[a] - 1) * op.stride[a] - sum(op.crop[a])}" for a in range(2))
+    tail = f"strides={_tup(op.stride)}, padding={padding!r})"
+    if op.groups == 1:
+        lines.append(f"filters = tf.constant({w})" if w != "filters" else "filters = tf.constant(filters)")
+        lines.append(f"y = tf.nn.conv2d_transpose(x, filters, (x.shape[0], {hw}, {op.c_out}), {tail}")
+    else:
+        lines += [f"parts = zip(tf.split(x, {op.groups}, axis=3), np.split({w}, {op.groups}, axis=3))",
+                  f"y = tf.concat([tf.nn.conv2d_transpose(xg, tf.constant(fg), (x.shape[0], {hw}, {out_c}), {tail}"
+                  " for xg, fg in parts], axis=3)"]
     if op.bias:
         lines.append("y = tf.nn.bias_add(y, bias)")
-    return "\n".join(lines), f"tf.nn.conv2d_transpose(..., padding={padding!r})", dict(padding=padding)
+    what = f"tf.nn.conv2d_transpose(..., padding={padding!r})"
+    if op.dilation != (1, 1):
+        what += " with the dilated kernel written out"
+    if op.groups != 1:
+        what += f", {op.groups} groups one by one"
+    return "\n".join(lines), what, dict(padding=padding, plain=plain)
 
 
 def _onnx_code(op: ConvOp, src: _Source, opset: int) -> tuple[str, str, dict[str, Any]]:
@@ -442,8 +463,14 @@ def _run_target(to: str, op: ConvOp, kwargs: dict[str, Any], x_nchw: np.ndarray,
     if to == "tensorflow":
         x = x_nchw.transpose(0, 2, 3, 1)
         w = w_torch.transpose(2, 3, 1, 0)
-        y = tf_twin.conv2d_transpose(x, w, [x.shape[0], op.out_hw[0], op.out_hw[1], op.c_out], list(op.stride),
-                                     kwargs["padding"], "NHWC", list(op.dilation))
+        plain = kwargs["plain"]
+        wd = np.zeros(plain.kernel + w.shape[2:], w.dtype)
+        wd[:: op.dilation[0], :: op.dilation[1]] = w
+        g = op.groups
+        parts = [tf_twin.conv2d_transpose(xg, fg, [x.shape[0], op.out_hw[0], op.out_hw[1], op.c_out // g],
+                                          list(op.stride), kwargs["padding"], "NHWC", None)
+                 for xg, fg in zip(np.split(x, g, axis=3), np.split(wd, g, axis=3))]
+        y = np.concatenate(parts, axis=3)
         if b is not None:
             y = y + b
         return y.transpose(0, 3, 1, 2)
