@@ -322,3 +322,17 @@ def test_doctests_of_the_port_package():
 def test_a_setting_without_size_is_resized_twofold():
     t = port.translate(torch_twin.LINEAR, to="tensorflow", input_shape=(1, 3, 5, 7))
     assert t.output_shape == (1, 10, 14, 3) and t.exact
+
+
+def test_the_composition_claim_holds_on_many_sizes(rng):
+    """TF1 legacy bilinear = pad one replicated pixel, align_corners to out + 1, crop: for every input size."""
+    from upsampling.port.compose import Composition
+
+    out = (66, 94)
+    comp = Composition(inner=TorchInterpolate(size=(67, 95), mode="bilinear", align_corners=True), pad=(0, 1, 0, 1),
+                       crop=(0, 0), out=out)
+    source = TF1Resize("resize_bilinear", out)
+    for _ in range(25):
+        h, w = (int(v) for v in rng.integers(1, 120, size=2))
+        d = Dims(1, 1, h, w)
+        assert worst_error(operator_of(source, d), operator_of(comp, d)) < 1e-4, f"{h}x{w}"

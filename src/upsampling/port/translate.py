@@ -32,7 +32,6 @@ from upsampling.port.calls import (
     TITLES,
     Call,
     Dims,
-    EngineResize,
     ONNXResize,
     TwinResize,
     code_with_size_from,
@@ -41,7 +40,7 @@ from upsampling.port.calls import (
 )
 from upsampling.port.compose import Composition, compositions, fit_axis
 from upsampling.port.describe import call_words, difference_words, kernel_class, param_distance
-from upsampling.port.operator import Operator, worst_error
+from upsampling.port.operator import Operator
 from upsampling.port.search import Score, candidates, compare, operator_of, spec_operator
 
 __all__ = ["Translation", "convert_layout", "translate"]
