@@ -145,13 +145,13 @@ def _ort_faithful(in_shape: Sequence[int], spec: dict, inputs: list, attrs: dict
     boundary counts as unfaithful outside ``asymmetric`` (ORT's float32 coordinate decides
     such ties: docs/onnx.md).
     """
-    import upsampling
     from upsampling.frameworks import onnx as onnx_twin
+    from upsampling.resizing import resize
     from upsampling.spec import ResizeSpec
 
     hw = tuple(in_shape[-2:])
     probe = np.random.default_rng(0).random(hw, dtype=np.float64).astype(np.float32)
-    want = upsampling.resize(probe, **{**spec, "layout": "HW"})
+    want = resize(probe, **{**spec, "layout": "HW"})
     roi, scales, sizes = inputs
     try:
         got = onnx_twin.resize(
