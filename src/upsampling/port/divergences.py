@@ -189,8 +189,7 @@ def _modes_elsewhere(f: NodeFacts) -> str | None:
     ctm = _ctm(f)
     if ctm == "asymmetric":
         return None
-    return (f"{ctm}: TensorRT 7 accepted only asymmetric Resize, and TensorRT's align_corners=False differed from "
-            "PyTorch; use --fix --target-modes to rewrite for such a runtime")
+    return f"{ctm}: TensorRT 7 accepts only asymmetric Resize (--fix --target-modes tensorrt7 rewrites it)"
 
 
 @_resize

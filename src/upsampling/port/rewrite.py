@@ -522,7 +522,10 @@ def _composition_candidates(f: NodeFacts, targets: Sequence[TargetMode] | None) 
             what.append(f"Pad edge {found[2][2]}/{found[3][2]}")
         what.append(f"Resize {mode} {words} " + (f"×({sc[2]:g}, {sc[3]:g})" if kind == "scales" else f"to {sz[2]}×{sz[3]}"))
         if len(nodes) > len(rn) + (1 if any(pads) else 0):
-            what.append(f"Slice start {tuple(starts)} step {tuple(steps)}")
+            if starts == [0, 0] and steps == [1, 1]:
+                what.append(f"Slice to {n_out[2]}×{n_out[3]}")
+            else:
+                what.append(f"Slice {n_out[2]}×{n_out[3]} from ({starts[0]}, {starts[1]}) step ({steps[0]}, {steps[1]})")
         out.append(Replacement("composition", " + ".join(what) + " (the same sample positions)", nodes, inits,
                                [(mode, t_ctm, t_near)]))
     return out
