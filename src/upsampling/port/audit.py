@@ -496,4 +496,4 @@ def _render(rep: AuditReport) -> str:
         lines.append(f"    proof on {p['trials']} random input(s) of {', '.join(f'{k} {_fmt_shape(v)}' for k, v in p['input_shapes'].items())} "
                      f"(seed {p['seed']}): max |output - original model's spec output| "
                      f"fixed: {fmt(p['fixed_vs_spec'])}; original: {fmt(p['original_vs_spec'])}; tolerance {p['tolerance']:.2g}")
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
