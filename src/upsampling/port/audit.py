@@ -468,7 +468,6 @@ def _render(rep: AuditReport) -> str:
                 lines.append(f"    fix: unchanged ({nr.fix['why']})")
     runs = [nr for nr in rep.nodes if nr.run is not None]
     if runs:
-        names = [r.split(" ")[0] + (" " + " ".join(r.split(" ")[1:-1]) if len(r.split(" ")) > 2 else "") for r in rep.runtimes]
         cols = list(dict.fromkeys(name for nr in runs for name in nr.run))
         width = max(12, *(len(nr.facts.label) for nr in runs)) + 2
         lines.append("")
@@ -481,7 +480,6 @@ def _render(rep: AuditReport) -> str:
         skipped = {(c, r["skipped"]) for nr in runs for c, r in nr.run.items() if "skipped" in r}
         for c, why in sorted(skipped):
             lines.append(f"    ({c} skipped: {why})")
-        del names
     if rep.fix is not None:
         fx = rep.fix
         lines.append("")
