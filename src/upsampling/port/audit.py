@@ -246,7 +246,8 @@ def _equivalents(f: _graph.NodeFacts, spec: Any) -> dict[str, dict]:
     shape = tuple(f.x_shape) if f.x_shape is not None and _graph._static(f.x_shape) else None
     for target in TRANSLATE_TARGETS:
         try:
-            t = translate(source, to=target, input_shape=shape, opset=f.opset)
+            extra = {"weight_shape": tuple(f.weight.shape)} if f.op_type == "ConvTranspose" and f.weight is not None else {}
+            t = translate(source, to=target, input_shape=shape, opset=f.opset, **extra)
             out[target] = {"code": t.code, "exact": bool(t.exact), "max_error": t.max_error, "layout": t.layout}
         except Exception as exc:  # a target that cannot say it: the reason is the finding
             out[target] = {"error": _runners._one_line(exc)}
