@@ -237,7 +237,7 @@ def test_no_upsampling_node(tmp_path):
 
 def test_translate_column_is_lazy():
     model = resize_model((1, 2, 8, 8), dict(mode="linear"), scales=[1, 1, 2, 2])
-    eq = audit(model).nodes[0].equivalents
+    eq = audit(model, equivalents=("pytorch", "engine")).nodes[0].equivalents
     try:
         from upsampling import port
 
@@ -245,7 +245,8 @@ def test_translate_column_is_lazy():
     except ImportError:
         have = False
     if have:
-        assert set(eq) == {"pytorch", "tensorflow", "opencv", "pillow", "onnx", "engine"}
+        assert set(eq) == {"pytorch", "engine"}
+        assert eq["pytorch"]["exact"] and "interpolate" in eq["pytorch"]["code"], eq
     else:
         assert "not available" in eq["*"]["error"]
 

@@ -30,6 +30,9 @@ def audit_command(
     no_plan: Annotated[bool, typer.Option("--no-plan", help="With --fix: never replace a Resize by its plan "
                                           "(Gather/MatMul); list such nodes as impossible instead.")] = False,
     no_equivalents: Annotated[bool, typer.Option("--no-equivalents", help="Skip each framework's equivalent call.")] = False,
+    targets: Annotated[Optional[str], typer.Option(
+        "--to", help="Frameworks whose equivalent call to show, comma-separated (default: pytorch, tensorflow, "
+        "opencv, pillow, onnx, engine).")] = None,
     trials: Annotated[int, typer.Option("--trials", help="Random inputs per check.")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random inputs.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -43,7 +46,7 @@ def audit_command(
     if target_modes is not None and fix is None:
         raise OptionError("--target-modes", "--fix OUT.onnx as well (it says what to rewrite the nodes for)")
     report = audit(model, input_shape=input_shape, run=run, fix=fix, target_modes=target_modes, overwrite=overwrite,
-                   equivalents=not no_equivalents, allow_plan=not no_plan, trials=trials, seed=seed)
+                   equivalents=False if no_equivalents else (True if targets is None else _targets(targets)), allow_plan=not no_plan, trials=trials, seed=seed)
     if as_json:
         print(json.dumps(report.to_dict(), indent=2, default=_jsonable))
     else:
@@ -51,6 +54,17 @@ def audit_command(
     if report.fix is not None and not report.fix.written:
         return 1
     return 0
+
+
+def _targets(text: str) -> list[str]:
+    from upsampling.explain.parse import OptionError
+    from upsampling.port.audit import TRANSLATE_TARGETS
+
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in names if t not in TRANSLATE_TARGETS]
+    if bad or not names:
+        raise OptionError("--to", "frameworks among " + ", ".join(TRANSLATE_TARGETS), text)
+    return names
 
 
 def _jsonable(value):

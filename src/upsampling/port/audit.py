@@ -126,7 +126,7 @@ def audit(
     fix: str | os.PathLike | None = None,
     target_modes: str | Sequence[str] | None = None,
     overwrite: bool = False,
-    equivalents: bool = True,
+    equivalents: bool | Sequence[str] = True,
     allow_plan: bool = True,
     trials: int = 2,
     seed: int = 0,
@@ -144,7 +144,9 @@ def audit(
         ``"nearest:asymmetric:floor,linear:asymmetric"`` or ``"tensorrt7"``; other Resize nodes
         are rewritten into supported compositions (or the plan), or listed as impossible.
     overwrite : replace an existing ``fix`` file (refused otherwise).
-    equivalents : ask :func:`upsampling.port.translate` for each framework's equivalent call.
+    equivalents : ask :func:`upsampling.port.translate` for each framework's equivalent call
+        (True: every target of :data:`TRANSLATE_TARGETS`; or a list of targets; translate measures
+        each candidate, a few seconds per node and target).
     allow_plan : let ``fix`` use the node's plan as Gather/MatMul when nothing smaller works.
     trials, seed : random inputs (uniform in [0, 1)) per check, and their seed.
 
@@ -180,7 +182,8 @@ def audit(
         nr = NodeReport(f, _graph.describe(f), _engine_call(f, spec))
         nr.findings = _div.findings(f)
         if equivalents:
-            nr.equivalents = _equivalents(f, spec)
+            targets_ = TRANSLATE_TARGETS if equivalents is True else tuple(equivalents)
+            nr.equivalents = _equivalents(f, spec, targets_)
         if run:
             nr.run = _rewrite.measure(f, runtimes, trials, seed) if f.static else {"*": {"skipped": _why_not_static(f)}}
         reports.append(nr)
@@ -231,7 +234,7 @@ def _translate_source(f: _graph.NodeFacts, spec: Any) -> Any:
     return None
 
 
-def _equivalents(f: _graph.NodeFacts, spec: Any) -> dict[str, dict]:
+def _equivalents(f: _graph.NodeFacts, spec: Any, targets: Sequence[str]) -> dict[str, dict]:
     """``{framework: {"code", "exact", "max_error", "layout"} | {"error"}}`` from port.translate."""
     source = _translate_source(f, spec)
     if source is None:
@@ -244,7 +247,7 @@ def _equivalents(f: _graph.NodeFacts, spec: Any) -> dict[str, dict]:
         return {"*": {"error": "upsampling.port.translate is not available in this installation"}}
     out: dict[str, dict] = {}
     shape = tuple(f.x_shape) if f.x_shape is not None and _graph._static(f.x_shape) else None
-    for target in TRANSLATE_TARGETS:
+    for target in targets:
         try:
             extra = {"weight_shape": tuple(f.weight.shape)} if f.op_type == "ConvTranspose" and f.weight is not None else {}
             t = translate(source, to=target, input_shape=shape, opset=f.opset, **extra)
@@ -450,9 +453,13 @@ def _render(rep: AuditReport) -> str:
         if nr.engine_call:
             lines.append(f"    upsampling: {nr.engine_call}")
         for target, e in nr.equivalents.items():
-            if "code" in e:
-                how = "exact" if e["exact"] else f"closest, max error {e['max_error']}"
-                lines.append(f"    {target}: {' '.join(str(e['code']).split())}   ({how}, {e['layout']})")
+            if "code" in e and str(e["code"]).strip():
+                err = e.get("max_error")
+                how = "exact" if e["exact"] else f"closest, max error {err:.2g}" if isinstance(err, float) else "closest"
+                lines.append(f"    {target} ({how}, {e['layout']}):")
+                lines += [f"        {line}" for line in str(e["code"]).strip().splitlines()]
+            elif "code" in e:
+                lines.append(f"    {target}: no equivalent")
             else:
                 lines.append(f"    {target}: {e['error']}")
         for x in nr.findings:
