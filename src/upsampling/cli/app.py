@@ -758,3 +758,5 @@ def resize_raster_command(ctx: typer.Context) -> None:
 from upsampling.cli import train as _train  # noqa: E402
 
 _train.register(app)
+from upsampling.cli import audit as _audit  # noqa: E402  (src/upsampling/cli/audit.py)
+_audit.register(app)
