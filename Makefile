@@ -22,7 +22,7 @@ $(VENV)/.demo-installed: pyproject.toml | $(PY)
 
 $(VENV)/.test-installed: pyproject.toml | $(PY)
 	$(PIP) install "$(TORCH)"
-	$(PIP) install -e ".[test,fast,cli,plot,explain,dask]"
+	$(PIP) install -e ".[test,fast,cli,plot,explain,dask,port,openvino]"
 	touch $@
 
 demo: $(VENV)/.demo-installed

@@ -508,7 +508,7 @@ def _verify(parsed: ConvSource, src: _Source, code: str, to: str, layout: str, s
 def translate_conv(parsed: ConvSource, to: str, input_shape: Sequence[int] | None, *, opset: int,
                    weight_shape: Sequence[int] | None, verify: bool) -> Any:
     """:func:`upsampling.port.translate` for a transposed convolution."""
-    from upsampling.port.translate import Translation
+    from upsampling.port.result import Translation
 
     layout = "NCHW" if parsed.framework in ("pytorch", "pytorch_module", "onnx") else \
         {"NCHW": "NCHW", "channels_first": "NCHW"}.get(dict(parsed.args).get("data_format"), "NHWC")

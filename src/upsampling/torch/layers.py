@@ -14,6 +14,7 @@ from torch.nn import functional as F
 from upsampling import shapes
 from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.layouts import tf_to_torch_weight
+from upsampling.torch import _onnx_export
 from upsampling.torch.resize import Resize
 
 __all__ = [
@@ -137,9 +138,17 @@ class ConvTranspose2dSame(nn.Module):
     def forward(self, x: torch.Tensor, output_size: Sequence[int] | None = None) -> torch.Tensor:
         if x.ndim != 4:
             raise ShapeError("x", f"tensor of shape {tuple(x.shape)}", "an (N, C, H, W) tensor")
-        hw = tuple(x.shape[2:])
+        hw = tuple(int(n) for n in x.shape[2:])  # ints also while the TorchScript exporter traces shapes
         out = tuple(n * s for n, s in zip(hw, self.stride)) if output_size is None else tuple(int(o) for o in output_size[-2:])
         crops = self.output_crops(hw, out)
+        c = self.conv
+        if _onnx_export.exporting():  # torch.onnx.export: ConvTranspose with explicit pads (see _onnx_export)
+            return _onnx_export.export_conv_transpose(
+                x, c.weight, c.bias, c.stride, c.dilation, c.groups, crops, lambda t: self._eager(t, crops)
+            )
+        return self._eager(x, crops)
+
+    def _eager(self, x: torch.Tensor, crops: list[tuple[int, int]]) -> torch.Tensor:
         c = self.conv
         y = F.conv_transpose2d(x, c.weight, None, c.stride, 0, 0, c.groups, c.dilation)
         (t, b), (l, r) = crops

@@ -23,6 +23,7 @@ from torch import nn
 from upsampling.errors import DTypeError, InvalidArgumentError
 from upsampling.plan import AxisPlan
 from upsampling.resizing import axis_order, resize_plans
+from upsampling.torch import _onnx_export
 
 __all__ = ["MODE_ALIASES", "Resize", "resize"]
 
@@ -180,10 +181,8 @@ def resize(
         raise InvalidArgumentError(
             "align_corners", align_corners, "None when coordinate_transformation_mode is given"
         )
-    shape_only = np.broadcast_to(np.empty((), dtype=np.float32), tuple(x.shape))
-    plans, _ = resize_plans(
-        shape_only,
-        size,
+    options = dict(
+        size=size,
         scale=scale,
         mode=MODE_ALIASES[mode],
         coordinate_transformation_mode=coordinate_transformation_mode,
@@ -191,11 +190,18 @@ def resize(
         cubic_coeff_a=cubic_coeff_a,
         exclude_outside=exclude_outside,
         antialias=antialias,
-        layout=layout,
         roi=roi,
         extrapolation_value=extrapolation_value,
     )
-    return _ResizeFunction.apply(x, plans, tuple(axis_order(plans)), float(extrapolation_value))
+    if _onnx_export.exporting():  # torch.onnx.export: a standard Resize node (or the plan), see _onnx_export
+        return _onnx_export.export_resize(x, options, lambda t: _forward(t, layout, options))
+    return _forward(x, layout, options)
+
+
+def _forward(x: torch.Tensor, layout: str, options: dict) -> torch.Tensor:
+    shape_only = np.broadcast_to(np.empty((), dtype=np.float32), tuple(int(n) for n in x.shape))
+    plans, _ = resize_plans(shape_only, layout=layout, **options)
+    return _ResizeFunction.apply(x, plans, tuple(axis_order(plans)), float(options["extrapolation_value"]))
 
 
 class Resize(nn.Module):
