@@ -760,3 +760,5 @@ from upsampling.cli import train as _train  # noqa: E402
 _train.register(app)
 from upsampling.cli import audit as _audit  # noqa: E402  (src/upsampling/cli/audit.py)
 _audit.register(app)
+from upsampling.cli import port as _port  # noqa: E402  (src/upsampling/cli/port.py)
+_port.register(app)

@@ -1,14 +1,15 @@
 """The framework calls ``upsampling resize`` and ``upsampling compare`` run, as data.
 
-A :class:`Call` is one framework function with its options, run through that framework's
-twin in :mod:`upsampling.frameworks` on an ``(H, W, C)`` image.  Twins that are not in this
+A :class:`Call` is one framework function with its options (the CLI's ``--like`` / ``--mode``
+vocabulary), run through that framework's twin in :mod:`upsampling.frameworks` on an
+``(H, W, C)`` image; :meth:`Call.port_call` is the same call as :mod:`upsampling.port.calls`
+writes and runs it, which does both.  Twins that are not in this
 build are reported as missing, never re-implemented.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from upsampling.explain.parse import OptionError
+from upsampling.port.calls import Call as PortCall
+from upsampling.port.calls import CVResize, ONNXResize, PILResize, TF1Resize, TFResize, TorchInterpolate, apply_call
 
 __all__ = ["COMPARE_FAMILIES", "LIKES", "Call", "compare_calls", "make_call", "pairwise", "run_call"]
 
@@ -90,33 +93,36 @@ class Call:
             extra.append("legacy")
         return " ".join([self.like, name] + extra)
 
-    def code(self, h: int, w: int) -> str:
-        """How the call is written in the framework itself."""
+    def port_call(self, h: int, w: int) -> PortCall:
+        """This call at output size ``(h, w)`` as :mod:`upsampling.port` writes and runs it."""
         o = self.options
         native = _MODES[self.like][self.mode]
         if self.like == "torch":
-            args = [f"size=({h}, {w})", f"mode={native!r}"]
-            if self.mode in ("bilinear", "bicubic"):
-                args.append(f"align_corners={bool(o.get('align_corners'))}")
-            if o.get("antialias"):
-                args.append("antialias=True")
-            return f"torch.nn.functional.interpolate(x_nchw, {', '.join(args)})"
+            interpolating = self.mode in ("bilinear", "bicubic")
+            return TorchInterpolate(size=(h, w), mode=native,
+                                    align_corners=bool(o.get("align_corners")) if interpolating else None,
+                                    antialias=bool(o.get("antialias")))
         if self.like == "tf":
-            return f"tf.image.resize(x_nhwc, ({h}, {w}), method={native!r}, antialias={bool(o.get('antialias'))})"
+            return TFResize(size=(h, w), method=native, antialias=bool(o.get("antialias")))
         if self.like == "tf1":
-            args = [f"({h}, {w})", f"align_corners={bool(o.get('align_corners'))}"]
-            if native != "resize_area":
-                args.append(f"half_pixel_centers={bool(o.get('half_pixel_centers'))}")
-            return f"tf.compat.v1.image.{native}(x_nhwc, {', '.join(args)})"
+            return TF1Resize(op=native, size=(h, w), align_corners=bool(o.get("align_corners")),
+                             half_pixel_centers=bool(o.get("half_pixel_centers")))
         if self.like == "opencv":
-            return f"cv2.resize(x_hwc, ({w}, {h}), interpolation=cv2.{native})"
+            return CVResize(dsize=(w, h), interpolation=native)
         if self.like == "pillow":
-            return f"image.resize(({w}, {h}), resample=Image.Resampling.{native})"
-        args = [f"sizes=[1, C, {h}, {w}]", f"mode={native!r}"]
-        for k in ("coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside", "antialias"):
-            if k in o and o[k] not in (None, False):
-                args.append(f"{k}={int(o[k]) if isinstance(o[k], bool) else o[k]!r}")
-        return f"onnx Resize({', '.join(args)})"
+            return PILResize(size=(w, h), resample=native)
+        return ONNXResize(
+            sizes=(h, w), mode=native,
+            coordinate_transformation_mode=o.get("coordinate_transformation_mode") or "half_pixel",
+            nearest_mode=o.get("nearest_mode") or "round_prefer_floor",
+            cubic_coeff_a=float(o["cubic_coeff_a"]) if o.get("cubic_coeff_a") is not None else -0.75,
+            exclude_outside=bool(o.get("exclude_outside")), antialias=bool(o.get("antialias")),
+            behaviour=o.get("behaviour") or "spec",
+        )
+
+    def code(self, h: int, w: int) -> str:
+        """How the call is written in the framework itself (``x`` in the framework's layout)."""
+        return self.port_call(h, w).text()
 
     def module(self) -> ModuleType | None:
         """The twin module, or None when it (or the function this call needs) is not in this build."""
@@ -137,53 +143,10 @@ class Call:
 
 
 def run_call(call: Call, m: ModuleType, x: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
-    h, w = size_hw
-    o = call.options
-    native = _MODES[call.like][call.mode]
-    if call.like == "torch":
-        kwargs: dict[str, Any] = {"size": (h, w), "mode": native}
-        if call.mode in ("bilinear", "bicubic"):
-            kwargs["align_corners"] = bool(o.get("align_corners"))
-        if o.get("antialias"):
-            kwargs["antialias"] = True
-        y = m.interpolate(np.ascontiguousarray(x.transpose(2, 0, 1)[None]), **kwargs)
-        return y[0].transpose(1, 2, 0)
-    if call.like == "tf":
-        return m.resize(x, (h, w), method=native, antialias=bool(o.get("antialias")))
-    if call.like == "tf1":
-        fn: Callable[..., np.ndarray] = getattr(m, native)
-        kwargs = {"align_corners": bool(o.get("align_corners"))}
-        if native != "resize_area":
-            kwargs["half_pixel_centers"] = bool(o.get("half_pixel_centers"))
-        return fn(x[None], (h, w), **kwargs)[0]
-    if call.like == "opencv":
-        flag = getattr(m, native, None)
-        if flag is None:
-            raise OptionError("--mode", f"an interpolation the OpenCV twin provides (it has no {native})", call.mode)
-        y = m.resize(x if x.shape[2] > 1 else x[:, :, 0], (w, h), interpolation=flag)
-        return y if y.ndim == 3 else y[:, :, None]
-    if call.like == "pillow":
-        flag = getattr(m, native, None)
-        if flag is None:
-            raise OptionError("--mode", f"a filter the Pillow twin provides (it has no {native})", call.mode)
-        # Pillow resamples every band on its own; the twin is called one band at a time, as
-        # Image.resize((width, height), resample) on a mode "L"/"F" image.
-        try:
-            bands = [np.asarray(m.resize(np.ascontiguousarray(x[:, :, c]), (w, h), flag)) for c in range(x.shape[2])]
-        except TypeError as exc:
-            raise OptionError(
-                "--like pillow", "a Pillow twin taking resize(image, (width, height), resample)", None, str(exc)
-            ) from None
-        return np.stack([b if b.ndim == 2 else b[..., 0] for b in bands], axis=2)
-    kwargs = {"sizes": [1, x.shape[2], h, w], "mode": native}
-    for k in ("coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "behaviour"):
-        if o.get(k) is not None:
-            kwargs[k] = o[k]
-    for k in ("exclude_outside", "antialias"):
-        if o.get(k):
-            kwargs[k] = 1
-    y = m.resize(np.ascontiguousarray(x.transpose(2, 0, 1)[None]), **kwargs)
-    return y[0].transpose(1, 2, 0)
+    """Resize the ``(H, W, C)`` image ``x`` to ``size_hw`` with ``call`` through its twin (``m``, the
+    twin module, must be present; :mod:`upsampling.port.calls` writes and runs the call)."""
+    del m  # the port call imports its twin itself
+    return apply_call(call.port_call(*size_hw), x, "HWC")
 
 
 def make_call(like: str, mode: str, **options: Any) -> Call:
