@@ -336,3 +336,19 @@ def test_the_composition_claim_holds_on_many_sizes(rng):
         h, w = (int(v) for v in rng.integers(1, 120, size=2))
         d = Dims(1, 1, h, w)
         assert worst_error(operator_of(source, d), operator_of(comp, d)) < 1e-4, f"{h}x{w}"
+
+
+def test_solve_axis_finds_an_integer_step():
+    """Half-pixel x2 samples at i/2 - 1/4; an asymmetric resize reaches it on the input padded by one
+    pixel at the start, x4, keeping every 2nd sample from the 4th (what ONNX Upsample and TensorRT 7
+    can express); the audit's rewrites use the same solver."""
+    from fractions import Fraction
+
+    from upsampling.port.compose import solve_axis
+
+    s = next(solve_axis("asymmetric", True, 10, 20, Fraction(1, 2), Fraction(-1, 4)))
+    assert (s.pad_before, s.pad_after, s.step, s.scale, s.crop) == (1, 0, 2, 4, 3)
+    assert s.crop + s.step * 19 + 1 <= s.length
+    # a downscale into Pillow's box: spacing in/out/step <= 1, so Pillow does not stretch its kernel
+    s = next(x for x in solve_axis("box", False, 47, 20, Fraction(47, 20), Fraction(27, 40)) if x.spacing <= 1)
+    assert s.step == 3 and s.length == 58 and s.box_start + s.spacing * s.length <= 47

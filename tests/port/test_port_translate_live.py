@@ -245,3 +245,23 @@ def test_verify_conv_transpose(names):
     t = port.translate("nn.ConvTranspose2d(3, 6, 4, stride=2, padding=1, bias=False)", to="tensorflow",
                        input_shape=(1, 3, 7, 6), verify=True)
     assert t.measured_error is not None and t.measured_error < 1e-4 and t.bit_identical in (True, False)
+
+
+@pytest.mark.parametrize("source,to,shape,opset,step", [
+    # a non-antialiased downscale in Pillow (which antialiases whenever it shrinks): every 3rd sample
+    ("cv2.resize(x, (20, 16), interpolation=cv2.INTER_LINEAR)", "pillow", (33, 47, 3), 19, "every 3rd"),
+    ("F.interpolate(x, size=(9, 14), mode='bilinear', align_corners=False)", "pillow", (1, 2, 25, 31), 19, "every 3rd"),
+    # half-pixel x2 with ONNX Upsample (asymmetric only): pad 1, x4, every 2nd from the 4th
+    ("F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)", "onnx", (1, 3, 10, 12), 9, "every 2nd"),
+])
+def test_integer_step_compositions(names, rng, source, to, shape, opset, step):
+    """The composition search's integer-factor step, live."""
+    call = parse_source(source)
+    t = port.translate(source, to=to, input_shape=shape, opset=opset)
+    assert t.exact and t.composition and step in t.call, t.explain()
+    dims = Dims.from_shape(shape, t.source_layout)
+    layout = call.layout(dims)
+    x = rng.random(shape).astype(np.float32)
+    y_src = run_live(call.code(dims), convert_layout(x, t.source_layout, layout), call.framework, names=names)
+    y_t = run_live(t.code, np.ascontiguousarray(convert_layout(x, t.source_layout, t.layout)), to, names=names)
+    _check(t, y_src, convert_layout(y_t, t.layout, layout), f"{source} -> {to} on {shape}")

@@ -79,6 +79,7 @@ def _rank(score: Score, source: Call) -> tuple:
         c.scale_based() != source.scale_based(),
         param_distance(source, c),
         c.settings() != source.settings() if c.framework == source.framework else True,
+        (max(c.step), sum(c.pad)) if isinstance(c, Composition) else (1, 0),
         len(c.expression()),
     )
 
@@ -212,15 +213,16 @@ def _holds_composition(source: Call, comp: Composition, dims: Dims, panel: list[
             return ("the input shape given", f"the same padding, size and crop do not fit input {d.h}x{d.w}; "
                     "translate again for another input size", CHECKED)
     formula = {
-        "align_corners": "align_corners on the padded input samples output i at i·(N-1)/(M-1) - p",
-        "half_pixel": "half-pixel sampling of the padded input places output i at (i + c + 1/2)·N/M - 1/2 - p",
-        "asymmetric": "asymmetric sampling of the padded input places output i at (i + c)·N/M - p",
+        "align_corners": "align_corners on the padded input samples output j at j·(N-1)/(M-1) - p",
+        "half_pixel": "half-pixel sampling of the padded input places output j at (j + 1/2)·N/M - 1/2 - p",
+        "asymmetric": "asymmetric sampling of the padded input places output j at j·N/M - p",
         "box": "Pillow's box moves the sample grid by a fraction of a pixel",
     }.get(comp.why, comp.why)
+    kept = "j = c + i" if comp.step == (1, 1) else f"j = c + s·i (s = {_factor(comp.step)})"
     return ("all input sizes",
-            f"{formula}, which equals the source's positions for every input size with this padding, output size "
-            f"and crop (the edge replication reproduces the clamped border); checked on {len(panel)} other sizes",
-            ALL)
+            f"{formula}; keeping {kept}, that equals the source's positions for every input size with this padding, "
+            f"output size and crop (the edge replication reproduces the clamped border); checked on {len(panel)} "
+            "other sizes", ALL)
 
 
 def _bit_identical(source: Call, target: Call) -> tuple[bool | None, str]:
@@ -245,7 +247,8 @@ def translate_resize(source: Call, to: str, dims: Dims, layout: str, given: bool
         notes.append(f"no input_shape given: measured on {DEFAULT_DIMS.h}x{DEFAULT_DIMS.w} "
                      f"(pass input_shape for your own)")
     if not exact:
-        templates = _templates(cands)
+        templates = sorted(_templates(cands), key=lambda c: (kernel_class(c) != kernel_class(source),
+                                                             param_distance(source, c)))
         fits = (fit_axis(src_op.h), fit_axis(src_op.w))
         comps = compositions(templates, dims, out, fits)
         comp_scores = []
