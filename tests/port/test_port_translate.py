@@ -208,6 +208,8 @@ def test_holds_for_all_sizes_is_true_on_many_sizes(to, rng):
         ("F.interpolate(x, scale_factor=3, mode='bicubic', align_corners=False)", "NCHW"),
         ("tf.compat.v1.image.resize_bilinear(x, (20, 24), align_corners=True)", "NHWC"),
         ("cv2.resize(x, (24, 20), interpolation=cv2.INTER_NEAREST_EXACT)", "HWC"),
+        ("tf.compat.v1.image.resize_nearest_neighbor(x, (20, 24))", "NHWC"),
+        ("tf.image.resize(x, (20, 24), method='nearest')", "NHWC"),
         ("img.resize((24, 20), Image.BILINEAR)", "HWC"),
         ("Resize(sizes=[20, 24], axes=[2, 3], mode='linear', coordinate_transformation_mode='asymmetric')", "NCHW"),
     ]
@@ -352,3 +354,22 @@ def test_solve_axis_finds_an_integer_step():
     # a downscale into Pillow's box: spacing in/out/step <= 1, so Pillow does not stretch its kernel
     s = next(x for x in solve_axis("box", False, 47, 20, Fraction(47, 20), Fraction(27, 40)) if x.spacing <= 1)
     assert s.step == 3 and s.length == 58 and s.box_start + s.spacing * s.length <= 47
+
+
+@pytest.mark.parametrize("source,to,target", [
+    ("tf.compat.v1.image.resize_nearest_neighbor(x, (40, 31))", "pytorch", "mode='nearest'"),
+    ("tf.image.resize(x, (40, 31), method='nearest')", "pytorch", "mode='nearest-exact'"),
+    ("F.interpolate(x, size=(40, 31), mode='nearest')", "tensorflow", "resize_nearest_neighbor(x, (40, 31))"),
+])
+def test_nearest_equal_for_all_sizes_where_the_arithmetic_is_the_same(source, to, target):
+    """Nearest neighbour is claimed for every size only where the registry gives both the same rule, precision
+    and scale (PyTorch's small-output kernel and TF's float32 in/out); otherwise for the shape given."""
+    shape = (1, 17, 23, 3) if source.startswith("tf") else (1, 3, 17, 23)
+    t = port.translate(source, to=to, input_shape=shape)
+    assert t.exact and target in t.code and t.holds_for == "all input sizes", t.explain()
+    assert t.bit_identical is True
+    # PyTorch picks its generic kernel for out_h + out_w > 128: float32 rounding of another product
+    t = port.translate("F.interpolate(x, size=(100, 31), mode='nearest')", to="tensorflow", input_shape=(1, 3, 17, 23))
+    assert t.exact and t.holds_for == "the input shape given"
+    t = port.translate("cv2.resize(x, (31, 40), interpolation=cv2.INTER_NEAREST)", to="pytorch", input_shape=(17, 23, 3))
+    assert t.exact and t.holds_for == "the input shape given"  # OpenCV computes the index in double

@@ -75,6 +75,7 @@ SCALED = [
     ("Resize(scales=[1, 1, 2, 3], mode='linear', coordinate_transformation_mode='align_corners')", (1, 2, 5, 4)),
     ("Upsample(scales=[1, 1, 2, 2], mode='nearest')", (1, 1, 5, 6)),
     ("tf.compat.v1.image.resize_bilinear(x, (24, 26))", (1, 6, 13, 2)),
+    ("tf.compat.v1.image.resize_nearest_neighbor(x, (26, 19))", (1, 9, 7, 2)),
     ("tf.compat.v1.image.resize_bicubic(x, (20, 20))", (1, 10, 10, 1)),
     ("img.resize((31, 40), Image.BILINEAR)", (17, 23, 3)),
     ("tf.keras.layers.UpSampling2D(size=(2, 3), interpolation='bilinear')", (1, 7, 5, 3)),

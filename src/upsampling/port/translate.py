@@ -187,6 +187,11 @@ def _holds(source: Call, best: Score, dims: Dims, dtype: str, to: str) -> tuple[
     if source.key() == target.key():
         rule = source.size_rule()
         what = "the output size given" if rule[0] == "size" else "the same output size and scale rule"
+        if source.family == "nearest":
+            return ("all input sizes",
+                    f"both pick pixels by {call_words(source)}, with {what}, in the same float arithmetic (the "
+                    f"registry gives both the same rule and scale), so the same pixels for every input size "
+                    f"(checked on {len(panel)} other sizes: {sizes})", ALL)
         return ("all input sizes",
                 f"both compute {call_words(source)}, with {what}, for every input size; they differ only in "
                 f"float rounding (checked on {len(panel)} other sizes: {sizes})", ALL)
@@ -225,7 +230,9 @@ def _holds_composition(source: Call, comp: Composition, dims: Dims, panel: list[
             "other sizes", ALL)
 
 
-def _bit_identical(source: Call, target: Call) -> tuple[bool | None, str]:
+def _bit_identical(source: Call, target: Call, exact: bool, dtype: str) -> tuple[bool | None, str]:
+    if exact and source.family == target.family == "nearest" and (dtype == "float32" or target.framework != "pillow"):
+        return True, "nearest copies input values: picking the same pixels gives the same bits"
     if isinstance(target, (Composition, TwinResize)) or source.framework != target.framework:
         return None, ""
     if source.settings() and source.settings() == target.settings() and source.size_rule() == target.size_rule():
@@ -283,7 +290,7 @@ def translate_resize(source: Call, to: str, dims: Dims, layout: str, given: bool
         reason = "the worst error is measured for this input shape"
         differences = difference_words(source, best.call)
     worst = best.worst_error(src_op)
-    bit, bit_reason = _bit_identical(source, best.call)
+    bit, bit_reason = _bit_identical(source, best.call, bool(best.exact), dtype)
     if bit:
         notes.append(bit_reason)
     target_layout = best.call.layout(dims)

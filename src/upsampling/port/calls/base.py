@@ -67,9 +67,13 @@ def op_key(setting: Setting, **per_call: Any) -> tuple:
 
     Interpolation (linear, cubic, Lanczos-4): ``("interp", mode, convention, a, exclude_outside,
     antialias, weight table)`` -- the float rounding of the coordinate does not count.  Nearest
-    neighbour: the setting itself, since its float arithmetic picks the pixel (two frameworks'
-    nearest rules are only proved equal when they are the same kernel, or the same loop:
-    Pillow's and OpenCV's ``nearest_loop_plan``).  Windows, areas: the builder and its arguments
+    neighbour: its float arithmetic picks the pixel, so every argument counts, the precision
+    included, and so does how the twin derives the scale it multiplies by (``per_call``
+    ``inv_scale``, e.g. ``"float32(in)/float32(out)"``): two frameworks' nearest rules are equal
+    for every size only when the registry gives them the same parameters and the same scale
+    rule (PyTorch's small-output ``nearest`` and TF1's legacy ``resize_nearest_neighbor``), or
+    the same loop (Pillow's and OpenCV's ``nearest_loop_plan``); a call that does not state its
+    scale rule keeps a key of its own.  Windows, areas: the builder and its arguments
     without the rounding-only ones, kernel aliases merged, and the edge-tap rule dropped for
     kernels that vanish at their radius.
     """
@@ -77,6 +81,8 @@ def op_key(setting: Setting, **per_call: Any) -> tuple:
     if setting.builder == "interpolation_plan" and "mode" in params:
         mode = params["mode"]
         if mode == "nearest":
+            if "inv_scale" in per_call:
+                return ("nearest", tuple(sorted((k, repr(v)) for k, v in params.items())))
             return ("nearest", setting.framework, setting.call, tuple(sorted((k, repr(v)) for k, v in per_call.items())))
         return interp_key(mode, params.get("coordinate_transformation_mode", "half_pixel"),
                           params.get("cubic_coeff_a", -0.75), params.get("exclude_outside", False),
@@ -156,8 +162,12 @@ class Call:
 
     def key(self) -> tuple:
         """The operation in exact arithmetic for every input size: equal keys, equal for all sizes."""
-        return (tuple(sorted({op_key(s, **self._key_extras()) for s in self.settings()}, key=repr)),
+        return (tuple(sorted({op_key(s, **self._key_extras()) for s in self._key_settings()}, key=repr)),
                 normal_rule(self.size_rule()))
+
+    def _key_settings(self) -> tuple[Setting, ...]:
+        """The settings :meth:`key` reads: :meth:`settings`, or the one the call's fixed sizes pick."""
+        return self.settings()
 
     def _key_extras(self) -> dict[str, Any]:
         return {}

@@ -73,7 +73,16 @@ class TorchInterpolate(Call):
             return (t.CUBIC_ALIGN_CORNERS if self.align_corners else t.CUBIC,)
         return (t.LINEAR_ALIGN_CORNERS if self.align_corners else t.LINEAR,)
 
+    def _key_settings(self) -> tuple[Setting, ...]:
+        settings = self.settings()
+        if self.family == "nearest" and self.size is not None:
+            # a 4-D input with out_h + out_w <= 128 takes the small kernel (the twin's rule)
+            return settings[:1] if sum(self.size) <= 128 else settings[1:]
+        return settings
+
     def _key_extras(self) -> dict[str, Any]:
+        if self.family == "nearest" and self.size is not None and sum(self.size) <= 128:
+            return {"inv_scale": "float32(in)/float32(out)"}  # _kernel_scale(..., "float32")
         # align_corners=True keeps the antialias window, with the scale (in-1)/(out-1)
         return {"align_corners": True} if self.antialias and self.align_corners else {}
 
