@@ -74,6 +74,7 @@ def test_parse_named_constants_and_forms():
         ("F.interpolate(x, size=(4, 4)", "is not Python syntax"),
         ("x = 1; y = 2", "is not one call"),
         ("F.interpolate(x, size=(4, 4), scale_factor=2)", "exactly one of size and scale_factor"),
+        ("nn.Upsample(scale_factor=2)(x, 3)", "takes the input alone"),
     ],
 )
 def test_parse_refuses_clearly(text, fragment):

@@ -266,3 +266,21 @@ def test_integer_step_compositions(names, rng, source, to, shape, opset, step):
     y_src = run_live(call.code(dims), convert_layout(x, t.source_layout, layout), call.framework, names=names)
     y_t = run_live(t.code, np.ascontiguousarray(convert_layout(x, t.source_layout, t.layout)), to, names=names)
     _check(t, y_src, convert_layout(y_t, t.layout, layout), f"{source} -> {to} on {shape}")
+
+
+@pytest.mark.parametrize("to", ["tensorflow", "onnx", "engine"])
+def test_conv_transpose_module_called_with_output_size(names, rng, to):
+    """``nn.ConvTranspose2d(...)(x, output_size=...)``: PyTorch turns the size into output_padding."""
+    torch = names["torch"]
+    text = "nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, bias=False)(x, output_size=(10, 9))"
+    t = port.translate(text, to=to, input_shape=(1, 3, 5, 5))
+    assert t.exact and t.holds_for == "the input shape given" and "output_padding=(1, 0)" in " ".join(t.notes)
+    module = torch.nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, bias=False)
+    x = rng.standard_normal((1, 3, 5, 5)).astype(np.float32)
+    with torch.no_grad():
+        y_src = module(torch.from_numpy(x), output_size=(10, 9)).numpy()
+    weight = module.weight.detach().numpy()
+    y_t = run_live(t.code, np.ascontiguousarray(convert_layout(x, "NCHW", t.layout)), to, weight=weight, names=names)
+    y_t = convert_layout(y_t, t.layout, "NCHW")
+    assert y_t.shape == y_src.shape == (1, 4, 10, 9)
+    np.testing.assert_allclose(y_t, y_src, atol=1e-5)

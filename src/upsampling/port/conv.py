@@ -83,7 +83,16 @@ class _Source:
     note: str = ""
 
 
-def _pair(name: str, value: Any, default: int, *, tf_layout: str | None = None) -> tuple[int, int]:
+def _pair(name: str, value: Any, default: int, *, tf_layout: str | None = None,
+          positive: bool = False) -> tuple[int, int]:
+    """An int or two ints (one per spatial axis; TF's 4-value form read in ``tf_layout``)."""
+    pair = _pair_of(name, value, default, tf_layout)
+    if positive and min(pair) < 1:
+        raise InvalidArgumentError(name, value, message=f"{name} must be positive, got {value!r}")
+    return pair
+
+
+def _pair_of(name: str, value: Any, default: int, tf_layout: str | None) -> tuple[int, int]:
     if value is None or isinstance(value, _Ignored):
         return (default, default)
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
@@ -109,107 +118,157 @@ def _weight_shape(weight_shape: Sequence[int] | None, call: str, layout: str) ->
 
 
 def _source(parsed: ConvSource, input_shape: tuple[int, ...], weight_shape: Sequence[int] | None) -> _Source:
-    from upsampling.frameworks import onnx as onnx_twin
-    from upsampling.frameworks import pytorch as torch_twin
+    """The parsed call made runnable through its twin, for inputs of ``input_shape``."""
+    build = {"tensorflow": _tf_source, "engine": _tf_source, "keras": _keras_source, "pytorch": _torch_source,
+             "pytorch_module": _torch_source, "onnx": _onnx_source}[parsed.framework]
+    return build(parsed, dict(parsed.args), input_shape, weight_shape)
+
+
+def _tf_source(parsed: ConvSource, a: dict[str, Any], input_shape: tuple[int, ...],
+               weight_shape: Sequence[int] | None) -> _Source:
+    """``tf.nn.conv2d_transpose`` (or ``upsampling.conv2d_transpose``, the same arguments)."""
     from upsampling.frameworks import tensorflow as tf_twin
 
-    a = dict(parsed.args)
-    fw = parsed.framework
-    if fw in ("tensorflow", "engine"):
-        fmt = a.get("data_format", "NHWC")
-        fmt = _checks.choice("data_format", fmt, ("NHWC", "NCHW"))
-        w_shape = _weight_shape(weight_shape, parsed.function, "tf")
-        out_shape = a.get("output_shape")
-        if not isinstance(out_shape, tuple) or len(out_shape) not in (2, 4):
-            raise InvalidArgumentError("output_shape", out_shape, message=f"{parsed.function}: output_shape must be "
-                                       "written as 4 ints (or 2: height, width)")
-        padding = a.get("padding", "SAME")
-        if isinstance(padding, tuple):
-            padding = [list(p) for p in padding]
-        strides, dilations = a.get("strides"), a.get("dilations")
-        if strides is None:
-            raise InvalidArgumentError("strides", None, message=f"{parsed.function}: strides is required")
+    fmt = _checks.choice("data_format", a.get("data_format", "NHWC"), ("NHWC", "NCHW"))
+    w_shape = _weight_shape(weight_shape, parsed.function, "tf")
+    out_shape = a.get("output_shape")
+    if not isinstance(out_shape, tuple) or len(out_shape) not in (2, 4):
+        raise InvalidArgumentError("output_shape", out_shape, message=f"{parsed.function}: output_shape must be "
+                                   "written as 4 ints (or 2: height, width)")
+    padding = a.get("padding", "SAME")
+    if isinstance(padding, tuple):
+        padding = [list(p) for p in padding]
+    strides, dilations = a.get("strides"), a.get("dilations")
+    if strides is None:
+        raise InvalidArgumentError("strides", None, message=f"{parsed.function}: strides is required")
 
-        def run(x, w, b, _o=out_shape, _s=strides, _p=padding, _f=fmt, _d=dilations):
-            y = tf_twin.conv2d_transpose(x, w, list(_o), _s, _p, _f, _d)
-            return y
-        return _Source(parsed.text, "engine" if fw == "engine" else "tensorflow", fmt, "tf", w_shape,
-                       _pair("strides", strides, 1, tf_layout=fmt), _pair("dilations", dilations, 1, tf_layout=fmt),
-                       _groups_tf(out_shape, fmt, w_shape), False, run, True)
-    if fw == "keras":
-        filters = a.get("filters")
-        if not isinstance(filters, int) or filters < 1:
-            raise InvalidArgumentError("filters", filters, message=f"{parsed.function}: filters must be a positive int")
-        kernel = _pair("kernel_size", a.get("kernel_size"), 1)
-        if a.get("kernel_size") is None:
-            raise InvalidArgumentError("kernel_size", None, message=f"{parsed.function}: kernel_size is required")
-        strides = _pair("strides", a.get("strides"), 1)
-        dil = _pair("dilation_rate", a.get("dilation_rate"), 1)
-        padding = a.get("padding", "valid")
-        padding = _checks.choice("padding", padding.lower() if isinstance(padding, str) else padding, ("valid", "same"))
-        fmt = {"channels_last": "NHWC", "channels_first": "NCHW", None: "NHWC"}.get(a.get("data_format"))
-        if fmt is None:
-            raise InvalidArgumentError("data_format", a.get("data_format"), message="data_format must be "
-                                       "'channels_last' or 'channels_first'")
-        if a.get("groups", 1) != 1:
-            raise InvalidArgumentError("groups", a.get("groups"), message="Keras Conv2DTranspose has no groups")
-        op = a.get("output_padding")
-        op_pair = None if op is None else _pair("output_padding", op, 0)
-        c_in = input_shape[fmt.index("C")]
-        w_shape = (kernel[0], kernel[1], filters, c_in)
-        n_hw = (input_shape[fmt.index("H")], input_shape[fmt.index("W")])
-        out_hw = tuple(_keras_length(n_hw[i], kernel[i], padding, None if op_pair is None else op_pair[i], strides[i],
-                                     dil[i]) for i in range(2))
-        out_shape = (input_shape[0], out_hw[0], out_hw[1], filters) if fmt == "NHWC" else \
-            (input_shape[0], filters, out_hw[0], out_hw[1])
+    def run(x, w, b, _o=out_shape, _s=strides, _p=padding, _f=fmt, _d=dilations):
+        return tf_twin.conv2d_transpose(x, w, list(_o), _s, _p, _f, _d)
+    return _Source(parsed.text, "engine" if parsed.framework == "engine" else "tensorflow", fmt, "tf", w_shape,
+                   _pair("strides", strides, 1, tf_layout=fmt), _pair("dilations", dilations, 1, tf_layout=fmt),
+                   _groups_tf(out_shape, fmt, w_shape), False, run, True)
 
-        def run(x, w, b, _o=out_shape, _s=strides, _p=padding.upper(), _f=fmt, _d=dil):
-            y = tf_twin.conv2d_transpose(x, w, list(_o), list(_s), _p, _f, list(_d))
-            if b is not None:
-                y = y + (b if _f == "NHWC" else b[:, None, None])
-            return y
-        return _Source(parsed.text, "tensorflow", fmt, "tf", w_shape, strides, dil, 1,
-                       a.get("use_bias", True) is not False, run, False,
-                       f"Keras computes the output size {out_hw[0]}x{out_hw[1]} ({padding}) and runs "
-                       f"tf.nn.conv2d_transpose with padding='{padding.upper()}'")
-    if fw in ("pytorch", "pytorch_module"):
-        if fw == "pytorch":
-            w_shape = _weight_shape(weight_shape, parsed.function, "torch")
-            has_bias = a.get("bias") is not None
-        else:
-            c_in, c_out = a.get("in_channels"), a.get("out_channels")
-            groups = a.get("groups", 1)
-            kernel = _pair("kernel_size", a.get("kernel_size"), 1)
-            if not all(isinstance(v, int) and v > 0 for v in (c_in, c_out, groups)) or c_out % groups or c_in % groups:
-                raise InvalidArgumentError("in_channels", (c_in, c_out, groups), message=f"{parsed.function}: "
-                                           "in_channels, out_channels and groups must be positive ints, groups "
-                                           "dividing both")
-            w_shape = (c_in, c_out // groups, kernel[0], kernel[1])
-            has_bias = a.get("bias", True) is not False
-            if a.get("padding_mode", "zeros") != "zeros":
-                raise InvalidArgumentError("padding_mode", a.get("padding_mode"),
-                                           message="ConvTranspose2d only supports padding_mode='zeros' (as PyTorch)")
-        stride = a.get("stride", 1)
-        padding = a.get("padding", 0)
-        output_padding = a.get("output_padding", 0)
+
+def _keras_source(parsed: ConvSource, a: dict[str, Any], input_shape: tuple[int, ...],
+                  weight_shape: Sequence[int] | None) -> _Source:
+    """``tf.keras.layers.Conv2DTranspose``: Keras computes the output size, then runs TF's op."""
+    from upsampling.frameworks import tensorflow as tf_twin
+
+    filters = a.get("filters")
+    if not isinstance(filters, int) or isinstance(filters, bool) or filters < 1:
+        raise InvalidArgumentError("filters", filters, message=f"{parsed.function}: filters must be a positive int")
+    if a.get("kernel_size") is None:
+        raise InvalidArgumentError("kernel_size", None, message=f"{parsed.function}: kernel_size is required")
+    kernel = _pair("kernel_size", a.get("kernel_size"), 1, positive=True)
+    strides = _pair("strides", a.get("strides"), 1)
+    dil = _pair("dilation_rate", a.get("dilation_rate"), 1)
+    padding = a.get("padding", "valid")
+    padding = _checks.choice("padding", padding.lower() if isinstance(padding, str) else padding, ("valid", "same"))
+    fmt = {"channels_last": "NHWC", "channels_first": "NCHW", None: "NHWC"}.get(a.get("data_format"))
+    if fmt is None:
+        raise InvalidArgumentError("data_format", a.get("data_format"), message="data_format must be "
+                                   "'channels_last' or 'channels_first'")
+    if a.get("groups", 1) != 1:
+        raise InvalidArgumentError("groups", a.get("groups"), message="Keras Conv2DTranspose has no groups")
+    op = a.get("output_padding")
+    op_pair = None if op is None else _pair("output_padding", op, 0)
+    c_in = input_shape[fmt.index("C")]
+    w_shape = (kernel[0], kernel[1], filters, c_in)
+    n_hw = (input_shape[fmt.index("H")], input_shape[fmt.index("W")])
+    out_hw = tuple(_keras_length(n_hw[i], kernel[i], padding, None if op_pair is None else op_pair[i], strides[i],
+                                 dil[i]) for i in range(2))
+    out_shape = (input_shape[0], out_hw[0], out_hw[1], filters) if fmt == "NHWC" else \
+        (input_shape[0], filters, out_hw[0], out_hw[1])
+
+    def run(x, w, b, _o=out_shape, _s=strides, _p=padding.upper(), _f=fmt, _d=dil):
+        y = tf_twin.conv2d_transpose(x, w, list(_o), list(_s), _p, _f, list(_d))
+        if b is not None:
+            y = y + (b if _f == "NHWC" else b[:, None, None])
+        return y
+    return _Source(parsed.text, "tensorflow", fmt, "tf", w_shape, strides, dil, 1,
+                   a.get("use_bias", True) is not False, run, False,
+                   f"Keras computes the output size {out_hw[0]}x{out_hw[1]} ({padding}) and runs "
+                   f"tf.nn.conv2d_transpose with padding='{padding.upper()}'")
+
+
+def _torch_source(parsed: ConvSource, a: dict[str, Any], input_shape: tuple[int, ...],
+                  weight_shape: Sequence[int] | None) -> _Source:
+    """``F.conv_transpose2d`` (weight shape given) or ``nn.ConvTranspose2d(...)`` (optionally called
+    with ``output_size=``, which PyTorch turns into ``output_padding``)."""
+    from upsampling.frameworks import pytorch as torch_twin
+
+    if parsed.framework == "pytorch":
+        w_shape = _weight_shape(weight_shape, parsed.function, "torch")
+        has_bias = a.get("bias") is not None
+    else:
+        c_in, c_out = a.get("in_channels"), a.get("out_channels")
         groups = a.get("groups", 1)
-        dilation = a.get("dilation", 1)
+        kernel = _pair("kernel_size", a.get("kernel_size"), 1, positive=True)
+        if not all(_checks.is_integer(v) and v > 0 for v in (c_in, c_out, groups)) or c_out % groups or c_in % groups:
+            raise InvalidArgumentError("in_channels", (c_in, c_out, groups), message=f"{parsed.function}: "
+                                       "in_channels, out_channels and groups must be positive ints, groups "
+                                       "dividing both")
+        w_shape = (c_in, c_out // groups, kernel[0], kernel[1])
+        has_bias = a.get("bias", True) is not False
+        if a.get("padding_mode", "zeros") != "zeros":
+            raise InvalidArgumentError("padding_mode", a.get("padding_mode"),
+                                       message="ConvTranspose2d only supports padding_mode='zeros' (as PyTorch)")
+    stride = a.get("stride", 1)
+    padding = a.get("padding", 0)
+    output_padding = a.get("output_padding", 0)
+    groups = a.get("groups", 1)
+    dilation = a.get("dilation", 1)
+    note = ""
+    if a.get("output_size") is not None:
+        output_padding = _torch_output_padding(parsed, a["output_size"], input_shape, w_shape, stride, padding,
+                                               dilation)
+        note = (f"PyTorch turns output_size={a['output_size']!r} into output_padding={output_padding!r} "
+                "(torch.nn.ConvTranspose2d._output_padding)")
 
-        def run(x, w, b, _s=stride, _p=padding, _o=output_padding, _g=groups, _d=dilation):
-            return torch_twin.conv_transpose2d(x, w, b, _s, _p, _o, _g, _d)
-        return _Source(parsed.text, "pytorch", "NCHW", "torch", w_shape, _pair("stride", stride, 1),
-                       _pair("dilation", dilation, 1), int(groups), has_bias, run, False)
-    # ONNX
+    def run(x, w, b, _s=stride, _p=padding, _o=output_padding, _g=groups, _d=dilation):
+        return torch_twin.conv_transpose2d(x, w, b, _s, _p, _o, _g, _d)
+    return _Source(parsed.text, "pytorch", "NCHW", "torch", w_shape, _pair("stride", stride, 1),
+                   _pair("dilation", dilation, 1), int(groups), has_bias, run, a.get("output_size") is not None, note)
+
+
+def _torch_output_padding(parsed: ConvSource, output_size: Any, input_shape: tuple[int, ...],
+                          w_shape: tuple[int, int, int, int], stride: Any, padding: Any, dilation: Any) -> tuple[int, int]:
+    """``ConvTranspose2d.forward(x, output_size)``'s ``output_padding``: ``output_size`` (its last two
+    values) minus the size without it, which must lie in ``[min, min + stride - 1]``
+    (torch/nn/modules/conv.py, ``_ConvTransposeNd._output_padding``)."""
+    from upsampling.shapes import conv_transpose_output_size
+
+    size = _pair("output_size", output_size[-2:] if isinstance(output_size, tuple) and len(output_size) == 4
+                 else output_size, 1, positive=True)
+    s, p, d = _pair("stride", stride, 1), _pair("padding", padding, 0), _pair("dilation", dilation, 1)
+    out = []
+    for axis in range(2):
+        smallest = conv_transpose_output_size(input_shape[2 + axis], w_shape[2 + axis], s[axis], p[axis], d[axis])
+        if not smallest <= size[axis] <= smallest + s[axis] - 1:
+            raise ShapeError("output_size", output_size, message=f"{parsed.function}: requested an output size of "
+                             f"{list(size)}, but valid sizes range from {smallest} to {smallest + s[axis] - 1} along "
+                             f"{'HW'[axis]} (for an input of {list(input_shape[2:])}), as PyTorch says")
+        out.append(size[axis] - smallest)
+    return (out[0], out[1])
+
+
+def _onnx_source(parsed: ConvSource, a: dict[str, Any], input_shape: tuple[int, ...],
+                 weight_shape: Sequence[int] | None) -> _Source:
+    """ONNX ``ConvTranspose`` written with its attributes (the kernel from ``kernel_shape`` or the weight)."""
+    from upsampling.frameworks import onnx as onnx_twin
+
     kernel_shape = a.get("kernel_shape")
     if weight_shape is not None:
         w_shape = _weight_shape(weight_shape, parsed.function, "torch")
     elif isinstance(kernel_shape, tuple) and len(kernel_shape) == 2:
+        kernel = _pair("kernel_shape", kernel_shape, 1, positive=True)
         group = a.get("group", 1)
         c_in = input_shape[1]
-        w_shape = (c_in, max(1, c_in // group), kernel_shape[0], kernel_shape[1])
+        w_shape = (c_in, max(1, c_in // group) if _checks.is_integer(group) and group > 0 else c_in, *kernel)
     else:
         raise InvalidArgumentError("kernel_shape", kernel_shape, message="ConvTranspose: give kernel_shape=[kh, kw] "
-                                   "or weight_shape=(in, out/group, kh, kw)")
+                                   "or weight_shape=(in, out/group, kh, kw); only 2-D transposed convolutions "
+                                   "are translated")
     attrs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in a.items() if k != "opset"}
 
     def run(x, w, b, _a=attrs):

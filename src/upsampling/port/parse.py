@@ -523,8 +523,9 @@ def parse_source(source: Any, size: Sequence[int] | None = None, dims: Any = Non
     if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.Expr, ast.Assign)):
         raise _fail(text, f"{text!r} is not one call (write one expression, e.g. F.interpolate(x, ...))")
     node = tree.body[0].value
+    applied = None
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Call):
-        node = node.func  # nn.Upsample(...)(x): the module's constructor says it all
+        applied, node = node, node.func  # nn.Upsample(...)(x): the constructor, then the call on x
     if not isinstance(node, ast.Call):
         raise _fail(text, f"{text!r} is not a call")
     fn = _dotted(node.func)
@@ -540,4 +541,20 @@ def parse_source(source: Any, size: Sequence[int] | None = None, dims: Any = Non
     result = _resize_call(fn, text, node, receiver_is_image)
     if result is None:
         raise _fail(text, f"{fn}() is not a call translate knows")
+    if applied is not None:
+        result = _applied(fn, text, applied, result)
+    return result
+
+
+def _applied(fn: str, text: str, call: ast.Call, result: Call | ConvSource) -> Call | ConvSource:
+    """A layer built, then called on its input: ``ConvTranspose2d(...)(x, output_size=...)`` reads
+    the output size; every other layer takes its input alone."""
+    if isinstance(result, ConvSource) and result.framework == "pytorch_module":
+        a = _bind(f"{fn}(...)", text, call, ["output_size"])
+        if a.get("output_size") is not None:
+            return ConvSource(result.framework, result.function, result.args + (("output_size", a["output_size"]),),
+                              result.text)
+        return result
+    if len(call.args) > 1 or call.keywords:
+        raise _fail(text, f"{fn}(...)(x) takes the input alone; {ast.unparse(call)!r} passes more")
     return result
