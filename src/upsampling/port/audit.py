@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from upsampling._optional import require
-from upsampling.errors import InvalidArgumentError
+from upsampling.errors import InvalidArgumentError, OutputTooLargeError
 from upsampling.port import divergences as _div
 from upsampling.port import onnx_graph as _graph
 from upsampling.port import rewrite as _rewrite
@@ -185,7 +185,8 @@ def audit(
             targets_ = TRANSLATE_TARGETS if equivalents is True else tuple(equivalents)
             nr.equivalents = _equivalents(f, spec, targets_)
         if run:
-            nr.run = _rewrite.measure(f, runtimes, trials, seed) if f.static else {"*": {"skipped": _why_not_static(f)}}
+            runnable = f.static and not f.too_large
+            nr.run = _rewrite.measure(f, runtimes, trials, seed) if runnable else {"*": {"skipped": _why_not_run(f)}}
         reports.append(nr)
     opset = next((o.version for o in original.opset_import if o.domain in ("", "ai.onnx")), 0)
     report = AuditReport(
@@ -208,7 +209,9 @@ def _input_shapes(value: Any) -> dict[str | None, tuple[int, ...]]:
     return _graph.parse_input_shapes(value)
 
 
-def _why_not_static(f: _graph.NodeFacts) -> str:
+def _why_not_run(f: _graph.NodeFacts) -> str:
+    if f.too_large:
+        return f.too_large
     if f.unknown:
         return f"inputs {', '.join(f.unknown)} are computed in the graph and could not be read (pass --input-shape)"
     return "its input shape is not static (pass --input-shape)"
@@ -301,13 +304,20 @@ def _fix(original, working, reports, runtimes, targets, allow_plan, path, trials
         names = ", ".join(i.name for i in inputs if not _graph._static(_graph._shape_of(i)))
         raise InvalidArgumentError("--input-shape", None, f"static shapes for the inputs {names}",
                                    "--fix checks every rewrite and the whole model on random inputs of a fixed shape.")
+    need = 8 * sum(int(np.prod(_graph._shape_of(i), dtype=object)) for i in inputs)
+    if need > _graph.RUN_BYTES // 8:
+        raise OutputTooLargeError(
+            "--input-shape", {i.name: _graph._shape_of(i) for i in inputs},
+            message=f"--fix proves the rewritten model by running it on random inputs, which need {need // 2**20:,} MiB "
+            f"here (at most {_graph.RUN_BYTES // 8 // 2**20:,} MiB): --fix can only prove rewrites at an input shape "
+            "it can run")
     changed, impossible = [], []
     replacements = {}
     for nr in reports:
         f = nr.facts
-        if not f.static:
-            nr.fix = {"changed": False, "why": _why_not_static(f)}
-            impossible.append({"node": f.label, "why": _why_not_static(f)})
+        if not f.static or f.too_large:
+            nr.fix = {"changed": False, "why": _why_not_run(f)}
+            impossible.append({"node": f.label, "why": _why_not_run(f)})
             continue
         measured = _rewrite.measure(f, real, 1, seed)
         reasons, wrong = _reasons(f, measured, targets)

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from upsampling import _checks
-from upsampling.errors import InvalidArgumentError, ShapeError
+from upsampling.errors import InvalidArgumentError, OutputTooLargeError, ShapeError
 from upsampling.port.calls import TITLES
 from upsampling.port.parse import ConvSource, _Ignored
 
@@ -328,6 +328,28 @@ def _crops(src: _Source, input_shape: tuple[int, ...]) -> tuple[tuple[tuple[int,
     return crop, tuple(out_hw), c_out
 
 
+_CHECK_BYTES = 2**30  # the twins' float64 arrays while reading the crops and checking the target, at most
+
+
+def _check_bytes(src: _Source, shape: tuple[int, ...]) -> None:
+    """Refuse, before allocating, an input whose twin runs would need more than :data:`_CHECK_BYTES`."""
+    lay = src.layout
+    n, c_in = shape[0], shape[lay.index("C")]
+    c_out = src.weight_shape[1] * src.groups if src.weight_layout == "torch" else src.weight_shape[2] * src.groups
+    full = [(shape[lay.index(a)] - 1) * s + (k - 1) * d + 1
+            for a, s, k, d in zip("HW", src.stride, _kernel(src), src.dilation)]
+    need = 8 * (3 * n * c_in * shape[lay.index("H")] * shape[lay.index("W")] + 4 * n * c_out * full[0] * full[1]
+                + 2 * int(np.prod(src.weight_shape)))
+    if need > _CHECK_BYTES:
+        raise OutputTooLargeError(
+            "input_shape", shape,
+            message=f"{src.text}: reading the crops and checking the translation through the twins at input_shape "
+            f"{shape} needs about {need // 2**20:,} MiB (at most {_CHECK_BYTES // 2**20:,} MiB); the translation "
+            "does not depend on the batch, and the crops of a call without an output size do not depend on the "
+            "input size either: pass a smaller input_shape",
+        )
+
+
 def _kernel(src: _Source) -> tuple[int, int]:
     ws = src.weight_shape
     return (ws[2], ws[3]) if src.weight_layout == "torch" else (ws[0], ws[1])
@@ -577,6 +599,7 @@ def translate_conv(parsed: ConvSource, to: str, input_shape: Sequence[int] | Non
                                    "transposed convolution's crops depend on it")
     shape = tuple(_checks.positive_int("input_shape", v) for v in _checks.sequence("input_shape", input_shape, 4))
     src = _source(parsed, shape, weight_shape)
+    _check_bytes(src, shape)
     crop, out_hw, c_out = _crops(src, shape)
     lay = src.layout
     op = ConvOp(shape[0], shape[lay.index("C")], c_out, src.groups, (shape[lay.index("H")], shape[lay.index("W")]),

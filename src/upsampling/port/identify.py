@@ -30,7 +30,7 @@ from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.filters import cubic
 from upsampling.port.calls import FRAMEWORKS, Call, Dims, apply_call
 from upsampling.port.compose import fit_axis
-from upsampling.port.operator import Operator, probe
+from upsampling.port.operator import Operator, check_bytes, probe
 from upsampling.port.search import candidates, compare, operator_of
 from upsampling.spec import LAYOUTS
 
@@ -302,7 +302,9 @@ def identify(
         Bad shapes, layout or pair.
     """
     _checks.choice("layout", layout, tuple(LAYOUTS))
+    _checks.choice("dtype", dtype, ("float32", "float64", "float16"))
     top = _checks.integer("top", top, minimum=0)
+    opset = _checks.integer("opset", opset, minimum=7)
     if callable(fn_or_pair):
         if input_shape is None:
             raise InvalidArgumentError("input_shape", None, message="identify(fn) needs input_shape: the shape of x "
@@ -314,10 +316,15 @@ def identify(
     if not isinstance(fn_or_pair, (tuple, list)) or len(fn_or_pair) != 2:
         raise InvalidArgumentError("fn_or_pair", type(fn_or_pair).__name__,
                                    message="identify takes a callable or a pair (x, y)")
-    x, y = (np.asarray(v) for v in fn_or_pair)
-    rank = LAYOUTS[layout][0]
+    x, y = (_checks.numeric_array("fn_or_pair", v) for v in fn_or_pair)
+    rank, ah, aw = LAYOUTS[layout]
     if x.ndim != rank or y.ndim != rank:
         raise ShapeError("fn_or_pair", (x.shape, y.shape), f"two {rank}-D arrays in layout {layout!r}")
+    if x.size == 0 or y.size == 0:
+        raise ShapeError("fn_or_pair", (x.shape, y.shape), "two non-empty arrays")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise InvalidArgumentError("fn_or_pair", "arrays with NaN or infinite values", "finite values")
+    check_bytes(x.shape[ah], x.shape[aw], y.shape[ah], y.shape[aw], "crop the two images alike to a smaller region")
     return _match_pair(x, y, layout, opset, top)
 
 

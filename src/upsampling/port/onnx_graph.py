@@ -211,8 +211,31 @@ class NodeFacts:
         return _static(self.x_shape) and not self.unknown
 
     @property
+    def too_large(self) -> str:
+        """Why running the node here would take too much memory ("" when it would not): its random
+        input and the outputs compared with it, in float64, over :data:`RUN_BYTES`."""
+        if not _static(self.x_shape):
+            return ""
+        count = int(np.prod(self.x_shape, dtype=object))
+        if _static(self.y_shape):
+            count += 2 * int(np.prod(self.y_shape, dtype=object))
+        need = 8 * count
+        if need <= RUN_BYTES:
+            return ""
+        return (f"its input {_fmt(self.x_shape)} and output {_fmt(self.y_shape)} need about {need // 2**20:,} MiB to "
+                f"run and compare (at most {RUN_BYTES // 2**20:,} MiB); pass a smaller --input-shape")
+
+    @property
     def label(self) -> str:
         return self.name or f"{self.op_type}#{self.index}"
+
+
+def _fmt(shape: tuple | None) -> str:
+    return "?" if shape is None else "x".join(str(d) for d in shape)
+
+
+#: a node's random input and the outputs compared with it, in float64, at most (--run, --fix, the probe)
+RUN_BYTES = 2**31
 
 
 _DTYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16", 2: "uint8", 3: "int8", 6: "int32", 7: "int64"}
@@ -285,6 +308,8 @@ def _probe(model: Any, facts: list[NodeFacts]) -> None:
     shapes = [_shape_of(i) for i in inputs]
     if not inputs or not all(_static(s) for s in shapes):
         return
+    if 8 * sum(int(np.prod(s, dtype=object)) for s in shapes) > RUN_BYTES // 8:
+        return  # a model this large is not run just to read shapes (the nodes say "pass --input-shape")
     ort = _maybe_ort()
     if ort is None:
         return

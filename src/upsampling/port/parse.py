@@ -11,10 +11,12 @@ Anything else is refused with a message naming the call, the argument and what i
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from upsampling import _checks
 from upsampling.errors import InvalidArgumentError
 from upsampling.frameworks._mapping import Setting
 from upsampling.port.calls import (
@@ -126,6 +128,10 @@ def _literal(node: ast.AST, depth: int = 0) -> Any:
     if depth > 20:
         raise _Refusal("the expression is nested too deeply")
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool, type(None))):
+        if isinstance(node.value, float) and not math.isfinite(node.value):
+            raise _Refusal(f"the number {ast.unparse(node)} (not finite)")
+        if isinstance(node.value, int) and abs(node.value) > 10**15:
+            raise _Refusal("integers larger than 1e15")
         return node.value
     if isinstance(node, (ast.Tuple, ast.List)):
         if len(node.elts) > 16:
@@ -211,11 +217,13 @@ def _bool(fn: str, name: str, value: Any) -> bool:
     raise InvalidArgumentError(name, value, message=f"{fn}: {name} must be True or False, got {value!r}")
 
 
-def _ints(fn: str, name: str, value: Any, count: int) -> tuple[int, ...]:
+def _ints(fn: str, name: str, value: Any, count: int, *, positive: bool = False) -> tuple[int, ...]:
     if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * count
+        value = (value,) * count
     if isinstance(value, tuple) and len(value) == count and all(isinstance(v, int) and not isinstance(v, bool)
                                                                   for v in value):
+        if positive and min(value) < 1:
+            raise InvalidArgumentError(name, value, message=f"{fn}: {name} must be positive, got {value!r}")
         return value
     raise InvalidArgumentError(name, value, message=f"{fn}: {name} must be {count} integers, got {value!r}")
 
@@ -298,7 +306,7 @@ def _resize_call(fn: str, text: str, node: ast.Call, receiver_is_image: bool) ->
                                        message=f"{fn}: only data_format='channels_last' is supported here")
         interp = _choice(fn, "interpolation", a.get("interpolation", "nearest"),
                          ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area", "gaussian", "mitchellcubic"))
-        return KerasUpSampling(factors=_ints(fn, "size", a.get("size", 2), 2), interpolation=interp)
+        return KerasUpSampling(factors=_ints(fn, "size", a.get("size", 2), 2, positive=True), interpolation=interp)
     if last == "Resizing" and ("keras" in fn or fn == last):
         a = _bind(fn, text, node, ["height", "width", "interpolation", "crop_to_aspect_ratio"], skip_input=False)
         if a.get("crop_to_aspect_ratio"):
@@ -379,21 +387,23 @@ _ONNX_ATTRS = ("mode", "coordinate_transformation_mode", "nearest_mode", "cubic_
 
 
 def _onnx_spatial(fn: str, name: str, values: Any, axes: Any, kind: type) -> tuple:
-    values = tuple(values) if isinstance(values, tuple) else (values,)
+    """The H and W values of ONNX ``sizes``/``scales`` (4 values N, C, H, W; 2 values; or per ``axes``)."""
+    values = values if isinstance(values, tuple) else (values,)
+    number = (lambda v: _checks.integer(name, v)) if kind is int else (lambda v: _checks.finite(name, v))
+    values = tuple(number(v) for v in values)
     if axes is not None:
-        axes = tuple(axes)
+        axes = axes if isinstance(axes, tuple) else (axes,)
         if sorted(axes) != [2, 3] and sorted(axes) != [-2, -1]:
             raise InvalidArgumentError("axes", axes, message=f"{fn}: axes must be the H and W axes [2, 3] of NCHW")
         if len(values) != 2:
             raise InvalidArgumentError(name, values, message=f"{fn}: {name} needs one value per axis in axes")
-        return tuple(kind(v) for v in values)
+        return values
     if len(values) == 4:
-        lead = values[:2]
-        if kind is float and tuple(float(v) for v in lead) != (1.0, 1.0):
+        if kind is float and values[:2] != (1.0, 1.0):
             raise InvalidArgumentError(name, values, message=f"{fn}: {name} must keep N and C (1, 1, sh, sw)")
-        return tuple(kind(v) for v in values[2:])
+        return values[2:]
     if len(values) == 2:
-        return tuple(kind(v) for v in values)
+        return values
     raise InvalidArgumentError(name, values, message=f"{fn}: {name} must have 4 values (N, C, H, W) or 2 (H, W)")
 
 
@@ -404,10 +414,10 @@ def _onnx_kwargs(fn: str, text: str, node: ast.Call) -> tuple[dict[str, Any], in
         if kw.arg is None:
             raise _fail(text, f"{fn}: **kwargs cannot be read")
         a[kw.arg] = _value(fn, text, kw.arg, kw.value)
-    opset = a.pop("opset", 19)
+    opset = _checks.integer("opset", a.pop("opset", 19), minimum=1)
     for k in ("name", "doc_string", "domain", "inputs", "outputs"):
         a.pop(k, None)
-    return a, int(opset)
+    return a, opset
 
 
 def _onnx_resize(fn: str, text: str, node: ast.Call) -> ONNXResize:
@@ -428,7 +438,7 @@ def _onnx_resize(fn: str, text: str, node: ast.Call) -> ONNXResize:
                                    "and scales= (e.g. sizes=[1, 3, 64, 64])")
     roi = a.get("roi")
     if roi is not None:
-        roi = tuple(float(v) for v in roi)
+        roi = tuple(_checks.finite("roi", v) for v in (roi if isinstance(roi, tuple) else (roi,)))
         if len(roi) == 8:
             roi = (roi[2], roi[3], roi[6], roi[7])
         elif len(roi) != 4:
@@ -444,10 +454,11 @@ def _onnx_resize(fn: str, text: str, node: ast.Call) -> ONNXResize:
         mode=mode, coordinate_transformation_mode=ctm,
         nearest_mode=_choice("Resize", "nearest_mode", a.get("nearest_mode", "round_prefer_floor"),
                              ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")),
-        cubic_coeff_a=float(a.get("cubic_coeff_a", -0.75)), exclude_outside=_bool("Resize", "exclude_outside",
-                                                                                  a.get("exclude_outside", 0)),
+        cubic_coeff_a=_checks.finite("cubic_coeff_a", a.get("cubic_coeff_a", -0.75)),
+        exclude_outside=_bool("Resize", "exclude_outside", a.get("exclude_outside", 0)),
         antialias=_bool("Resize", "antialias", a.get("antialias", 0)), roi=roi,
-        extrapolation_value=float(a.get("extrapolation_value", 0.0)), opset=max(opset, 10),
+        extrapolation_value=_checks.finite("extrapolation_value", a.get("extrapolation_value", 0.0)),
+        opset=max(opset, 10),
     )
 
 

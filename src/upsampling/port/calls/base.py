@@ -107,10 +107,14 @@ def interp_key(mode: str, ctm: str, a: float, exclude: bool, antialias: bool, ta
             bool(antialias), table)
 
 
+#: size rules whose output size is the input size times a scale, ``(name, scales, rounding)``
+SCALE_RULES = ("scale", "floor_size", "round_size", "scale_fractional")
+
+
 def normal_rule(rule: tuple) -> tuple:
     """Size rules that coincide: with whole scale factors every rule gives ``out = n·s`` and samples
     with ``in/out = 1/s`` exactly, whatever it rounds and whichever scale it divides by."""
-    if rule[0] in ("scale", "floor_size", "round_size", "scale_fractional") and all(
+    if rule[0] in SCALE_RULES and all(
             float(v).is_integer() for v in rule[1]):
         return ("whole_scale", tuple(float(v) for v in rule[1]))
     return rule
@@ -177,7 +181,8 @@ class Call:
         raise NotImplementedError
 
     def scale_based(self) -> bool:
-        return self.size_rule()[0] != "size"
+        """The output size follows from the input size and a scale (``scale_factor``, ``fx``, ``scales``)."""
+        return self.size_rule()[0] in SCALE_RULES
 
 
 def _with_slots(layout: str, dims: Dims, slots: int) -> tuple[int, ...]:
