@@ -57,6 +57,8 @@ def test_parse_named_constants_and_forms():
     assert (c.sizes, c.cubic_coeff_a, c.exclude_outside) == ((64, 64), -0.5, True)
     c = parse_source("onnx.helper.make_node('Resize', ['x', '', 'scales'], ['y'], mode='linear', scales=[1, 1, 2, 2])")
     assert (c.scales, c.mode) == ((2.0, 2.0), "linear")
+    c = parse_source("Resize(scales=[1, 1, 2, 2], mode='linear', opset=10)")  # Resize-10 samples as Upsample
+    assert (c.opset, c.coordinate_transformation_mode, c.nearest_mode) == (10, "asymmetric", "floor")
     assert parse_source(ResizeSpec((8, 8), mode="cubic")).spec == ResizeSpec((8, 8), mode="cubic")
     assert parse_source("upsampling.resize(x, (8, 8), mode='cubic')").spec == ResizeSpec((8, 8), mode="cubic")
 
@@ -75,6 +77,7 @@ def test_parse_named_constants_and_forms():
         ("x = 1; y = 2", "is not one call"),
         ("F.interpolate(x, size=(4, 4), scale_factor=2)", "exactly one of size and scale_factor"),
         ("nn.Upsample(scale_factor=2)(x, 3)", "takes the input alone"),
+        ("Resize(scales=[1, 1, 2, 2], coordinate_transformation_mode='align_corners', opset=10)", "Resize-10 takes"),
     ],
 )
 def test_parse_refuses_clearly(text, fragment):

@@ -228,8 +228,14 @@ def _engine_call(f: _graph.NodeFacts, spec: Any) -> str | None:
 
 
 def _translate_source(f: _graph.NodeFacts, spec: Any) -> Any:
+    """What :func:`upsampling.port.translate` reads for the node: its spec (Resize from opset 11),
+    the node written out (Upsample, Resize-10, ConvTranspose), or None."""
     if spec is not None:
         return spec
+    if f.op_type in ("Upsample", "Resize") and f.scales is not None and np.size(f.scales) == 4:
+        op = "Upsample" if f.op_type == "Upsample" else "Resize"
+        scales = [float(v) for v in np.ravel(f.scales)]
+        return f"{op}(scales={scales!r}, mode={f.attrs.get('mode', 'nearest')!r}, opset={f.opset})"
     if f.op_type == "ConvTranspose" and f.weight is not None:
         kw = {k: v for k, v in f.attrs.items() if v is not None and _graph.CONV_TRANSPOSE_DEFAULTS.get(k) != v}
         kw.setdefault("kernel_shape", list(f.weight.shape[2:]))
@@ -346,7 +352,7 @@ def _fix(original, working, reports, runtimes, targets, allow_plan, path, trials
             if wrong:
                 impossible.append(entry)
             continue
-        replacements[f.index] = chosen
+        replacements[(f.graph_path, f.index)] = chosen
         entry = {"node": f.label, "kind": chosen.kind, "rewrite": chosen.why, "reasons": reasons,
                  "max_error": chosen.error}
         nr.fix = {"changed": True, **entry}
@@ -360,18 +366,23 @@ def _fix(original, working, reports, runtimes, targets, allow_plan, path, trials
     return FixReport(path, written, changed, impossible, proof)
 
 
-def _apply(original, replacements: dict[int, _rewrite.Replacement]):
+def _apply(original, replacements: dict[tuple[tuple, int], _rewrite.Replacement]):
+    """A copy of ``original`` with each ``(graph path, node index)`` replaced; the deepest graphs
+    first, so that the indices of the graphs around them still hold."""
     import copy
 
     model = copy.deepcopy(original)
-    nodes = list(model.graph.node)
-    for index in sorted(replacements, reverse=True):
-        rep = replacements[index]
-        nodes[index:index + 1] = rep.nodes
-        model.graph.initializer.extend(rep.initializers)
-    del model.graph.node[:]
-    model.graph.node.extend(nodes)
-    del model.graph.value_info[:]  # shapes of rewritten values may be stale; inference recomputes them
+    paths = sorted({path for path, _ in replacements}, key=len, reverse=True)
+    for path in paths:
+        graph = _graph.subgraph(model, path)
+        nodes = list(graph.node)
+        for index in sorted((i for p, i in replacements if p == path), reverse=True):
+            rep = replacements[(path, index)]
+            nodes[index:index + 1] = rep.nodes
+            graph.initializer.extend(rep.initializers)
+        del graph.node[:]
+        graph.node.extend(nodes)
+        del graph.value_info[:]  # shapes of rewritten values may be stale; inference recomputes them
     return model
 
 
@@ -385,11 +396,8 @@ def _prove(original, fixed, working, runtimes, trials: int, seed: int) -> dict:
     before: dict[str, float | str] = {}
     after: dict[str, float | str] = {}
     limit = 0.0
-    for _ in range(trials):
-        feeds = {}
-        for i in _graph.graph_inputs(working):
-            dtype = _graph._DTYPES.get(i.type.tensor_type.elem_type, "float32")
-            feeds[i.name] = rng.random(shapes[i.name]).astype(dtype)
+    for trial in range(trials):
+        feeds = _graph.random_feeds(_graph.graph_inputs(working), shapes, rng, trial)
         want = spec(feeds)
         limit = max(limit, max(_rewrite.tolerance(np.asarray(w)) for w in want))
         for rt in runtimes:
@@ -432,6 +440,8 @@ def _write_atomic(model, path: str) -> None:
 
 
 def _fmt_shape(s) -> str:
+    if s is not None and len(s) == 0:
+        return "scalar"
     return "?" if s is None else "×".join(str(d) if d is not None else "?" for d in s)
 
 

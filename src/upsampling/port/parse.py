@@ -430,6 +430,12 @@ def _onnx_resize(fn: str, text: str, node: ast.Call) -> ONNXResize:
     if a.get("keep_aspect_ratio_policy", "stretch") != "stretch":
         raise InvalidArgumentError("keep_aspect_ratio_policy", a["keep_aspect_ratio_policy"],
                                    message="ONNX Resize: only keep_aspect_ratio_policy='stretch' is supported here")
+    if opset < 11:  # Resize-10: scales and mode only, sampled as Upsample-9 (asymmetric, nearest floor)
+        extra = sorted(k for k in a if k not in ("scales", "mode"))
+        if extra:
+            raise InvalidArgumentError(extra[0], a[extra[0]], message=f"ONNX Resize-{max(opset, 10)} takes scales= "
+                                       "and mode= only (coordinate modes came with opset 11)")
+        a.update(coordinate_transformation_mode="asymmetric", nearest_mode="floor")
     axes = a.get("axes")
     sizes = a.get("sizes")
     scales = a.get("scales")
