@@ -51,6 +51,7 @@ def test_parse_named_constants_and_forms():
     assert (c.size, c.resample) == ((40, 31), "LANCZOS")
     c = parse_source("img.resize((40, 31))")
     assert c.resample == "BICUBIC"  # Pillow's default
+    assert parse_source("Image.resize(img, (40, 31), Image.BILINEAR)") == parse_source("img.resize((40, 31), 2)")
     c = parse_source("tf.image.resize(x, [64, 64], method=tf.image.ResizeMethod.BICUBIC, antialias=True)")
     assert (c.method, c.antialias) == ("bicubic", True)
     c = parse_source("Resize(X, sizes=[1, 3, 64, 64], mode='cubic', cubic_coeff_a=-0.5, exclude_outside=1)")

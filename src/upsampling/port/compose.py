@@ -35,23 +35,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from upsampling.port.calls import (
-    Call,
-    CVResize,
-    Dims,
-    EngineResize,
-    ONNXResize,
-    PILResize,
-    TF1Resize,
-    TFResize,
-    TorchInterpolate,
-)
+from upsampling.port.calls import CVResize, EngineResize, ONNXResize, PILResize
+from upsampling.port.calls import TF1Resize, TFResize, TorchInterpolate
+from upsampling.port.calls.base import Call, Dims, Wrapper
 
 __all__ = ["Composition", "compositions", "fit_axis", "solve_axis"]
 
 
 @dataclass(frozen=True)
-class Composition(Call):
+class Composition(Wrapper):
     """``pad`` (edge replication) -> ``inner`` -> keep ``out`` samples from ``crop`` on, every
     ``step``-th, per axis.
 
@@ -67,13 +59,6 @@ class Composition(Call):
     step: tuple[int, int] = (1, 1)
 
     framework: ClassVar[str] = "composition"
-
-    @property
-    def family(self) -> str:
-        return self.inner.family
-
-    def unit_layout(self) -> str:
-        return self.inner.unit_layout()
 
     def layout(self, dims: Dims) -> str:
         return self.inner.layout(self._padded(dims))
@@ -114,12 +99,6 @@ class Composition(Call):
         for axis, c, s, o in zip((ah, aw), self.crop, self.step, self.out):
             index[axis] = slice(c, c + s * (o - 1) + 1, s)
         return y[tuple(index)]
-
-    def probe_shape(self, dims: Dims, slots: int) -> tuple[int, ...]:
-        return self.inner.probe_shape(dims, slots)
-
-    def settings(self):
-        return self.inner.settings()
 
     def key(self) -> tuple:
         return ("composition", self.inner.key(), self.pad, self.crop, self.step)

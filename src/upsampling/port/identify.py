@@ -218,9 +218,6 @@ class _Probe(Call):
     def size_rule(self) -> tuple:
         return ("size",) if self.scales is None else ("scale", self.scales, "floor")
 
-    def unit_layout(self) -> str:
-        return "NCHW"
-
     def expression(self, x: str = "x") -> str:
         return "the unknown resize"
 

@@ -269,13 +269,27 @@ def _torch(fn: str, text: str, node: ast.Call, module_form: bool, defaults: dict
 
 
 def _resize_call(fn: str, text: str, node: ast.Call, receiver_is_image: bool) -> Call | ConvSource | None:
+    """The call ``fn(...)`` describes, by framework; None when no framework has it."""
     last = fn.split(".")[-1]
-    lower = fn.lower()
-    # -- transposed convolutions
     if last in ("conv2d_transpose", "Conv2DTranspose", "conv_transpose2d", "ConvTranspose2d", "ConvTranspose",
                 "Conv2dTranspose") or (last == "make_node" and _node_op(node) == "ConvTranspose"):
         return _conv(fn, text, node)
-    # -- TensorFlow
+    for parse in (_tf_call, _torch_call, _cv_call, _onnx_call, _engine_call):
+        found = parse(fn, last, text, node)
+        if found is not None:
+            return found
+    if fn in _PIL_UNBOUND:  # Image.resize(img, size, ...)
+        return _pil_call(fn, text, node, skip_input=True)
+    if last == "resize" and receiver_is_image:  # any <image>.resize(size, ...)
+        return _pil_call(fn, text, node, skip_input=False)
+    return None
+
+
+_PIL_UNBOUND = ("Image.resize", "Image.Image.resize", "PIL.Image.Image.resize")
+
+
+def _tf_call(fn: str, last: str, text: str, node: ast.Call) -> Call | None:
+    """``tf.image.resize``, the ``compat.v1`` resizes, Keras ``UpSampling2D`` and ``Resizing``."""
     if last in ("resize_bilinear", "resize_nearest_neighbor", "resize_bicubic", "resize_area"):
         params = ["size", "align_corners", "name"] + (["half_pixel_centers"] if last != "resize_area" else [])
         a = _bind(fn, text, node, params)
@@ -314,7 +328,11 @@ def _resize_call(fn: str, text: str, node: ast.Call, receiver_is_image: bool) ->
                                        message=f"{fn}: crop_to_aspect_ratio=True is not supported here")
         size = (_ints(fn, "height", a.get("height"), 1)[0], _ints(fn, "width", a.get("width"), 1)[0])
         return TFResize(size=size, method=_tf_method(fn, a.get("interpolation", "bilinear")))
-    # -- PyTorch
+    return None
+
+
+def _torch_call(fn: str, last: str, text: str, node: ast.Call) -> Call | None:
+    """``F.interpolate`` and its aliases, ``nn.Upsample`` and the ``Upsampling*2d`` layers."""
     if last in ("interpolate", "upsample") and ("functional" in fn or fn.startswith(("F.", "torch.")) or fn == last):
         return _torch(fn, text, node, False, {})
     if last in ("upsample_bilinear", "upsample_nearest"):
@@ -329,51 +347,67 @@ def _resize_call(fn: str, text: str, node: ast.Call, receiver_is_image: bool) ->
             a = _bind(fn, text, node, ["size", "scale_factor"], skip_input=False)
             return _torch(fn, text, ast.Call(func=node.func, args=[], keywords=[]), True, {**defaults, **a})
         return _torch(fn, text, node, True, defaults)
-    # -- OpenCV
-    if fn in ("cv2.resize", "cv.resize"):
-        a = _bind(fn, text, node, ["dsize", "dst", "fx", "fy", "interpolation"])
-        interp = a.get("interpolation", ("cv2", "INTER_LINEAR"))
-        if isinstance(interp, int) and not isinstance(interp, bool):
-            interp = ("cv2", _CV_VALUES.get(interp, interp))
-        if not (isinstance(interp, tuple) and interp[0] == "cv2" and interp[1] in CV_FLAGS):
-            raise InvalidArgumentError("interpolation", interp, message=f"{fn}: interpolation must be one of "
-                                       + ", ".join("cv2." + f for f in CV_FLAGS))
-        dsize = a.get("dsize")
-        if dsize is not None and not (isinstance(dsize, tuple) and dsize[0] <= 0 and dsize[1] <= 0):
-            return CVResize(dsize=_ints(fn, "dsize", dsize, 2), interpolation=interp[1])
-        fx, fy = a.get("fx"), a.get("fy")
-        if not fx or not fy:
-            raise InvalidArgumentError("dsize", dsize, message=f"{fn}: give dsize=(width, height), or fx and fy")
-        return CVResize(dsize=None, fx=float(_numbers(fn, "fx", fx, 1)[0]), fy=float(_numbers(fn, "fy", fy, 1)[0]),
-                        interpolation=interp[1])
-    # -- ONNX
+    return None
+
+
+def _named(fn: str, name: str, value: Any, tag: str, by_int: dict[int, str], allowed: Sequence[str],
+           prefix: str) -> str:
+    """A framework constant given as its name (``cv2.INTER_AREA``) or its integer value (``3``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = (tag, by_int.get(value, value))
+    if not (isinstance(value, tuple) and len(value) == 2 and value[0] == tag and value[1] in allowed):
+        raise InvalidArgumentError(name, value, message=f"{fn}: {name} must be one of "
+                                   + ", ".join(prefix + f for f in allowed))
+    return value[1]
+
+
+def _cv_call(fn: str, last: str, text: str, node: ast.Call) -> Call | None:
+    """``cv2.resize(x, dsize, fx=, fy=, interpolation=)``."""
+    if fn not in ("cv2.resize", "cv.resize"):
+        return None
+    a = _bind(fn, text, node, ["dsize", "dst", "fx", "fy", "interpolation"])
+    interp = _named(fn, "interpolation", a.get("interpolation", ("cv2", "INTER_LINEAR")), "cv2", _CV_VALUES, CV_FLAGS,
+                    "cv2.")
+    dsize = a.get("dsize")
+    if dsize is not None and not (isinstance(dsize, tuple) and dsize[0] <= 0 and dsize[1] <= 0):
+        return CVResize(dsize=_ints(fn, "dsize", dsize, 2), interpolation=interp)
+    fx, fy = a.get("fx"), a.get("fy")
+    if not fx or not fy:
+        raise InvalidArgumentError("dsize", dsize, message=f"{fn}: give dsize=(width, height), or fx and fy")
+    return CVResize(dsize=None, fx=float(_numbers(fn, "fx", fx, 1)[0]), fy=float(_numbers(fn, "fy", fy, 1)[0]),
+                    interpolation=interp)
+
+
+def _onnx_call(fn: str, last: str, text: str, node: ast.Call) -> Call | None:
+    """ONNX ``Resize(...)`` / ``Upsample(...)`` with their attributes (or ``onnx.helper.make_node``)."""
     if last == "Resize" or (last == "make_node" and _node_op(node) == "Resize"):
         return _onnx_resize(fn, text, node)
     if last == "Upsample" or (last == "make_node" and _node_op(node) == "Upsample"):
         return _onnx_upsample(fn, text, node)
-    # -- the engine
-    if fn in ("upsampling.resize", "ResizeSpec", "upsampling.ResizeSpec", "upsampling.spec.ResizeSpec"):
-        names = ["size", "scale", "mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a",
-                 "exclude_outside", "antialias", "layout", "roi", "extrapolation_value"]
-        a = _bind(fn, text, node, names, skip_input=fn == "upsampling.resize")
-        return EngineResize(ResizeSpec(**a))
-    # -- Pillow: any <image>.resize(size, ...)
-    if last == "resize" and receiver_is_image:
-        a = _bind(fn, text, node, ["size", "resample", "box", "reducing_gap"], skip_input=False)
-        resample = a.get("resample", ("pil", "BICUBIC"))
-        if resample is None:
-            resample = ("pil", "BICUBIC")
-        if isinstance(resample, int) and not isinstance(resample, bool):
-            resample = ("pil", _PIL_VALUES.get(resample, resample))
-        if not (isinstance(resample, tuple) and resample[0] == "pil" and resample[1] in PIL_FILTERS):
-            raise InvalidArgumentError("resample", resample, message=f"{fn}: resample must be one of "
-                                       + ", ".join("Image.Resampling." + f for f in PIL_FILTERS))
-        box = a.get("box")
-        gap = a.get("reducing_gap")
-        return PILResize(size=_ints(fn, "size", a.get("size"), 2), resample=resample[1],
-                         box=None if box is None else _numbers(fn, "box", box, 4),
-                         reducing_gap=None if gap is None else _numbers(fn, "reducing_gap", gap, 1)[0])
     return None
+
+
+def _engine_call(fn: str, last: str, text: str, node: ast.Call) -> Call | None:
+    """``upsampling.resize(x, ...)`` or ``ResizeSpec(...)``."""
+    if fn not in ("upsampling.resize", "ResizeSpec", "upsampling.ResizeSpec", "upsampling.spec.ResizeSpec"):
+        return None
+    names = ["size", "scale", "mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a",
+             "exclude_outside", "antialias", "layout", "roi", "extrapolation_value"]
+    a = _bind(fn, text, node, names, skip_input=fn == "upsampling.resize")
+    return EngineResize(ResizeSpec(**a))
+
+
+def _pil_call(fn: str, text: str, node: ast.Call, *, skip_input: bool) -> Call:
+    """Pillow's ``Image.resize(size, resample=, box=, reducing_gap=)`` (``resample`` defaults to BICUBIC)."""
+    a = _bind(fn, text, node, ["size", "resample", "box", "reducing_gap"], skip_input=skip_input)
+    resample = a.get("resample")
+    resample = _named(fn, "resample", ("pil", "BICUBIC") if resample is None else resample, "pil", _PIL_VALUES,
+                      PIL_FILTERS, "Image.Resampling.")
+    box = a.get("box")
+    gap = a.get("reducing_gap")
+    return PILResize(size=_ints(fn, "size", a.get("size"), 2), resample=resample,
+                     box=None if box is None else _numbers(fn, "box", box, 4),
+                     reducing_gap=None if gap is None else _numbers(fn, "reducing_gap", gap, 1)[0])
 
 
 def _node_op(node: ast.Call) -> str | None:

@@ -24,7 +24,7 @@ The framework modules are never imported here; :func:`run_live` (tests, ``verify
 
 from __future__ import annotations
 
-from upsampling.port.calls.base import FRAMEWORKS, TITLES, Call, Dims, op_key, spec_key
+from upsampling.port.calls.base import FRAMEWORKS, TITLES, Call, Dims, Wrapper, op_key, spec_key
 from upsampling.port.calls.engine import EngineResize, TwinResize, code_with_size_from, resized
 from upsampling.port.calls.live import apply_call, convert_layout, namespace, run_live
 from upsampling.port.calls.onnx import ONNXResize
@@ -51,6 +51,7 @@ __all__ = [
     "TFResize",
     "TorchInterpolate",
     "TwinResize",
+    "Wrapper",
     "apply_call",
     "code_with_size_from",
     "convert_layout",

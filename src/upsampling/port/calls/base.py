@@ -132,9 +132,12 @@ class Call:
         """The call on one input ``x`` in :meth:`unit_layout`."""
         raise NotImplementedError
 
+    #: the layout of one input of :meth:`expression`, for calls whose layout is fixed
+    UNIT_LAYOUT: ClassVar[str] = "NCHW"
+
     def unit_layout(self) -> str:
         """The layout of one input of :meth:`expression` (``NCHW`` for PyTorch...)."""
-        raise NotImplementedError
+        return self.UNIT_LAYOUT
 
     def layout(self, dims: Dims) -> str:
         """The layout of ``x`` and ``y`` in :meth:`code`."""
@@ -183,6 +186,26 @@ class Call:
     def scale_based(self) -> bool:
         """The output size follows from the input size and a scale (``scale_factor``, ``fx``, ``scales``)."""
         return self.size_rule()[0] in SCALE_RULES
+
+
+class Wrapper(Call):
+    """A call that runs another one, :attr:`inner` (a dataclass field of the subclass): its family,
+    layout, probing and settings are the inner call's."""
+
+    inner: Call
+
+    @property
+    def family(self) -> str:
+        return self.inner.family
+
+    def unit_layout(self) -> str:
+        return self.inner.unit_layout()
+
+    def probe_shape(self, dims: Dims, slots: int) -> tuple[int, ...]:
+        return self.inner.probe_shape(dims, slots)
+
+    def settings(self) -> tuple[Setting, ...]:
+        return self.inner.settings()
 
 
 def _with_slots(layout: str, dims: Dims, slots: int) -> tuple[int, ...]:

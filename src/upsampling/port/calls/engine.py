@@ -9,8 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from upsampling.frameworks._mapping import Setting
-from upsampling.port.calls.base import Call, Dims, normal_rule, spec_key
+from upsampling.port.calls.base import Call, Dims, Wrapper, normal_rule, spec_key
 from upsampling.port.calls.onnx import ONNXResize
 from upsampling.port.calls.opencv import CVResize
 from upsampling.port.calls.pillow import PILResize
@@ -62,26 +61,19 @@ class EngineResize(Call):
 
 
 @dataclass(frozen=True)
-class TwinResize(Call):
-    """A framework call through its twin in :mod:`upsampling.frameworks` (NumPy, no framework)."""
+class TwinResize(Wrapper):
+    """A framework call (:attr:`inner`) through its twin in :mod:`upsampling.frameworks` (NumPy, no framework)."""
 
-    call: Call = field(default_factory=lambda: TorchInterpolate(size=(1, 1)))
+    inner: Call = field(default_factory=lambda: TorchInterpolate(size=(1, 1)))
 
     framework: ClassVar[str] = "engine"
 
-    @property
-    def family(self) -> str:
-        return self.call.family
-
-    def unit_layout(self) -> str:
-        return self.call.unit_layout()
-
     def layout(self, dims: Dims) -> str:
-        return self.call.layout(dims)
+        return self.inner.layout(dims)
 
     def expression(self, x: str = "x") -> str:
-        fw = self.call.framework
-        c = self.call
+        fw = self.inner.framework
+        c = self.inner
         if isinstance(c, TorchInterpolate):
             return "pytorch." + c.expression(x).replace("F.interpolate(", "interpolate(", 1)
         if isinstance(c, TFResize):
@@ -100,7 +92,7 @@ class TwinResize(Call):
         raise TypeError(f"no twin for {fw}")  # pragma: no cover
 
     def code(self, dims: Dims) -> str:
-        c = self.call
+        c = self.inner
         module = c.framework
         if isinstance(c, CVResize):
             body = c.code(dims).replace("cv2.resize(", "opencv.resize(").replace("cv2.INTER_", "opencv.INTER_")
@@ -113,22 +105,16 @@ class TwinResize(Call):
         return f"from upsampling.frameworks import {module}\ny = {self.expression('x')}"
 
     def out_hw(self, dims: Dims) -> tuple[int, int]:
-        return self.call.out_hw(dims)
+        return self.inner.out_hw(dims)
 
     def run(self, x: np.ndarray) -> np.ndarray:
-        return self.call.run(x)
-
-    def probe_shape(self, dims: Dims, slots: int) -> tuple[int, ...]:
-        return self.call.probe_shape(dims, slots)
-
-    def settings(self) -> tuple[Setting, ...]:
-        return self.call.settings()
+        return self.inner.run(x)
 
     def key(self) -> tuple:
-        return self.call.key()
+        return self.inner.key()
 
     def size_rule(self) -> tuple:
-        return self.call.size_rule()
+        return self.inner.size_rule()
 
 
 def resized(call: Call, out_hw: tuple[int, int]) -> Call | None:
@@ -147,7 +133,7 @@ def resized(call: Call, out_hw: tuple[int, int]) -> Call | None:
     if isinstance(call, EngineResize):
         return replace(call, spec=call.spec.replace(size=(h, w)))
     if isinstance(call, TwinResize):
-        inner = resized(call.call, out_hw)
+        inner = resized(call.inner, out_hw)
         return None if inner is None else TwinResize(inner)
     return None
 

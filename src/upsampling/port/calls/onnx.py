@@ -32,6 +32,7 @@ class ONNXResize(Call):
     behaviour: str = "onnxruntime"
 
     framework: ClassVar[str] = "onnx"
+    UNIT_LAYOUT: ClassVar[str] = "NCHW"
 
     @property
     def family(self) -> str:
@@ -40,9 +41,6 @@ class ONNXResize(Call):
     @property
     def op_type(self) -> str:
         return "Resize" if self.opset >= 10 else "Upsample"
-
-    def unit_layout(self) -> str:
-        return "NCHW"
 
     def attributes(self) -> dict[str, Any]:
         """The node's attributes (defaults of this opset left out)."""

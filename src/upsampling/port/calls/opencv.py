@@ -25,13 +25,11 @@ class CVResize(Call):
     interpolation: str = "INTER_LINEAR"
 
     framework: ClassVar[str] = "opencv"
+    UNIT_LAYOUT: ClassVar[str] = "HWC"
 
     @property
     def family(self) -> str:
         return "nearest" if self.interpolation.startswith("INTER_NEAREST") else "smooth"
-
-    def unit_layout(self) -> str:
-        return "HWC"
 
     def layout(self, dims: Dims) -> str:
         return "NHWC" if dims.batch > 1 else "HWC"

@@ -36,13 +36,11 @@ class PILResize(Call):
     reducing_gap: float | None = None
 
     framework: ClassVar[str] = "pillow"
+    UNIT_LAYOUT: ClassVar[str] = "HW"
 
     @property
     def family(self) -> str:
         return "nearest" if self.resample == "NEAREST" else "smooth"
-
-    def unit_layout(self) -> str:
-        return "HW"
 
     def layout(self, dims: Dims) -> str:
         return "NHWC" if dims.batch > 1 else "HWC"

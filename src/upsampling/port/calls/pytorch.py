@@ -23,13 +23,11 @@ class TorchInterpolate(Call):
     recompute_scale_factor: bool | None = None
 
     framework: ClassVar[str] = "pytorch"
+    UNIT_LAYOUT: ClassVar[str] = "NCHW"
 
     @property
     def family(self) -> str:
         return "nearest" if self.mode.startswith("nearest") else "smooth"
-
-    def unit_layout(self) -> str:
-        return "NCHW"
 
     def expression(self, x: str = "x") -> str:
         args = [x]

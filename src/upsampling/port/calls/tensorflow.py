@@ -23,13 +23,11 @@ class TFResize(Call):
     preserve_aspect_ratio: bool = False
 
     framework: ClassVar[str] = "tensorflow"
+    UNIT_LAYOUT: ClassVar[str] = "NHWC"
 
     @property
     def family(self) -> str:
         return "nearest" if self.method == "nearest" else "smooth"
-
-    def unit_layout(self) -> str:
-        return "NHWC"
 
     def expression(self, x: str = "x") -> str:
         args = [x, repr(tuple(self.size))]
@@ -87,13 +85,11 @@ class TF1Resize(Call):
     half_pixel_centers: bool = False
 
     framework: ClassVar[str] = "tensorflow"
+    UNIT_LAYOUT: ClassVar[str] = "NHWC"
 
     @property
     def family(self) -> str:
         return "nearest" if self.op == "resize_nearest_neighbor" else "smooth"
-
-    def unit_layout(self) -> str:
-        return "NHWC"
 
     def expression(self, x: str = "x") -> str:
         args = [x, repr(tuple(self.size))]
@@ -140,13 +136,11 @@ class KerasUpSampling(Call):
     interpolation: str = "nearest"
 
     framework: ClassVar[str] = "tensorflow"
+    UNIT_LAYOUT: ClassVar[str] = "NHWC"
 
     @property
     def family(self) -> str:
         return "nearest" if self.interpolation == "nearest" else "smooth"
-
-    def unit_layout(self) -> str:
-        return "NHWC"
 
     def expression(self, x: str = "x") -> str:
         interp = "" if self.interpolation == "nearest" else f", interpolation={self.interpolation!r}"
