@@ -235,20 +235,13 @@ def test_no_upsampling_node(tmp_path):
     assert report.nodes == [] and "no Resize, Upsample or ConvTranspose node" in report.text()
 
 
-def test_translate_column_is_lazy():
+def test_translate_column_picks_frameworks():
     model = resize_model((1, 2, 8, 8), dict(mode="linear"), scales=[1, 1, 2, 2])
     eq = audit(model, equivalents=("pytorch", "engine")).nodes[0].equivalents
-    try:
-        from upsampling import port
-
-        have = hasattr(port, "translate")
-    except ImportError:
-        have = False
-    if have:
-        assert set(eq) == {"pytorch", "engine"}
-        assert eq["pytorch"]["exact"] and "interpolate" in eq["pytorch"]["code"], eq
-    else:
-        assert "not available" in eq["*"]["error"]
+    assert set(eq) == {"pytorch", "engine"}
+    assert eq["pytorch"]["exact"] and "interpolate" in eq["pytorch"]["code"], eq
+    with pytest.raises(InvalidArgumentError, match="equivalents"):
+        audit(model, equivalents=("caffe",))
 
 
 # --- the command --------------------------------------------------------------------------------

@@ -32,16 +32,18 @@ from typing import Any
 
 import numpy as np
 
+from upsampling import _checks
 from upsampling._optional import require
 from upsampling.errors import InvalidArgumentError, OutputTooLargeError
 from upsampling.port import divergences as _div
+from upsampling.port.calls import FRAMEWORKS, Framework
 from upsampling.port import onnx_graph as _graph
 from upsampling.port import rewrite as _rewrite
 from upsampling.port import runners as _runners
 
 __all__ = ["AuditReport", "FixReport", "NodeReport", "audit"]
 
-TRANSLATE_TARGETS = ("pytorch", "tensorflow", "opencv", "pillow", "onnx", "engine")
+TRANSLATE_TARGETS = FRAMEWORKS  # the frameworks whose equivalent call the report shows
 
 
 @dataclass
@@ -126,7 +128,7 @@ def audit(
     fix: str | os.PathLike | None = None,
     target_modes: str | Sequence[str] | None = None,
     overwrite: bool = False,
-    equivalents: bool | Sequence[str] = True,
+    equivalents: bool | Sequence[Framework] = True,
     allow_plan: bool = True,
     trials: int = 2,
     seed: int = 0,
@@ -182,7 +184,8 @@ def audit(
         nr = NodeReport(f, _graph.describe(f), _engine_call(f, spec))
         nr.findings = _div.findings(f)
         if equivalents:
-            targets_ = TRANSLATE_TARGETS if equivalents is True else tuple(equivalents)
+            targets_ = TRANSLATE_TARGETS if equivalents is True else \
+                tuple(_checks.choice("equivalents", e, FRAMEWORKS) for e in equivalents)
             nr.equivalents = _equivalents(f, spec, targets_)
         if run:
             runnable = f.static and not f.too_large
@@ -248,12 +251,8 @@ def _equivalents(f: _graph.NodeFacts, spec: Any, targets: Sequence[str]) -> dict
     source = _translate_source(f, spec)
     if source is None:
         return {}
-    try:
-        from upsampling import port
+    from upsampling.port.translate import translate
 
-        translate = port.translate
-    except (ImportError, AttributeError):
-        return {"*": {"error": "upsampling.port.translate is not available in this installation"}}
     out: dict[str, dict] = {}
     shape = tuple(f.x_shape) if f.x_shape is not None and _graph._static(f.x_shape) else None
     for target in targets:

@@ -28,11 +28,11 @@ from upsampling import _checks
 from upsampling._options import options
 from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.filters import cubic
-from upsampling.port.calls import FRAMEWORKS, Call, Dims, apply_call
+from upsampling.port.calls import FLOAT_DTYPES, FRAMEWORKS, Call, Dims, FloatDtype, apply_call
 from upsampling.port.compose import fit_axis
 from upsampling.port.operator import Operator, check_bytes, probe
 from upsampling.port.search import candidates, compare, operator_of
-from upsampling.spec import LAYOUTS
+from upsampling.spec import LAYOUTS, Layout
 
 __all__ = ["AxisReport", "Match", "Matches", "Recovered", "identify"]
 
@@ -267,9 +267,9 @@ def _all_candidates(op: Operator, dims: Dims, opset: int) -> list[Call]:
 def identify(
     fn_or_pair: Callable[[np.ndarray], np.ndarray] | tuple[Any, Any],
     input_shape: Sequence[int] | None = None,
-    layout: str = "NCHW",
+    layout: Layout = "NCHW",
     *,
-    dtype: str = "float32",
+    dtype: FloatDtype = "float32",
     top: int = 10,
     opset: int = 19,
 ) -> Matches:
@@ -299,7 +299,7 @@ def identify(
         Bad shapes, layout or pair.
     """
     _checks.choice("layout", layout, tuple(LAYOUTS))
-    _checks.choice("dtype", dtype, ("float32", "float64", "float16"))
+    _checks.choice("dtype", dtype, FLOAT_DTYPES)
     top = _checks.integer("top", top, minimum=0)
     opset = _checks.integer("opset", opset, minimum=7)
     if callable(fn_or_pair):

@@ -19,17 +19,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from upsampling import _checks
 from upsampling.errors import InvalidArgumentError, ShapeError
+from upsampling.frameworks._mapping import Setting
 from upsampling.port.calls import (
+    FLOAT_DTYPES,
     FRAMEWORKS,
     TITLES,
     Call,
     Dims,
+    FloatDtype,
+    Framework,
     ONNXResize,
     TwinResize,
     code_with_size_from,
@@ -41,6 +44,7 @@ from upsampling.port.describe import call_words, difference_words, kernel_class,
 from upsampling.port.operator import Operator
 from upsampling.port.result import Translation
 from upsampling.port.search import Score, candidates, compare, operator_of, spec_operator
+from upsampling.spec import ResizeSpec
 
 __all__ = ["Translation", "convert_layout", "translate"]  # Translation lives in upsampling.port.result
 
@@ -381,14 +385,14 @@ def _verify(t: Translation, source: Call, dims: Dims, layout: str) -> None:
 
 
 def translate(
-    source: Any,
-    to: str,
+    source: str | ResizeSpec | Setting,
+    to: Framework,
     input_shape: Sequence[int] | None = None,
     *,
     opset: int = 19,
     size: Sequence[int] | None = None,
     weight_shape: Sequence[int] | None = None,
-    dtype: str = "float32",
+    dtype: FloatDtype = "float32",
     verify: bool = False,
 ) -> Translation:
     """The exact equivalent of ``source`` in framework ``to``, as runnable code.
@@ -428,13 +432,12 @@ def translate(
     ShapeError
         An ``input_shape`` of the wrong rank for the source.
     """
-    from upsampling.frameworks._mapping import Setting
     from upsampling.port.calls import setting_call
     from upsampling.port.parse import ConvSource, parse_source
 
     _checks.choice("to", to, FRAMEWORKS)
     opset = _checks.integer("opset", opset, minimum=7)
-    _checks.choice("dtype", dtype, ("float32", "float64", "float16"))
+    _checks.choice("dtype", dtype, FLOAT_DTYPES)
     if isinstance(source, Setting) and size is None:  # default: twice the input
         template = setting_call(source, (1, 1))[0]
         dims0 = source_dims(template, input_shape)[0]

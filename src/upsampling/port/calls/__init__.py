@@ -24,7 +24,18 @@ The framework modules are never imported here; :func:`run_live` (tests, ``verify
 
 from __future__ import annotations
 
-from upsampling.port.calls.base import FRAMEWORKS, TITLES, Call, Dims, Wrapper, op_key, spec_key
+from upsampling.port.calls.base import (
+    FLOAT_DTYPES,
+    FRAMEWORKS,
+    TITLES,
+    Call,
+    Dims,
+    FloatDtype,
+    Framework,
+    Wrapper,
+    op_key,
+    spec_key,
+)
 from upsampling.port.calls.engine import EngineResize, TwinResize, code_with_size_from, resized
 from upsampling.port.calls.live import apply_call, convert_layout, namespace, run_live
 from upsampling.port.calls.onnx import ONNXResize
@@ -36,6 +47,7 @@ from upsampling.port.calls.tensorflow import TF1_OPS, KerasUpSampling, TF1Resize
 
 __all__ = [
     "CV_FLAGS",
+    "FLOAT_DTYPES",
     "FRAMEWORKS",
     "PIL_FILTERS",
     "TF1_OPS",
@@ -44,6 +56,8 @@ __all__ = [
     "Call",
     "Dims",
     "EngineResize",
+    "FloatDtype",
+    "Framework",
     "KerasUpSampling",
     "ONNXResize",
     "PILResize",

@@ -5,15 +5,19 @@ whether an equality holds for every input size."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 
 from upsampling.frameworks._mapping import Setting
 from upsampling.spec import ResizeSpec
 
-#: target names accepted by translate, in the order tables list them
-FRAMEWORKS = ("pytorch", "tensorflow", "opencv", "pillow", "onnx", "engine")
+#: the frameworks translate writes calls for (``to=``), in the order tables list them
+Framework = Literal["pytorch", "tensorflow", "opencv", "pillow", "onnx", "engine"]
+FRAMEWORKS: tuple[Framework, ...] = get_args(Framework)
+#: the input dtypes the porting tools probe with (the frameworks' coordinate arithmetic follows them)
+FloatDtype = Literal["float32", "float64", "float16"]
+FLOAT_DTYPES: tuple[FloatDtype, ...] = get_args(FloatDtype)
 TITLES = {
     "pytorch": "PyTorch", "tensorflow": "TensorFlow", "opencv": "OpenCV", "pillow": "Pillow", "onnx": "ONNX",
     "engine": "upsampling",
