@@ -609,12 +609,12 @@ def translate_conv(parsed: ConvSource, to: str, input_shape: Sequence[int] | Non
     title = TITLES.get(to, to)
     in_words = (f"the full transposed convolution ({op.full(0)}x{op.full(1)}) cropped by {crop[0][0]} at the top, "
                 f"{crop[0][1]} at the bottom, {crop[1][0]} at the left, {crop[1][1]} at the right"
-                " (negative: zeros appended)")
+                + (" (negative: zeros appended)" if min(min(c) for c in crop) < 0 else ""))
     size_free = not src.size_fixed
     holds = ("all input sizes" if size_free else "the input shape given")
     reason = ("the crops do not depend on the input size (they come from the padding arguments alone)" if size_free
-              else "the call writes its output size; the crops are TensorFlow's for that size: for another input "
-                   "size, translate again")
+              else "the call states its output size, and the crops that give it depend on the input size: for "
+                   "another input size, translate again")
     if to in ("opencv", "pillow"):
         return Translation(
             source=parsed.text, target=to, code="", layout="", exact=False, bit_identical=None, max_error=math.inf,

@@ -291,7 +291,7 @@ def translate_resize(source: Call, to: str, dims: Dims, layout: str, given: bool
         top = scores[:6]
         best = min(top, key=lambda s: s.worst_error(src_op))
         holds_for = "the input shape given"
-        reason = "the worst error is measured for this input shape"
+        reason = "the worst error is computed for this input shape (the supremum over inputs in a unit range)"
         differences = difference_words(source, best.call)
     worst = best.worst_error(src_op)
     bit, bit_reason = _bit_identical(source, best.call, bool(best.exact), dtype)
