@@ -49,11 +49,16 @@ def check_bytes(in_h: int, in_w: int, out_h: int, out_w: int,
     need = 8 * (out_h * in_h + out_w * in_w)
     image = 8 * (in_h * in_w + out_h * out_w)
     if need > MATRIX_BYTES or image > 8 * PROBE_BYTES:
+        sizes = f"{_n(in_h)}x{_n(in_w)} to {_n(out_h)}x{_n(out_w)}"
         raise OutputTooLargeError(
-            "input_shape", f"{in_h}x{in_w} -> {out_h}x{out_w}",
-            message=f"comparing resizes of {in_h}x{in_w} to {out_h}x{out_w} needs {_mib(need)} of per-axis matrices "
+            "input_shape", sizes,
+            message=f"comparing resizes of {sizes} needs {_mib(need)} of per-axis matrices "
             f"and {_mib(image)} per probe image; {hint}",
         )
+
+
+def _n(v: int) -> str:
+    return str(v) if abs(v) < 10**9 else f"{float(v):.3g}"
 
 
 def _mib(nbytes: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from upsampling.errors import InvalidArgumentError
 from upsampling.frameworks._mapping import Setting
 from upsampling.port.calls.base import Call
 from upsampling.port.calls.onnx import ONNXResize
@@ -17,7 +18,8 @@ def setting_call(setting: Setting, size_hw: tuple[int, int]) -> tuple[Call, dict
     """A call that runs ``setting`` at output size ``size_hw``, and what the input must be for the
     framework to pick that setting (``{"dtype": ..., "channels": ..., "min_out_sum": ...}``).
 
-    Raises ``LookupError`` for a setting that no call maps to (a test keeps the registry covered).
+    Raises :class:`~upsampling.errors.InvalidArgumentError` for a setting that no call maps to: one
+    made outside the registry (a test keeps every registry setting covered).
     """
     h, w = size_hw
     need: dict[str, Any] = {}
@@ -27,7 +29,8 @@ def setting_call(setting: Setting, size_hw: tuple[int, int]) -> tuple[Call, dict
             if len(sets) > 1:
                 need = _REACH.get(setting.call, {})
             return call, need
-    raise LookupError(f"no call maps to the setting {setting.framework} {setting.call!r}")
+    raise InvalidArgumentError("source", f"{setting.framework} {setting.call!r}", "a Setting of the registry "
+                               "(upsampling.frameworks._mapping.all_settings()); no framework call runs this one")
 
 
 # What input makes the framework pick one of several settings of the same call (the twins' rules,
