@@ -378,3 +378,27 @@ def test_nearest_equal_for_all_sizes_where_the_arithmetic_is_the_same(source, to
     assert t.exact and t.holds_for == "the input shape given"
     t = port.translate("cv2.resize(x, (31, 40), interpolation=cv2.INTER_NEAREST)", to="pytorch", input_shape=(17, 23, 3))
     assert t.exact and t.holds_for == "the input shape given"  # OpenCV computes the index in double
+
+
+@pytest.mark.parametrize("fn,words", [
+    (lambda x: upsampling_resize(x, (40, 31), mode="cubic", cubic_coeff_a=-0.6, exclude_outside=True),
+     ("cubic (Keys a=-0.6), out-of-image taps dropped and renormalised (exclude_outside)", "= half_pixel")),
+    (lambda x: upsampling_resize(x, (40, 31), mode="cubic", cubic_coeff_a=-0.6, coordinate_transformation_mode="asymmetric"),
+     ("cubic (Keys a=-0.6), edge replicated", "= asymmetric")),
+    (lambda x: upsampling_resize(x, (7, 9), mode="area"), ("a box of 2.429 input pixels (area)", "= half_pixel")),
+    (lambda x: upsampling_resize(x, (7, 9), antialias=True), ("a triangle (bilinear) stretched over 2.429",)),
+    (lambda x: tf_twin.resize(x.transpose(0, 2, 3, 1), (40, 31), method="lanczos5").transpose(0, 3, 1, 2),
+     ("Lanczos-like, radius ≈ 5",)),
+])
+def test_identify_says_what_an_unknown_resize_does(fn, words):
+    """An operation no framework call matches is described: kernel (Keys a, border rule, window shape
+    and stretch) and where it samples."""
+    text = port.identify(fn, input_shape=(1, 2, 17, 23), top=1).recovered.text()
+    height = text.splitlines()[0]
+    assert all(w in height for w in words), text
+
+
+def upsampling_resize(x, size, **kwargs):
+    import upsampling
+
+    return upsampling.resize(x, size, layout="NCHW", **kwargs)
