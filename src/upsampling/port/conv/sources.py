@@ -12,7 +12,7 @@ import numpy as np
 
 from upsampling import _checks
 from upsampling.errors import InvalidArgumentError, OutputTooLargeError, ShapeError
-from upsampling.port.parse import ConvSource, _Ignored
+from upsampling.port.parse import ConvSource, Ignored
 
 __all__ = ["ConvOp", "Source", "check_bytes", "crops", "kernel", "source"]
 
@@ -70,7 +70,7 @@ def _pair(name: str, value: Any, default: int, *, tf_layout: str | None = None,
 
 
 def _pair_of(name: str, value: Any, default: int, tf_layout: str | None) -> tuple[int, int]:
-    if value is None or isinstance(value, _Ignored):
+    if value is None or isinstance(value, Ignored):
         return (default, default)
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return (int(value), int(value))
