@@ -22,7 +22,6 @@ Determinism: epoch ``e`` seeds torch with ``(seed, e)`` and draws its training c
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import os
@@ -305,14 +304,14 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
 
 def _plain(value: Any, where: str) -> Any:
     """``value`` as tensors and plain containers (what ``weights_only=True`` loads), or refuse."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if isinstance(value, np.generic):  # before float: np.float64 is a float subclass, pickled as NumPy's
+        return value.item()
+    if value is None or type(value) in (bool, int, float, str):
         return value
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().clone()
     if isinstance(value, np.ndarray):
         return torch.from_numpy(np.array(value))
-    if isinstance(value, np.generic):
-        return value.item()
     if isinstance(value, dict):
         return {(k if isinstance(k, (str, int)) else str(k)): _plain(v, f"{where}[{k!r}]") for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -347,14 +346,11 @@ def convert_checkpoint(run: str | os.PathLike, *, trust: bool = False) -> Path:
         raise _refuse(path, f"cannot be loaded even with pickle ({type(exc).__name__}: {str(exc)[:120]})") from None
     plain = _plain(state, "checkpoint")
     _check_state(path, plain)
-    buffer = io.BytesIO()
-    torch.save(plain, buffer)
-    torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)  # what read_checkpoint will do
-    with atomic_output(backup) as tmp:
-        shutil.copyfile(path, tmp)
     with atomic_output(path, overwrite=True) as tmp:
-        tmp.write_bytes(buffer.getvalue())
-    read_checkpoint(path)
+        torch.save(plain, tmp)
+        read_checkpoint(tmp)  # exactly what every command will do; the original stays if this fails
+        with atomic_output(backup) as kept:
+            shutil.copyfile(path, kept)
     return path
 
 
