@@ -35,9 +35,18 @@ from pathlib import Path
 
 from upsampling.errors import OutputPathError
 
-__all__ = ["atomic_output", "check_output", "check_outputs", "clean_stale_partials", "partial_name"]
+__all__ = ["atomic_output", "check_output", "check_outputs", "clean_stale_partials", "is_file", "partial_name"]
 
 _PARTIAL = ".partial-"
+
+
+def is_file(path: os.PathLike | str) -> bool:
+    """``os.path.isfile`` that answers False, never raises, for names no file can have (too long,
+    NUL bytes, empty)."""
+    try:
+        return bool(os.fspath(path)) and os.path.isfile(path)
+    except (OSError, ValueError, TypeError):
+        return False
 
 
 def _host() -> str:

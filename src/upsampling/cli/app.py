@@ -674,6 +674,7 @@ def compare_command(
 
     import numpy as np
 
+    from upsampling._files import is_file
     from upsampling.cli import budget
     from upsampling.errors import InvalidArgumentError, UpsamplingError
     from upsampling.explain.calls import compare_calls, pairwise, run_call
@@ -684,6 +685,8 @@ def compare_command(
     if dtype not in ("uint8", "float32"):
         raise OptionError("--dtype", "uint8 or float32", dtype)
     calls = compare_calls(mode)
+    if not is_file(src):
+        raise OptionError("IN", "an existing image file", src)
     out = png if png is not None else str(Path(src).with_name(f"{Path(src).stem}-compare.png"))
     _outputs(("--png", out, ".png"), overwrite=overwrite, inputs=(src,))
     width, height, pil_mode, channels = image_header(src, "IN")

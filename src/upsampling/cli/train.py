@@ -18,6 +18,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from upsampling._files import is_file
 from upsampling.explain.parse import OptionError
 
 __all__ = ["register"]
@@ -138,7 +139,7 @@ def train_command(
     first = [1]
     if resume:
         ckpt = Path(out) / "checkpoint.pt"
-        if ckpt.exists():
+        if is_file(ckpt):
             first[0] = int(read_checkpoint(ckpt)["epoch"]) + 1  # plain data only: nothing in it runs
     try:
         history = train(cfg, out, resume=resume, overwrite=overwrite, progress=report)
@@ -166,7 +167,7 @@ def evaluate_command(
     """Confusion matrix, per-class IoU, mIoU and pixel accuracy (ignore index honoured) of a run."""
     _choice("--split", split, ("test", "val"))
     checkpoint = Path(run) / "checkpoint.pt"
-    if not checkpoint.is_file():
+    if not is_file(checkpoint):
         raise OptionError("RUN", "a run folder holding checkpoint.pt (made by 'upsampling train')", run)
     json_path = Path(json_out or Path(run) / f"eval-{split}.json")
     png_path = Path(png or Path(run) / f"confusion-{split}.png")
@@ -233,10 +234,10 @@ def segment_command(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace --out / --overlay if they exist.")] = False,
 ) -> None:
     """Segment one image with a trained run: palette mask PNG (and an overlay)."""
-    if not Path(image).is_file():
+    if not is_file(image):
         raise OptionError("IMAGE", "an existing image file", image)
     checkpoint = Path(run) / "checkpoint.pt"
-    if not checkpoint.is_file():
+    if not is_file(checkpoint):
         raise OptionError("--run", "a run folder holding checkpoint.pt (made by 'upsampling train')", run)
     from upsampling._files import check_outputs
 
@@ -318,7 +319,7 @@ def convert_checkpoint_command(
 ) -> None:
     """Rewrite an old run's checkpoint.pt as plain data (tensors, numbers, strings), which every command reads
     with torch.load(weights_only=True).  The original is kept as checkpoint.pt.pickle."""
-    if not (Path(run) / "checkpoint.pt").is_file():
+    if not is_file(Path(run) / "checkpoint.pt"):
         raise OptionError("RUN", "a run folder holding checkpoint.pt", run)
     if not trust:
         raise OptionError("--trust", "--trust to confirm you trust this file: converting loads it with pickle, "

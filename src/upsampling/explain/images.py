@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from upsampling._files import is_file
 from upsampling._optional import require
 from upsampling.explain.parse import OptionError
 
@@ -34,7 +35,7 @@ def image_header(path: str, option: str = "IN") -> tuple[int, int, str, int]:
     """
     Image = require("PIL.Image", "cli")
     p = Path(path)
-    if not p.is_file():
+    if not is_file(p):
         raise OptionError(option, "an existing image file", path)
     try:
         with warnings.catch_warnings():
@@ -57,7 +58,7 @@ def read_image(path: str, option: str = "IN") -> tuple[np.ndarray, str]:
     """``(H, W, C)`` uint8 array and a description (``"RGB 256x256"``); C is 1, 3 or 4."""
     Image = require("PIL.Image", "cli")
     p = Path(path)
-    if not p.is_file():
+    if not is_file(p):
         raise OptionError(option, "an existing image file", path)
     try:
         with warnings.catch_warnings():
