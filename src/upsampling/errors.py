@@ -29,16 +29,17 @@ __all__ = [
 #: The longest message an error carries; what any message echoes is cut to fit (a pasted
 #: megabyte, or a 300-digit size computed from ``scale=1e300``, never floods a terminal or log).
 MAX_MESSAGE = 1000
-_LONG_NUMBER = re.compile(r"\d{25,}")
+_LONG_NUMBER = re.compile(r"\d{1,3}(?:,\d{3}){8,}|\d{25,}")
 
 
 def _approx(match: re.Match) -> str:
-    digits = match.group(0)
+    digits = match.group(0).replace(",", "")
     return f"~{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
 
 
 def _cap(text: str, limit: int = MAX_MESSAGE) -> str:
-    """``text`` with integers of 25+ digits written as ``~d.dde+N`` and cut to ``limit`` characters."""
+    """``text`` with integers of 25+ digits (``1234...`` or ``1,234,...``) written as ``~d.dde+N``,
+    cut to ``limit`` characters."""
     text = _LONG_NUMBER.sub(_approx, text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
