@@ -1,6 +1,6 @@
 """``upsampling train``, ``evaluate``, ``segment``, ``convert-checkpoint``: segmentation runs (extras torch, cli, plot).
 
-``register(app)`` adds the three commands to the main app.  The work itself is in
+``register(app)`` adds the four commands to the main app.  The work itself is in
 :mod:`upsampling.models.training`; these commands parse options, report progress and write files.
 Bad names (model, upsampler, dataset) raise :class:`~upsampling.explain.parse.OptionError` listing the
 valid ones, which the CLI prints as one line with exit code 2.

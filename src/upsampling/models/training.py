@@ -207,11 +207,17 @@ def _check_config(path: Path, config: Any) -> TrainConfig:
     if cfg.model not in MODELS or cfg.upsample not in UPSAMPLE_CHOICES:
         raise _refuse(path, f"its config names model {cfg.model!r:.40} / upsampler {cfg.upsample!r:.40}, which this "
                       "version does not have")
+    allowed = MODEL_OPTION_RANGES[cfg.model]
     for key, value in cfg.model_options.items():
-        values = value if isinstance(value, (list, tuple)) else [value]
-        if not isinstance(key, str) or not values or not all(
-                isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 4096 for v in values):
-            raise _refuse(path, f"its config has model option {key!r:.40}={value!r:.60}; expected integers 1..4096")
+        if key not in allowed:
+            raise _refuse(path, f"its config has model option {key!r:.40}, which {cfg.model} does not take "
+                          f"(it takes {', '.join(allowed)})")
+        lo, hi, count = allowed[key]
+        values = list(value) if isinstance(value, (list, tuple)) and count > 1 else [value]
+        if len(values) != count or not all(
+                isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi for v in values):
+            what = f"{count} integers" if count > 1 else "an integer"
+            raise _refuse(path, f"its config has model option {key}={value!r:.60}; expected {what} from {lo} to {hi}")
     return cfg
 
 
@@ -227,6 +233,14 @@ CONFIG_RANGES: dict[str, tuple[int, int]] = {
     "threads": (1, 1024),
     "num_classes": (2, 4096),
     "in_channels": (1, 4096),
+}
+
+
+#: Model options a checkpoint's config may carry: ``name: (low, high, exactly how many values)``; bounded so
+#: that no config alone builds a model of absurd size (U-Net base 256 is ~115 M parameters).
+MODEL_OPTION_RANGES: dict[str, dict[str, tuple[int, int, int]]] = {
+    "unet": {"base": (1, 256, 1), "depth": (1, 6, 1)},
+    "fcn8s": {"widths": (1, 1024, 5)},
 }
 
 
