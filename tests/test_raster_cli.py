@@ -256,3 +256,30 @@ def test_a_service_that_is_not_a_dask_scheduler_is_named_as_such(tmp_path):
         http.wait(timeout=30)
         garbage.close()
     assert not (tmp_path / "out.zarr").exists()
+
+
+def test_a_zarr_of_pickled_objects_is_refused_before_any_chunk_is_read(tmp_path, capsys):
+    """A hand-made Zarr (v2) whose chunks are pickles of an object calling os.system: never decoded."""
+    import json
+    import os
+    import pickle
+
+    from upsampling.raster_cli import main
+
+    marker = tmp_path / "PWNED"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    root = tmp_path / "evil.zarr"
+    root.mkdir()
+    (root / ".zarray").write_text(json.dumps({"zarr_format": 2, "shape": [4, 4], "chunks": [4, 4], "dtype": "|O",
+                                              "compressor": None, "fill_value": None, "order": "C",
+                                              "filters": [{"id": "pickle", "protocol": 5}]}))
+    chunk = np.empty(16, dtype=object)
+    chunk[:] = [Payload()] * 16
+    (root / "0.0").write_bytes(pickle.dumps(chunk))
+    assert main([str(root), str(tmp_path / "out.zarr"), "--size", "8,8", "--no-progress"]) == 2
+    assert "input_path" in _err_line(capsys)
+    assert not marker.exists() and not (tmp_path / "out.zarr").exists()

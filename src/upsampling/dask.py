@@ -607,6 +607,9 @@ def read_zarr(path: str | os.PathLike, component: str | None = None, *, chunks: 
         raise InvalidArgumentError(
             "input_path", path, "a Zarr array (or pass component= for an array inside a group)", str(exc)
         ) from None
+    if np.dtype(z.dtype).kind not in "biuf":  # object arrays decode chunks with codecs such as pickle
+        raise DTypeError("input_path", path, "a Zarr array of numbers (bool, integers or floats)",
+                         f"Its dtype is {z.dtype}; no chunk was read.")
     return da.from_zarr(z, chunks=chunks if chunks is not None else z.chunks)
 
 

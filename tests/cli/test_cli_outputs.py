@@ -157,3 +157,23 @@ def test_a_memory_error_anywhere_is_one_line(here, monkeypatch):
     _one_line(run_inprocess("resize", "in.png", "o.png", "--size", "8x8"), "out of memory", "3.07 EiB")
     _one_line(run_inprocess("compare", "in.png", "--size", "8x8"), "out of memory")
     assert not (here / "o.png").exists() and not (here / "in-compare.png").exists()
+
+
+@pytest.mark.parametrize("args,target", [
+    (["compare", "in.png", "--size", "8x6", "--mode", "nearest", "--overwrite"], "in-compare.png"),
+    (["explain", "grid", "--in", "4", "--out", "8", "--png", "old.png", "--overwrite"], "old.png"),
+    (["explain", "transpose", "--input", "[[1,2],[3,4]]", "--gif", "old.gif", "--overwrite"], "old.gif"),
+])
+def test_every_writer_interrupted_before_the_rename_keeps_the_old_file(here, monkeypatch, args, target):
+    pytest.importorskip("matplotlib")
+    from upsampling import _files
+
+    (here / target).write_bytes(b"the old, good file")
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_files.os, "replace", killed)
+    assert run_inprocess(*args).returncode == 130
+    assert (here / target).read_bytes() == b"the old, good file"
+    assert not _partials(here)

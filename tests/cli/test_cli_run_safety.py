@@ -271,3 +271,24 @@ def test_segment_refuses_an_image_past_the_available_memory(genuine, plain, monk
     r = run_inprocess("segment", "huge.png", "--run", str(genuine / "genuine"), "--out", "m.png")
     _one_line(r, "segment a 12000x12000 image needs about", "network activations", "8.0 GiB available")
     assert not (plain / "m.png").exists()
+
+
+@pytest.mark.parametrize("command", ["evaluate", "segment"])
+def test_evaluate_and_segment_interrupted_before_the_rename_keep_the_old_files(genuine, plain, monkeypatch, command):
+    from upsampling import _files
+
+    run = _copy_run(genuine, plain)
+    olds = [run / "eval-test.json", run / "confusion-test.png"] if command == "evaluate" else [plain / "m.png"]
+    for p in olds:
+        p.write_bytes(b"the old, good file")
+    args = (["evaluate", str(run), "--overwrite"] if command == "evaluate"
+            else ["segment", str(genuine / "img.png"), "--run", str(run), "--out", "m.png", "--overwrite"])
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_files.os, "replace", killed)
+    assert run_inprocess(*args).returncode == 130
+    for p in olds:
+        assert p.read_bytes() == b"the old, good file", p
+    assert not [p for p in [*run.iterdir(), *plain.iterdir()] if ".partial-" in p.name]
