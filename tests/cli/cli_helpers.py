@@ -89,3 +89,11 @@ def run_inprocess(*args: str) -> Result:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = run(list(args))
     return Result(code, out.getvalue(), err.getvalue())
+
+
+def assert_one_line(r: Result, *words: str) -> None:
+    """Exit code 2, exactly one line on stderr, no traceback, and each of ``words`` in it."""
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    for w in words:
+        assert w in r.stderr, r.stderr

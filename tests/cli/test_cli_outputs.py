@@ -12,6 +12,7 @@ import pytest
 Image = pytest.importorskip("PIL.Image")
 pytest.importorskip("typer")
 
+from cli_helpers import assert_one_line as _one_line  # noqa: E402
 from cli_helpers import run_inprocess  # noqa: E402
 
 
@@ -22,13 +23,6 @@ def here(tmp_path, monkeypatch):
     rgb = (np.random.default_rng(0).random((12, 16, 3)) * 255).astype(np.uint8)
     Image.fromarray(rgb).save(tmp_path / "in.png")
     return tmp_path
-
-
-def _one_line(r, *words):
-    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
-    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
-    for w in words:
-        assert w in r.stderr, r.stderr
 
 
 def _partials(folder):

@@ -19,6 +19,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 pytest.importorskip("typer")
 
+from cli_helpers import assert_one_line as _one_line  # noqa: E402
 from cli_helpers import run_inprocess  # noqa: E402
 
 TINY = ["--train-samples", "12", "--val-samples", "6", "--base", "4", "--size", "32", "--batch-size", "6"]
@@ -77,13 +78,6 @@ def _poison(run, marker, where: str) -> None:
     else:  # deep inside a genuine checkpoint: the optimizer's first parameter group
         state["optimizer"]["param_groups"][0]["note"] = {"history": [Payload(marker)]}
     torch.save(state, path)
-
-
-def _one_line(r, *words):
-    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
-    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
-    for w in words:
-        assert w in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize("where", ["top", "deep"])

@@ -6,8 +6,11 @@ before decoding anything; :func:`write_image` writes atomically (:mod:`upsamplin
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +29,28 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+@contextlib.contextmanager
+def _opened(path: str, option: str) -> Iterator[Any]:
+    """The image at ``path``, opened lazily by Pillow; every failure inside becomes one
+    :class:`OptionError` naming the file (a decompression bomb saying so)."""
+    Image = require("PIL.Image", "cli")
+    if not is_file(path):
+        raise OptionError(option, "an existing image file", path)
+    try:
+        with warnings.catch_warnings():
+            # Between 1x and 2x Pillow's limit it only warns; our memory estimates decide instead.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(Path(path)) as im:
+                yield im
+    except Image.DecompressionBombError as exc:
+        raise OptionError(option, "an image of a size Pillow agrees to decode", path,
+                          f"refused as a possible decompression bomb: {_first_line(exc)}") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for broken files
+        raise OptionError(option, "a readable image (PNG, JPEG, ...)", path, _first_line(exc)) from None
+
+
 def image_header(path: str, option: str = "IN") -> tuple[int, int, str, int]:
     """``(width, height, Pillow mode, channels after reading)`` from the header alone.
 
@@ -33,53 +58,26 @@ def image_header(path: str, option: str = "IN") -> tuple[int, int, str, int]:
     declares more pixels than Pillow's decompression-bomb limit (``PIL.Image.MAX_IMAGE_PIXELS``
     times 2: a tiny file that would decode into gigabytes).
     """
-    Image = require("PIL.Image", "cli")
-    p = Path(path)
-    if not is_file(p):
-        raise OptionError(option, "an existing image file", path)
-    try:
-        with warnings.catch_warnings():
-            # Between 1x and 2x Pillow's limit it only warns; our memory estimate decides instead.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(p) as im:
-                width, height, mode = im.width, im.height, im.mode
-    except Image.DecompressionBombError as exc:
-        raise OptionError(option, "an image of a size Pillow agrees to decode", path,
-                          f"refused as a possible decompression bomb: {_first_line(exc)}") from None
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for broken files
-        raise OptionError(option, "a readable image (PNG, JPEG, ...)", path, _first_line(exc)) from None
+    with _opened(path, option) as im:
+        width, height, mode = im.width, im.height, im.mode
     channels = 1 if mode in ("L", "I", "I;16", "F", "1") else 4 if mode in ("RGBA", "LA", "PA") else 3
-    if mode == "P":
-        channels = 3  # or 4 with transparency: counted as 3, the difference is one byte a pixel
-    return width, height, mode, channels
+    return width, height, mode, channels  # "P": 3 (4 with transparency: one byte a pixel more)
 
 
 def read_image(path: str, option: str = "IN") -> tuple[np.ndarray, str]:
     """``(H, W, C)`` uint8 array and a description (``"RGB 256x256"``); C is 1, 3 or 4."""
-    Image = require("PIL.Image", "cli")
-    p = Path(path)
-    if not is_file(p):
-        raise OptionError(option, "an existing image file", path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(p) as im:
-                im.load()
-                mode = im.mode
-                if mode in ("1", "L", "P", "LA", "PA", "RGB", "RGBA"):
-                    if mode in ("1", "P", "PA"):
-                        im = im.convert("RGBA" if "transparency" in im.info or mode == "PA" else "RGB")
-                    elif mode == "LA":
-                        im = im.convert("RGBA")
-                else:  # 16-bit, CMYK, YCbCr...: 8-bit RGB, as most tools read them
-                    im = im.convert("RGB")
-                arr = np.asarray(im)
-                desc = f"{im.mode} {im.width}x{im.height}"
-    except Image.DecompressionBombError as exc:
-        raise OptionError(option, "an image of a size Pillow agrees to decode", path,
-                          f"refused as a possible decompression bomb: {_first_line(exc)}") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise OptionError(option, "a readable image (PNG, JPEG, ...)", path, _first_line(exc) if str(exc) else "") from None
+    with _opened(path, option) as im:
+        im.load()
+        mode = im.mode
+        if mode in ("1", "L", "P", "LA", "PA", "RGB", "RGBA"):
+            if mode in ("1", "P", "PA"):
+                im = im.convert("RGBA" if "transparency" in im.info or mode == "PA" else "RGB")
+            elif mode == "LA":
+                im = im.convert("RGBA")
+        else:  # 16-bit, CMYK, YCbCr...: 8-bit RGB, as most tools read them
+            im = im.convert("RGB")
+        arr = np.asarray(im)
+        desc = f"{im.mode} {im.width}x{im.height}"
     if arr.ndim == 2:
         arr = arr[:, :, None]
     return np.ascontiguousarray(arr, dtype=np.uint8), desc
