@@ -19,6 +19,8 @@ JSON scores, checkpoints, metrics, Zarr and TIFF rasters):
   (same host, no process with that id) is provably stale: :func:`clean_stale_partials` removes
   those, and :func:`atomic_output` calls it before each write.  Others are never touched (a run
   in progress, another host's run on a shared disk, a name written by an older version).
+* :func:`sigterm_interrupts` makes SIGTERM stop a command the way Ctrl-C does, so its temporaries
+  are removed too (the command line wraps every command in it).
 """
 
 from __future__ import annotations
@@ -28,14 +30,24 @@ import errno
 import os
 import re
 import shutil
+import signal
 import socket
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from upsampling.errors import OutputPathError
 
-__all__ = ["atomic_output", "check_output", "check_outputs", "clean_stale_partials", "is_file", "partial_name"]
+__all__ = [
+    "atomic_output",
+    "check_output",
+    "check_outputs",
+    "clean_stale_partials",
+    "is_file",
+    "partial_name",
+    "sigterm_interrupts",
+]
 
 _PARTIAL = ".partial-"
 
@@ -279,3 +291,31 @@ def _move_into_place(tmp: Path, final: Path, overwrite: bool, option: str, flag:
         os.rename(old, final)
         raise
     _remove(old)
+
+
+_TERMINATED = [False]  # set by _on_sigterm; read by whoever catches the KeyboardInterrupt it raises
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    _TERMINATED[0] = True
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[list[bool]]:
+    """SIGTERM stops the body as Ctrl-C does (``KeyboardInterrupt``: temporaries removed), when this
+    is the main thread and nobody else handles SIGTERM; the previous handler comes back afterwards.
+    Yields a one-item list that is ``[True]`` once SIGTERM arrived (exit code 143 rather than 130)."""
+    current = signal.getsignal(signal.SIGTERM)
+    if current is _on_sigterm:  # nested (resize-raster inside the upsampling command)
+        yield _TERMINATED
+        return
+    if threading.current_thread() is not threading.main_thread() or current != signal.SIG_DFL:
+        yield [False]
+        return
+    _TERMINATED[0] = False
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield _TERMINATED
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

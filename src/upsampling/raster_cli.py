@@ -121,9 +121,9 @@ def main(argv: Sequence[str] | None = None, *, hard_exit: bool = False) -> int:
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
 
-    from upsampling.cli import _sigterm_interrupts
+    from upsampling._files import sigterm_interrupts
 
-    with _sigterm_interrupts() as terminated:
+    with sigterm_interrupts() as terminated:
         try:
             return _run(args)
         except KeyboardInterrupt:

@@ -6,11 +6,10 @@ and exits with code 2.  A missing optional dependency prints the extra to instal
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+
+from upsampling._files import sigterm_interrupts
 
 __all__ = ["main", "run"]
 
@@ -24,34 +23,6 @@ def _error(prog: str, message: str) -> None:
     print(f"{prog}: error: {text}", file=sys.stderr)
 
 
-_TERMINATED = [False]  # set by _on_sigterm; read by whoever catches the KeyboardInterrupt it raises
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    _TERMINATED[0] = True
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[list[bool]]:
-    """SIGTERM stops a command as Ctrl-C does (temporary files removed, exit code 143), when this is
-    the main thread and nobody else handles SIGTERM; the previous handler comes back afterwards.
-    Yields a one-item list that is ``[True]`` once SIGTERM arrived."""
-    current = signal.getsignal(signal.SIGTERM)
-    if current is _on_sigterm:  # nested (resize-raster inside the upsampling command)
-        yield _TERMINATED
-        return
-    if threading.current_thread() is not threading.main_thread() or current != signal.SIG_DFL:
-        yield [False]
-        return
-    _TERMINATED[0] = False
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
-        yield _TERMINATED
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -60,7 +31,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except ImportError:
         _error(PROG, "the command line needs typer and rich: pip install 'upsampling[cli]'")
         return 1
-    with _sigterm_interrupts() as terminated:
+    with sigterm_interrupts() as terminated:
         try:
             return _dispatch(args)
         except KeyboardInterrupt:
