@@ -27,7 +27,7 @@ import torch
 import upsampling
 from upsampling.kernels.argmax import upsample_argmax
 from upsampling.models import UPSAMPLE_CHOICES, count_parameters, create_model
-from upsampling.models.training import TrainConfig, evaluate, train
+from upsampling.models.training import TrainConfig, evaluate, read_checkpoint, train
 
 DEFAULT = [("unet", u) for u in UPSAMPLE_CHOICES] + [("fcn8s", "transposed_bilinear_init"), ("fcn8s", "bilinear")]
 
@@ -131,7 +131,7 @@ def main() -> None:
                         progress=lambda e: print(f"  {model_name}/{up} epoch {e['epoch']}: val mIoU {e['val_miou']:.4f} "
                                                  f"({e['seconds']:.0f}s)", flush=True) if e["kind"] == "epoch" else None)
         res = evaluate(run, "test")
-        state = torch.load(run / "checkpoint.pt", weights_only=False)
+        state = read_checkpoint(run / "checkpoint.pt")  # plain data only (weights_only=True)
         hist = state["history"]
         row = {"model": model_name, "upsample": up, "test_miou": res["miou"], "test_pixel_accuracy": res["pixel_accuracy"],
                "parameters": count_parameters(untrained), "train_seconds": sum(h["seconds"] for h in hist),

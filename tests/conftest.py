@@ -14,6 +14,13 @@ import zlib
 import numpy as np
 import pytest
 
+# Subprocesses that run in another folder (cwd=tmp_path) must import the same code as this process:
+# a relative PYTHONPATH (PYTHONPATH=src) would silently point them at an installed copy instead.
+if os.environ.get("PYTHONPATH"):
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        os.path.abspath(p) if p else p for p in os.environ["PYTHONPATH"].split(os.pathsep)
+    )
+
 # TensorFlow: quiet logs; keep its default (oneDNN) kernels so the numbers are the ones users get.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")

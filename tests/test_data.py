@@ -115,6 +115,76 @@ def test_voc_bad_input_names_the_file(tmp_path):
         VOCSegmentation(tmp_path / "empty")
 
 
+def _outside_secret(tmp_path):
+    """A file outside the data folder, at ``tmp_path/outside/secret.{jpg,png}``, that a hostile list
+    or link tries to reach."""
+    (tmp_path / "outside").mkdir()
+    Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(tmp_path / "outside" / "secret.jpg")
+    _palette_png(tmp_path / "outside" / "secret.png", np.zeros((10, 12)))
+
+
+@pytest.mark.parametrize("bad_id,problem", [
+    ("../../outside/secret", "climbs out of the data folder"),
+    ("sub/../../../outside/secret", "climbs out of the data folder"),
+    ("/etc/passwd", "is an absolute path"),
+])
+def test_voc_ids_that_leave_the_folder_are_refused(tmp_path, bad_id, problem):
+    _outside_secret(tmp_path)
+    root = tmp_path / "data" / "VOC"
+    ids = _voc(root)
+    listing = root / "ImageSets/Segmentation/train.txt"
+    listing.write_text(f"{ids[0]}\n\n{bad_id}\n")
+    with pytest.raises(upsampling.InvalidArgumentError) as info:
+        VOCSegmentation(root, "train")
+    message = str(info.value)
+    assert f"{listing}: line 3: id {bad_id!r} {problem}" in message, message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("what", ["image", "mask", "folder"])
+def test_symlinks_leading_outside_the_data_folder_are_refused(tmp_path, what):
+    _outside_secret(tmp_path)
+    root = tmp_path / "VOC"
+    ids = _voc(root)
+    if what == "image":
+        link = root / "JPEGImages" / f"{ids[0]}.jpg"
+        link.unlink()
+        link.symlink_to(tmp_path / "outside" / "secret.jpg")
+    elif what == "mask":
+        link = root / "SegmentationClass" / f"{ids[0]}.png"
+        link.unlink()
+        link.symlink_to(tmp_path / "outside" / "secret.png")
+    else:
+        link = root / "JPEGImages"
+        (tmp_path / "outside" / "JPEGImages").mkdir()
+        for i in ids:
+            (root / "JPEGImages" / f"{i}.jpg").rename(tmp_path / "outside" / "JPEGImages" / f"{i}.jpg")
+        link.rmdir()
+        link.symlink_to(tmp_path / "outside" / "JPEGImages")
+    with pytest.raises(upsampling.InvalidArgumentError, match="leads outside the data folder") as info:
+        VOCSegmentation(root, "train")
+    assert str(info.value).startswith(f"{link}: ") and "line 1" in str(info.value)
+
+
+def test_symlinks_inside_the_data_folder_and_a_symlinked_data_folder_are_fine(tmp_path):
+    real = tmp_path / "disk" / "VOC"
+    ids = _voc(real)
+    (real / "JPEGImages" / "alias.jpg").symlink_to(real / "JPEGImages" / f"{ids[0]}.jpg")
+    (real / "SegmentationClass" / "alias.png").symlink_to(f"{ids[0]}.png")
+    (real / "ImageSets/Segmentation/train.txt").write_text("alias\n")
+    (tmp_path / "VOC").symlink_to(real)
+    assert len(VOCSegmentation(tmp_path / "VOC", "train")) == 1
+
+
+def test_mask_folder_symlinks_leading_outside_are_refused(tmp_path):
+    _outside_secret(tmp_path)
+    _folder(tmp_path / "d")
+    (tmp_path / "d" / "images" / "s1.png").unlink()
+    (tmp_path / "d" / "images" / "s1.png").symlink_to(tmp_path / "outside" / "secret.png")
+    with pytest.raises(upsampling.InvalidArgumentError, match="s1.png: leads outside the data folder"):
+        MaskFolder(tmp_path / "d", num_classes=3)
+
+
 def _folder(root, n=5, num_classes=3):
     (root / "images").mkdir(parents=True)
     (root / "masks").mkdir()

@@ -32,11 +32,13 @@ import contextlib
 import functools
 import math
 import os
+import re
 import shutil
+import socket
+import struct
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,10 +48,12 @@ import numpy as np
 from upsampling import _checks
 from upsampling._optional import module_available, require
 from upsampling._options import _options
+from upsampling._files import atomic_output, check_output
 from upsampling.errors import (
     DTypeError,
     InvalidArgumentError,
     OutputTooLargeError,
+    SchedulerUnreachableError,
     ShapeError,
     UpsamplingError,
 )
@@ -80,9 +84,13 @@ __all__ = [
 #: Refuse graphs with more output blocks than this (pick larger ``chunks``).
 MAX_BLOCKS = 2**24
 
+#: :func:`resize_raster` refuses a chunking that splits the job into more tasks than this (reads,
+#: output blocks and their writes): each task costs milliseconds of scheduling whatever its size,
+#: so a 512x640 raster cut into 1-pixel blocks would spend minutes and gigabytes on its graph.
+MAX_RASTER_TASKS = 10_000
 
-class SchedulerUnreachableError(UpsamplingError, ConnectionError):
-    """No ``dask.distributed`` scheduler answered at the given address within the timeout."""
+#: Seconds between progress lines when stderr is not a terminal (a log file, CI).
+PROGRESS_EVERY = 5.0
 
 
 # ---------------------------------------------------------------------------------------
@@ -599,6 +607,9 @@ def read_zarr(path: str | os.PathLike, component: str | None = None, *, chunks: 
         raise InvalidArgumentError(
             "input_path", path, "a Zarr array (or pass component= for an array inside a group)", str(exc)
         ) from None
+    if np.dtype(z.dtype).kind not in "biuf":  # object arrays decode chunks with codecs such as pickle
+        raise DTypeError("input_path", path, "a Zarr array of numbers (bool, integers or floats)",
+                         f"Its dtype is {z.dtype}; no chunk was read.")
     return da.from_zarr(z, chunks=chunks if chunks is not None else z.chunks)
 
 
@@ -673,37 +684,26 @@ _WRITING = ".upsampling-writing"
 
 @contextlib.contextmanager
 def _atomic_output(path: str | os.PathLike, overwrite: bool) -> Iterator[str]:
-    """Yield a temporary sibling path; move it to ``path`` only when the body succeeds.
+    """Yield a temporary sibling path; move it to ``path`` only when the body succeeds
+    (:func:`upsampling._files.atomic_output`: ``.NAME.partial-HOST-PID-RANDOM``, stale ones of
+    killed runs removed first).
 
-    A failed or interrupted write leaves at most a hidden ``.NAME.partial-*`` entry (removed
-    when possible), never something at ``path`` that looks complete.
+    A failed or interrupted write removes the temporary; a Zarr's blocks still being written
+    when it fails find their marker gone and write nothing more (:class:`_GuardedStore`).
     """
     final = Path(os.fspath(path)).absolute()
-    if final.exists() and not overwrite:
-        raise InvalidArgumentError(
-            "output_path", str(final), "a path that does not exist yet", "Pass overwrite=True (--overwrite) to replace it."
-        )
-    if not final.parent.is_dir():
-        raise InvalidArgumentError("output_path", str(final), "a path in an existing directory")
-    tag = uuid.uuid4().hex[:12]
-    tmp = final.parent / f".{final.name}.partial-{tag}"
-    try:
-        yield str(tmp)
-    except BaseException:
-        _remove(tmp / _WRITING)  # first: every later block write is refused (_GuardedStore)
-        _remove(tmp)
-        # A writer that passed its _GuardedStore check just before the failure may still be
-        # finishing one block (on a distributed worker, say): remove what it recreates.
-        time.sleep(0.2)
-        _remove(tmp)
-        raise
-    old = None
-    if final.exists():
-        old = final.parent / f".{final.name}.old-{tag}"
-        os.replace(final, old)
-    os.replace(tmp, final)
-    if old is not None:
-        _remove(old)
+    check_output(final, option="output_path", overwrite=overwrite, folder=True, flag="overwrite=True (--overwrite)")
+    with atomic_output(final, overwrite=overwrite, option="output_path", flag="overwrite=True (--overwrite)") as tmp:
+        try:
+            yield str(tmp)
+        except BaseException:
+            _remove(tmp / _WRITING)  # first: every later block write is refused (_GuardedStore)
+            _remove(tmp)
+            # A writer that passed its _GuardedStore check just before the failure may still be
+            # finishing one block (on a distributed worker, say): remove what it recreates.
+            time.sleep(0.2)
+            _remove(tmp)
+            raise
 
 
 def _remove(path: Path) -> None:
@@ -733,34 +733,101 @@ def _client() -> Any:
         return None
 
 
+class _Lines:
+    """Progress for a log file or CI (stderr not a terminal): a line when the work starts, one every
+    :data:`PROGRESS_EVERY` seconds, and one at the end -- never a redrawn bar."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.start, self.last = label, time.monotonic(), time.monotonic()
+
+    def line(self, text: str, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            print(f"{self.label}: {text} ({now - self.start:.1f} s)", file=sys.stderr, flush=True)
+
+
+def _line_progress():
+    """A dask callback printing :class:`_Lines` (built lazily: dask.callbacks is imported here)."""
+    from dask.callbacks import Callback
+
+    class LineProgress(Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lines = _Lines("resize-raster")
+            self.state: Any = None
+            self.stop = threading.Event()
+
+        def _start_state(self, dsk: Any, state: Any) -> None:
+            self.state = state
+            self.lines.line(f"started, {self._total():,} tasks", force=True)
+            threading.Thread(target=self._tick, daemon=True).start()
+
+        def _total(self) -> int:
+            s = self.state
+            return sum(len(s[k]) for k in ("ready", "waiting", "running", "finished")) if s else 0
+
+        def _tick(self) -> None:
+            while not self.stop.wait(min(1.0, PROGRESS_EVERY)):
+                s = self.state
+                if s is not None:
+                    total = self._total()
+                    done = len(s["finished"])
+                    self.lines.line(f"{100 * done // max(total, 1)}% ({done:,} of {total:,} tasks)")
+
+        def _finish(self, dsk: Any, state: Any, errored: bool) -> None:
+            self.stop.set()
+            total = self._total()
+            done = len(state["finished"]) if state else 0
+            word = "stopped" if errored else "done"
+            self.lines.line(f"{word}, {100 * done // max(total, 1)}% ({done:,} of {total:,} tasks)", force=True)
+
+    return LineProgress()
+
+
+def _on_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _compute(target: Any, progress: bool) -> Any:
-    """Compute on the active distributed client or the local scheduler, with a progress bar.
+    """Compute on the active distributed client or the local scheduler, with progress on stderr
+    (a bar on a terminal; otherwise a line every :data:`PROGRESS_EVERY` seconds).
 
     When a task fails, the tasks already running are waited for (threads) or cancelled
     (distributed) before the error propagates, so no block is written after the caller has
-    cleaned up.
+    cleaned up.  Ctrl-C does not wait for them: the caller's cleanup removes the marker a
+    block checks before writing (:class:`_GuardedStore`).
     """
     client = _client()
     if client is not None:
         future = client.compute(target)
         try:
-            if progress:
+            if progress and _on_terminal():
                 from distributed import progress as show_progress
 
                 # distributed's text bar writes to stdout; keep stdout for the result.
                 with contextlib.redirect_stdout(sys.stderr):
                     show_progress(future)
                     print()
+            elif progress:
+                lines = _Lines("resize-raster")
+                lines.line("started on the cluster", force=True)
+                result = future.result()
+                lines.line("done", force=True)
+                return result
             return future.result()
         except BaseException:
             with contextlib.suppress(Exception):
                 client.cancel(future, force=True)
             raise
-    bar = contextlib.nullcontext()
+    bar: Any = contextlib.nullcontext()
     if progress:
         from dask.diagnostics import ProgressBar
 
-        bar = ProgressBar(out=sys.stderr)
+        bar = ProgressBar(out=sys.stderr) if _on_terminal() else _line_progress()
     kwargs: dict[str, Any] = {}
     pool = None
     if dask.config.get("scheduler", None) in (None, "threads", "threading") and dask.config.get("pool", None) is None:
@@ -768,15 +835,19 @@ def _compute(target: Any, progress: bool) -> Any:
         workers = dask.config.get("num_workers", None) or os.cpu_count() or 1
         pool = concurrent.futures.ThreadPoolExecutor(workers)
         kwargs = {"scheduler": "threads", "pool": pool}
+    interrupted = False
     try:
         with bar:
             result = dask.compute(target, **kwargs)[0]
-        if progress:
+        if progress and _on_terminal():
             print(file=sys.stderr)  # dask's bar leaves the cursor at the end of its line
         return result
+    except (KeyboardInterrupt, SystemExit):
+        interrupted = True
+        raise
     finally:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
 
 
 class _GuardedStore:
@@ -861,6 +932,8 @@ def write_tiff(
     band = max(tile, -(-max(arr.chunks[0]) // tile) * tile)
     arr = arr.rechunk({0: band, 1: -1} if arr.ndim == 2 else {0: band, 1: -1, 2: -1})
     extra = arr.shape[2:]
+    terminal = _on_terminal()
+    lines = _Lines("resize-raster")
 
     def tiles() -> Iterator[np.ndarray]:
         for i in range(len(arr.chunks[0])):
@@ -872,9 +945,11 @@ def write_tiff(
                     piece = rows[:, c : c + tile]
                     t[: piece.shape[0], : piece.shape[1]] = piece
                     yield t
-            if progress:
+            if progress and terminal:
                 print(f"\rwrote rows {min((i + 1) * band, h)}/{h}", end="", file=sys.stderr, flush=True)
-        if progress:
+            elif progress:
+                lines.line(f"wrote rows {min((i + 1) * band, h):,} of {h:,}", force=i + 1 == len(arr.chunks[0]))
+        if progress and terminal:
             print(file=sys.stderr)
 
     nbytes = arr.size * arr.dtype.itemsize
@@ -934,6 +1009,7 @@ def scheduler_context(scheduler: Any = None, timeout: float = 10.0) -> Iterator[
             "scheduler", scheduler, "None, 'threads', 'processes', 'synchronous', a distributed.Client or an address"
         )
     timeout = _checks.positive_finite("timeout", timeout)
+    _probe_scheduler(scheduler, timeout)
     try:
         client = distributed.Client(scheduler, timeout=timeout, set_as_default=True)
     except (OSError, TimeoutError) as exc:
@@ -951,11 +1027,78 @@ def scheduler_context(scheduler: Any = None, timeout: float = 10.0) -> Iterator[
         raise InvalidArgumentError(
             "scheduler", scheduler, "a scheduler address such as 'tcp://HOST:8786'", str(exc)
         ) from None
+    except MemoryError as exc:  # a reply read as a frame length of exabytes: not dask's protocol
+        raise _not_a_scheduler(scheduler, f"its reply could not be read as dask.distributed's protocol ({exc})") from None
     try:
         with client.as_current():
             yield client
     finally:
         client.close()
+
+
+_TCP_ADDRESS = re.compile(r"(?:tcp://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
+
+
+def _not_a_scheduler(scheduler: str, what: str) -> SchedulerUnreachableError:
+    return SchedulerUnreachableError(
+        "scheduler",
+        scheduler,
+        "the address of a running dask.distributed scheduler",
+        message=(
+            f"scheduler={scheduler!r:.120}: something answered there, but it is not a dask.distributed scheduler: "
+            f"{what}. Check the address and port (a scheduler listens on 8786 by default), or omit --scheduler "
+            "to use the local scheduler."
+        ),
+    )
+
+
+def _probe_scheduler(scheduler: str, timeout: float) -> None:
+    """Check that a ``tcp://HOST:PORT`` address speaks dask.distributed's protocol before handing it
+    to ``distributed.Client``, which can wait forever on a service that never replies (an HTTP
+    server) or read garbage as a frame length of exabytes.
+
+    A scheduler greets first: right after accepting a connection it sends its handshake, framed as
+    two little-endian uint64 (the frames' total length, then their count) and the frames.  We read
+    those 16 bytes within ``timeout`` and check they are plausible; other protocols (``tls://``,
+    ``ucx://``...) are left to distributed.
+    """
+    m = _TCP_ADDRESS.fullmatch(scheduler.strip())
+    if m is None:
+        return
+    host, port = m.group(1).strip("[]"), int(m.group(2))
+    try:
+        conn = socket.create_connection((host, port), timeout=timeout)
+    except (OSError, ValueError) as exc:
+        raise SchedulerUnreachableError(
+            "scheduler",
+            scheduler,
+            "the address of a running dask.distributed scheduler",
+            message=(
+                f"scheduler={scheduler!r:.120}: no dask.distributed scheduler answered within {timeout:g} s "
+                f"({type(exc).__name__}: {exc}). Check the address (e.g. tcp://HOST:8786) and that the "
+                "scheduler is running, or omit it to use the local scheduler."
+            ),
+        ) from None
+    with conn:
+        conn.settimeout(timeout)
+        data = b""
+        try:
+            while len(data) < 16:
+                chunk = conn.recv(16 - len(data))
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:  # socket.timeout included
+            pass
+    if len(data) < 16:
+        raise _not_a_scheduler(
+            scheduler,
+            f"it accepted the connection but sent no dask handshake within {timeout:g} s"
+            + (f" (only {data[:16]!r})" if data else " (an HTTP or other server waiting for a request?)"),
+        )
+    total, frames = struct.unpack("<QQ", data)
+    if not (16 <= total <= 2**24 and 1 <= frames <= 64):
+        raise _not_a_scheduler(scheduler, f"its first bytes {data[:16]!r} are not a dask message header")
 
 
 def _guess_layout(array) -> str:
@@ -1010,6 +1153,15 @@ def _raster_blocks(x, st: _ResizeSetup, chunks: int, layout: str, *, tiff: bool)
     return tuple(read_chunks), tuple(out)
 
 
+def _raster_tasks(x, st: _ResizeSetup, read_chunks: Sequence[int], out_chunks: Sequence[int]) -> int:
+    """Tasks of a :func:`resize_raster` graph: input reads, plus each output block and its write."""
+    reads = math.prod(-(-int(n) // max(1, int(c))) for n, c in zip(x.shape, read_chunks))
+    blocks = math.prod(-(-int(n) // max(1, int(c))) for n, c in zip(st.n_out, out_chunks))
+    others = math.prod(-(-int(n) // max(1, int(c))) for a, (n, c) in enumerate(zip(x.shape, read_chunks))
+                       if a not in st.axes)
+    return reads + 2 * blocks * max(1, others)
+
+
 def resize_raster(
     input_path: str | os.PathLike,
     output_path: str | os.PathLike,
@@ -1025,6 +1177,7 @@ def resize_raster(
     overwrite: bool = False,
     timeout: float = 10.0,
     component: str | None = None,
+    max_tasks: int = MAX_RASTER_TASKS,
     **options: Any,
 ) -> str:
     """Resize a raster file into a new one, block by block: Zarr or TIFF in, Zarr or TIFF out.
@@ -1044,18 +1197,23 @@ def resize_raster(
     chunks : block side ``N``: per axis, the longer of a task's input window and output block is
         about ``N`` (upscaling by ``s`` reads chunks of ~``N/s`` and writes ``N``-pixel Zarr chunks;
         downscaling reads ~``N`` and writes ``N*s``), so a task holds ~2 ``N x N`` planes per channel.
-    progress : show a progress bar (on stderr).
+    progress : show progress on stderr: a bar on a terminal, otherwise a line every
+        :data:`PROGRESS_EVERY` seconds (and at the start and the end).
     timeout : seconds to wait for a scheduler address to answer.
+    max_tasks : refuse a chunking that splits the job into more tasks than this
+        (:data:`MAX_RASTER_TASKS`); the message names the smallest ``chunks`` that fits.
+
+    Output safety: ``output_path`` may not be the input (symlinks and other spellings resolved);
+    it is written under ``.NAME.partial-HOST-PID-RANDOM`` beside it and renamed when complete, and
+    temporaries of earlier runs that were killed (same host, process gone) are removed first.
 
     Returns the absolute output path.
     """
     chunks = _checks.positive_int("chunks", chunks)
+    max_tasks = _checks.positive_int("max_tasks", max_tasks)
     _check_option_names(options)
-    out_path = Path(os.fspath(output_path)).absolute()
-    if out_path.exists() and not overwrite:
-        raise InvalidArgumentError(
-            "output_path", str(out_path), "a path that does not exist yet", "Pass overwrite=True (--overwrite) to replace it."
-        )
+    out_path = check_output(output_path, option="output_path", overwrite=overwrite, inputs=[input_path],
+                            folder=True, flag="overwrite=True (--overwrite)")
     in_path = str(Path(os.fspath(input_path)).absolute())
     with scheduler_context(scheduler, timeout):
         x, stored_layout = read_raster(in_path, component=component)
@@ -1067,6 +1225,15 @@ def resize_raster(
         st = _resize_setup(x, size, scale=scale, layout=layout, **{**_RESIZE_DEFAULTS, **options})
         is_tiff = out_path.suffix.lower() in (".tif", ".tiff")
         read_chunks, out_chunks = _raster_blocks(x, st, chunks, layout, tiff=is_tiff)
+        tasks = _raster_tasks(x, st, read_chunks, out_chunks)
+        if tasks > max_tasks:
+            smallest = next((c for c in (2**k for k in range(31)) if c > chunks and _raster_tasks(
+                x, st, *_raster_blocks(x, st, c, layout, tiff=is_tiff)) <= max_tasks), None)
+            advice = f"pass chunks={smallest} (--chunks {smallest}) or more" if smallest else "pass larger chunks"
+            raise InvalidArgumentError("chunks", chunks, message=(
+                f"chunks={chunks} splits this job into {tasks:,} tasks (reads, output blocks and their writes), more "
+                f"than the {max_tasks:,} resize_raster schedules (each costs milliseconds whatever its size); "
+                f"{advice}, or raise max_tasks (--max-tasks)"))
         x, _ = read_raster(in_path, component=component, chunks=read_chunks)
         if labels:
             y = upsample_argmax(x, size, scale=scale, layout=layout, chunks=out_chunks, **options)

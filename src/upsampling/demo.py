@@ -138,7 +138,7 @@ def segmentation_tour(run: str = DEMO_RUN, epochs: int = DEMO_EPOCHS) -> int:
                  *resume])
     if code:
         return code
-    code = step(["evaluate", run])
+    code = step(["evaluate", run, "--overwrite"])  # a second `make demo` replaces its own scores
     if code:
         return code
     from PIL import Image
@@ -149,10 +149,13 @@ def segmentation_tour(run: str = DEMO_RUN, epochs: int = DEMO_EPOCHS) -> int:
     # same digit sizes as training (10..14 px), more of them on a larger canvas: the network is fully convolutional
     canvas = DigitsSegmentation("test", n=1, size=64, seed=7, digits=(5, 7), digit_size=digits_layout(32)["digit_size"]).images[0, 0]
     path = Path(run) / "held-out-canvas.png"
-    Image.fromarray((canvas * 255).round().astype(np.uint8)).save(path)
+    from upsampling._files import atomic_output
+
+    with atomic_output(path, overwrite=True) as tmp:
+        Image.fromarray((canvas * 255).round().astype(np.uint8)).save(tmp, format="PNG")
     print(f"(a 64x64 canvas of test-split digits, never seen in training: {path})")
     return step(["segment", str(path), "--run", run, "--out", f"{run}/held-out-mask.png",
-                 "--overlay", f"{run}/held-out-overlay.png"])
+                 "--overlay", f"{run}/held-out-overlay.png", "--overwrite"])
 
 
 def main(argv: list[str] | None = None) -> int:

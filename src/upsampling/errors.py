@@ -9,6 +9,7 @@ already catch those keep working.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = [
@@ -19,12 +20,37 @@ __all__ = [
     "UnsupportedError",
     "DTypeError",
     "MissingExtraError",
+    "OutputPathError",
+    "JobTooLargeError",
+    "CheckpointError",
+    "SchedulerUnreachableError",
 ]
+
+#: The longest message an error carries; what any message echoes is cut to fit (a pasted
+#: megabyte, or a 300-digit size computed from ``scale=1e300``, never floods a terminal or log).
+MAX_MESSAGE = 1000
+_LONG_NUMBER = re.compile(r"\d{1,3}(?:,\d{3}){8,}|\d{25,}")
+
+
+def _approx(match: re.Match) -> str:
+    digits = match.group(0).replace(",", "")
+    return f"~{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
+
+
+def _cap(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` with integers of 25+ digits (``1234...`` or ``1,234,...``) written as ``~d.dde+N``,
+    cut to ``limit`` characters."""
+    text = _LONG_NUMBER.sub(_approx, text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    """``repr(value)`` in at most ``limit`` characters (long integers as ``~d.dde+N``)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a hostile __repr__ must not hide the real error
+        text = f"<{type(value).__name__} object>"
+    return _cap(text, limit)
 
 
 class UpsamplingError(Exception):
@@ -59,7 +85,7 @@ class UpsamplingError(Exception):
             message += "."
             if hint:
                 message += f" {hint}"
-        super().__init__(message)
+        super().__init__(_cap(message))
 
 
 class InvalidArgumentError(UpsamplingError, ValueError):
@@ -84,3 +110,24 @@ class DTypeError(UpsamplingError, TypeError):
 
 class MissingExtraError(UpsamplingError, ImportError):
     """An optional dependency is needed; the message names the extra to install."""
+
+
+class OutputPathError(InvalidArgumentError):
+    """An output path that cannot be written safely: it exists (without ``overwrite``), it is an
+    input of the same job, its folder is missing or not writable, or it is a folder."""
+
+
+class JobTooLargeError(OutputTooLargeError):
+    """A whole job (decoded input, intermediates, every result kept) would need more memory than
+    the machine has available; raised before any of it is allocated."""
+
+
+class CheckpointError(UpsamplingError, ValueError):
+    """A checkpoint that is refused: it is not a plain-data checkpoint of this library (it does not
+    load with ``torch.load(weights_only=True)``, it is truncated or empty, or its fields are not
+    the ones a run writes).  Nothing in it was executed."""
+
+
+class SchedulerUnreachableError(UpsamplingError, ConnectionError):
+    """No ``dask.distributed`` scheduler answered at the given address within the timeout (or
+    something else answered there)."""

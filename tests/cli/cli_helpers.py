@@ -53,10 +53,13 @@ def grid(text: str, title: str) -> list[list[str]]:
     raise AssertionError(f"no matrix titled {title!r} in:\n{text}")
 
 
-def run_cli(*args: str, cwd: str | os.PathLike | None = None, timeout: float = 120) -> Result:
+def run_cli(*args: str, cwd: str | os.PathLike | None = None, timeout: float = 120,
+            env: dict[str, str] | None = None) -> Result:
+    extra = env or {}
     env = dict(os.environ)
     env.pop("FORCE_COLOR", None)
     env["UPSAMPLING_PLAIN"] = "1"
+    env.update(extra)
     proc = subprocess.run(
         [sys.executable, "-m", "upsampling.cli", *args],
         capture_output=True,
@@ -71,3 +74,26 @@ def run_cli(*args: str, cwd: str | os.PathLike | None = None, timeout: float = 1
 def matrix_arg(a: np.ndarray) -> str:
     """A matrix as the CLI takes it, exact for the floats the tests use."""
     return "[" + ",".join("[" + ",".join(repr(float(v)) for v in row) + "]" for row in a) + "]"
+
+
+def run_inprocess(*args: str) -> Result:
+    """``upsampling.cli.run(args)`` in this process with stdout and stderr captured (plain text):
+    much faster than a subprocess when torch is already imported, and monkeypatches apply.
+    The caller sets the working folder and ``UPSAMPLING_PLAIN`` (e.g. with ``monkeypatch``)."""
+    import contextlib
+    import io
+
+    from upsampling.cli import run
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run(list(args))
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def assert_one_line(r: Result, *words: str) -> None:
+    """Exit code 2, exactly one line on stderr, no traceback, and each of ``words`` in it."""
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    for w in words:
+        assert w in r.stderr, r.stderr

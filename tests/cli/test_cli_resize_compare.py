@@ -52,8 +52,8 @@ def test_resize_like_each_framework(cli, image, tmp_path):
 
         cases.append((["--like", "pillow", "--mode", "bicubic"], lambda: per_band(pillow.BICUBIC)))
         cases.append((["--like", "pillow", "--mode", "box"], lambda: per_band(pillow.BOX)))
-    for args, direct in cases:
-        out = tmp_path / "out.png"
+    for i, (args, direct) in enumerate(cases):
+        out = tmp_path / f"out{i}.png"  # an existing output is refused without --overwrite
         r = cli("resize", str(path), str(out), "--size", "48x40", *args)
         assert r.returncode == 0, (args, r.stderr)
         assert "wrote" in r.stdout and "framework call:" in r.stdout

@@ -72,10 +72,21 @@ def _digits(value: int) -> int:
     return parse.within("--digits", value, 1, 17)
 
 
-def _path(option: str, path: Optional[str], suffix: str) -> Optional[str]:
-    if path is not None and not path.lower().endswith(suffix):
-        raise OptionError(option, f"a file name ending in {suffix}", path)
-    return path
+def _outputs(*items: tuple[str, Optional[str], str], overwrite: bool, inputs: tuple[str, ...] = ()) -> None:
+    """Check every output of a command before it does any work (exists, same as an input, folder)."""
+    from upsampling._files import check_outputs
+
+    check_outputs([(option, path, (suffix,)) for option, path, suffix in items], overwrite=overwrite, inputs=inputs)
+
+
+# Every command that writes a file takes --overwrite; without it an existing output is refused.
+_OverwriteOption = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace output files that exist (written to a temporary file, then renamed: never half a file).",
+    ),
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,6 +174,7 @@ def explain_transpose(
         ),
     ] = None,
     digits: Annotated[int, typer.Option("--digits", help="Significant digits of printed numbers.")] = 6,
+    overwrite: _OverwriteOption = False,
 ) -> None:
     """Transposed convolution as the textbook teaches it: insert zeros, pad, rotate the kernel, slide.
 
@@ -176,8 +188,7 @@ def explain_transpose(
     from upsampling.explain.text import transpose_report
 
     digits = _digits(digits)
-    _path("--png", png, ".png")
-    _path("--gif", gif, ".gif")
+    _outputs(("--png", png, ".png"), ("--gif", gif, ".gif"), overwrite=overwrite)
     lim = tr.LIMITS
     x = parse.matrix("--input", input, max_shape=(lim["input"], lim["input"]))
     if kernel is not None:
@@ -216,11 +227,11 @@ def explain_transpose(
     if png is not None:
         from upsampling.explain.figures import transpose_figure
 
-        _wrote("figure", png, transpose_figure(t, png, sym))
+        _wrote("figure", png, transpose_figure(t, png, sym, overwrite=overwrite))
     if gif is not None:
         from upsampling.explain.figures import transpose_gif
 
-        _wrote("animation", gif, transpose_gif(t, gif, sym))
+        _wrote("animation", gif, transpose_gif(t, gif, sym, overwrite=overwrite))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,6 +277,7 @@ def explain_bilinear(
         ),
     ] = None,
     digits: Annotated[int, typer.Option("--digits", help="Significant digits of printed numbers.")] = 6,
+    overwrite: _OverwriteOption = False,
 ) -> None:
     """Bilinear interpolation in two steps: R1 and R2 along x, then P along y; checked against the unit-square
     formula and the matrix form.
@@ -276,7 +288,7 @@ def explain_bilinear(
     from upsampling.explain.trace import bilinear_trace
 
     digits = _digits(digits)
-    _path("--png", png, ".png")
+    _outputs(("--png", png, ".png"), overwrite=overwrite)
     p = parse.coordinates("--point", point, 2, "x,y")
     v = parse.matrix("--values", values, max_shape=(8, 8))
     c = parse.coordinates("--corners", corners, 4, "x1,y1,x2,y2")
@@ -285,7 +297,7 @@ def explain_bilinear(
     if png is not None:
         from upsampling.explain.figures import bilinear_figure
 
-        _wrote("figure", png, bilinear_figure(t, png))
+        _wrote("figure", png, bilinear_figure(t, png, overwrite=overwrite))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -360,6 +372,7 @@ def explain_overlap(
             ),
         ),
     ] = None,
+    overwrite: _OverwriteOption = False,
 ) -> None:
     """How many kernel taps land on each output pixel of a transposed convolution, and whether that is even
     (uneven overlap, as when the kernel size is not a multiple of the stride, makes checkerboard artifacts).
@@ -370,7 +383,7 @@ def explain_overlap(
     from upsampling.explain.text import overlap_report
 
     lim = tr.LIMITS
-    _path("--png", png, ".png")
+    _outputs(("--png", png, ".png"), overwrite=overwrite)
     parse.within("--kernel", kernel, 1, lim["overlap_kernel"], tr.TOO_LARGE)
     parse.within("--stride", stride, 1, lim["overlap_stride"], tr.TOO_LARGE)
     parse.within("--dilation", dilation, 1, lim["dilation"], tr.TOO_LARGE)
@@ -389,7 +402,7 @@ def explain_overlap(
     if png is not None:
         from upsampling.explain.figures import overlap_figure
 
-        _wrote("figure", png, overlap_figure(t, png))
+        _wrote("figure", png, overlap_figure(t, png, overwrite=overwrite))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,6 +423,7 @@ def explain_grid(
         ),
     ] = None,
     digits: Annotated[int, typer.Option("--digits", help="Significant digits of printed coordinates.")] = 4,
+    overwrite: _OverwriteOption = False,
 ) -> None:
     """Where each output pixel samples the input, for every coordinate convention and every framework setting
     -- the picture to look at when a ported model's output is shifted by half a pixel.
@@ -420,7 +434,7 @@ def explain_grid(
     from upsampling.explain.text import grid_report
 
     digits = _digits(digits)
-    _path("--png", png, ".png")
+    _outputs(("--png", png, ".png"), overwrite=overwrite)
     parse.within("--in", n_in, 1, tr.LIMITS["grid"], tr.TOO_LARGE)
     parse.within("--out", n_out, 1, tr.LIMITS["grid"], tr.TOO_LARGE)
     t = tr.grid_trace(n_in, n_out)
@@ -428,7 +442,7 @@ def explain_grid(
     if png is not None:
         from upsampling.explain.figures import grid_figure
 
-        _wrote("figure", png, grid_figure(t, png))
+        _wrote("figure", png, grid_figure(t, png, overwrite=overwrite))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -445,6 +459,9 @@ def _target(image_hw: tuple[int, int], size: Optional[str], scale: Optional[floa
     assert scale is not None
     if not scale > 0 or scale != scale or scale == float("inf"):
         raise OptionError("--scale", "a finite number > 0", scale)
+    if max(image_hw) * scale > parse.MAX_IMAGE_SIDE:
+        raise OptionError("--scale", f"a scale leaving each side at most {parse.MAX_IMAGE_SIDE:,} pixels (PNG's "
+                          f"limit; the input is {image_hw[1]}x{image_hw[0]})", scale)
     h, w = int(image_hw[0] * scale), int(image_hw[1] * scale)
     if min(h, w) < 1:
         raise OptionError("--scale", f"a scale leaving at least 1 pixel of {image_hw[1]}x{image_hw[0]}", scale)
@@ -561,6 +578,7 @@ def resize_command(
             ),
         ),
     ] = "uint8",
+    overwrite: _OverwriteOption = False,
 ) -> None:
     """Resize an image exactly as one framework would (through its twin; the framework is not needed).
 
@@ -568,28 +586,31 @@ def resize_command(
     """
     import numpy as np
 
+    from upsampling.cli import budget
     from upsampling.errors import UpsamplingError
     from upsampling.explain.calls import make_call
-    from upsampling.explain.images import read_image, write_image
+    from upsampling.explain.images import image_header, read_image, write_image
     from upsampling.explain.render import Text
 
     if dtype not in ("uint8", "float32"):
         raise OptionError("--dtype", "uint8 or float32", dtype)
-    _path("OUT", dst, ".png")
     call = make_call(
         like, mode, align_corners=align_corners, half_pixel_centers=half_pixel_centers, antialias=antialias,
         coordinate_transformation_mode=coordinate_transformation_mode, nearest_mode=nearest_mode,
         cubic_coeff_a=cubic_coeff_a, exclude_outside=exclude_outside, behaviour=behaviour,
     )
+    _outputs(("OUT", dst, ".png"), overwrite=overwrite, inputs=(src,))
+    width, height, pil_mode, channels = image_header(src, "IN")
+    h, w = _target((height, width), size, scale)
+    budget.check(budget.resize_job((width, height), pil_mode, channels, (w, h), like, call.mode, dtype))
     x, desc = read_image(src, "IN")
-    h, w = _target(x.shape[:2], size, scale)
     data = x if dtype == "uint8" else x.astype(np.float32)
     try:
         y = call.run(data, (h, w))
     except UpsamplingError as exc:
         option = f"--like {like} --mode {call.mode}"
         raise OptionError(option, "a call the framework accepts", None, _one_line(exc)) from None
-    write_image(dst, y, "OUT")
+    write_image(dst, y, "OUT", overwrite=overwrite)
     rounding = "" if y.dtype == np.uint8 else " (rounded half to even and clipped to 0..255 for the PNG)"
     _emit(
         [
@@ -629,8 +650,7 @@ def compare_command(
         typer.Option(
             "--png",
             help=(
-                "Difference heat map PNG (default: IN's name + '-compare.png' in the current "
-                'directory).'
+                "Difference heat map PNG (default: next to IN, IN's name + '-compare.png')."
             ),
         ),
     ] = None,
@@ -643,6 +663,7 @@ def compare_command(
             ),
         ),
     ] = 1,
+    overwrite: _OverwriteOption = False,
 ) -> None:
     """Run every framework's convention of one mode on a real image; report pairwise max/mean differences and
     write a difference heat map.
@@ -653,39 +674,57 @@ def compare_command(
 
     import numpy as np
 
-    from upsampling.errors import UpsamplingError
-    from upsampling.explain.calls import compare_calls, pairwise
-    from upsampling.explain.images import read_image
+    from upsampling._files import is_file
+    from upsampling.cli import budget
+    from upsampling.errors import InvalidArgumentError, UpsamplingError
+    from upsampling.explain.calls import compare_calls, pairwise, run_call
+    from upsampling.explain.images import image_header, read_image
     from upsampling.explain.render import Heading, Table, Text
     from upsampling.explain.text import fmt
 
     if dtype not in ("uint8", "float32"):
         raise OptionError("--dtype", "uint8 or float32", dtype)
-    _path("--png", png, ".png")
     calls = compare_calls(mode)
+    if not is_file(src):
+        raise OptionError("IN", "an existing image file", src)
+    out = png if png is not None else str(Path(src).with_name(f"{Path(src).stem}-compare.png"))
+    _outputs(("--png", out, ".png"), overwrite=overwrite, inputs=(src,))
+    width, height, pil_mode, channels = image_header(src, "IN")
+    h, w = _target((height, width), size, scale)
+    available = [call for call in calls if call.module() is not None]
+    budget.check(budget.compare_job((width, height), pil_mode, channels, (w, h), available, dtype))
     x, desc = read_image(src, "IN")
-    h, w = _target(x.shape[:2], size, scale)
     data = x if dtype == "uint8" else x.astype(np.float32)
     labels, results, codes, skipped = [], [], [], []
+    refusals: list[str] = []
     for call in calls:
         mod = call.module()
         if mod is None:
             skipped.append([call.label, f"twin not in this build (upsampling.frameworks.{call.twin})"])
             continue
         try:
-            from upsampling.explain.calls import run_call
-
             y = run_call(call, mod, data, (h, w))
         except (UpsamplingError, OptionError) as exc:
             skipped.append([call.label, _one_line(exc)])
+            refusals.append(_one_line(exc))
             continue
+        except MemoryError:
+            raise
         except Exception as exc:  # noqa: BLE001 - a survey: one failing twin must not hide the others
             skipped.append([call.label, f"failed: {type(exc).__name__}: {_one_line(exc)}"])
+            refusals.append(f"{type(exc).__name__}: {_one_line(exc)}")
             continue
         labels.append(call.label)
-        results.append(np.asarray(y, dtype=np.float64))
+        results.append(np.asarray(y))  # in its own dtype (uint8 or float32): differences are taken in float64
         codes.append(call.code(h, w))
     if len(results) < 2:
+        if refusals:  # say what happened: not a bad --mode, but calls the twins refused
+            common = max(set(refusals), key=refusals.count)
+            what = ("every framework call was refused" if refusals.count(common) == len(refusals)
+                    else f"{len(refusals)} of {len(calls)} framework calls were refused, e.g.")
+            raise InvalidArgumentError("size", (w, h), message=(
+                f"compare --mode {mode} at {w}x{h}: {len(results)} of {len(calls)} framework calls ran, nothing "
+                f"to compare; {what}: {common}"))
         raise OptionError("--mode", "a mode at least two available frameworks implement", mode)
     parse.within("--reference", reference, 1, len(results))
     mx, mean = pairwise(results)
@@ -727,10 +766,9 @@ def compare_command(
     _emit(blocks)
     from upsampling.explain.figures import compare_figure
 
-    out = png if png is not None else f"{Path(src).stem}-compare.png"
     px = compare_figure(labels, results, mx, mean, reference - 1, out,
                         f"{mode} conventions on {Path(src).name}: {x.shape[1]}x{x.shape[0]} -> {w}x{h} "
-                        f"({dtype})")
+                        f"({dtype})", overwrite=overwrite)
     _wrote("heat map", out, px)
 
 
@@ -749,7 +787,7 @@ def resize_raster_command(ctx: typer.Context) -> None:
     # command also runs as `python -m upsampling.raster_cli` where only the dask extra is installed.
     from upsampling.raster_cli import main as raster_main
 
-    code = raster_main(list(ctx.args))
+    code = raster_main(list(ctx.args), hard_exit=True)
     if code:
         raise typer.Exit(code)
 

@@ -1,6 +1,6 @@
-"""``upsampling train``, ``upsampling evaluate``, ``upsampling segment``: segmentation runs (extras torch, cli, plot).
+"""``upsampling train``, ``evaluate``, ``segment``, ``convert-checkpoint``: segmentation runs (extras torch, cli, plot).
 
-``register(app)`` adds the three commands to the main app.  The work itself is in
+``register(app)`` adds the four commands to the main app.  The work itself is in
 :mod:`upsampling.models.training`; these commands parse options, report progress and write files.
 Bad names (model, upsampler, dataset) raise :class:`~upsampling.explain.parse.OptionError` listing the
 valid ones, which the CLI prints as one line with exit code 2.
@@ -9,6 +9,7 @@ valid ones, which the CLI prints as one line with exit code 2.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
@@ -17,6 +18,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from upsampling._files import is_file
 from upsampling.explain.parse import OptionError
 
 __all__ = ["register"]
@@ -66,6 +68,7 @@ def train_command(
     base: Annotated[Optional[int], typer.Option("--base", help="U-Net width (channels of the first stage).")] = None,
     threads: Annotated[int, typer.Option("--threads", help="torch CPU threads.")] = 2,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Stop after the epoch that brings training time past this many seconds.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Start a new run in an --out that holds one (its files are replaced when the first epoch ends).")] = False,
 ) -> None:
     """Train a segmentation model; checkpoint every epoch, metrics CSV and loss/mIoU plot in --out."""
     _choice("--model", model, MODEL_NAMES)
@@ -77,17 +80,28 @@ def train_command(
                         ("--val-samples", val_samples, 1), ("--batch-size", batch_size, 1), ("--threads", threads, 1)):
         if v < lo:
             raise OptionError(name, f"an integer >= {lo}", v)
+    if not (math.isfinite(lr) and lr > 0):
+        raise OptionError("--lr", "a finite learning rate > 0 (e.g. 3e-3)", lr)
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        raise OptionError("--time-limit", "a finite number of seconds > 0", time_limit)
+    if base is not None and not 1 <= base <= 256:
+        raise OptionError("--base", "a U-Net width from 1 to 256 channels", base)
+    if resume and overwrite:
+        raise OptionError("--overwrite", "either --resume (continue the run) or --overwrite (start a new one)", "both")
     multiple = 32 if model == "fcn8s" else 8
     if size % multiple:
         raise OptionError("--size", f"a multiple of {multiple} for --model {model}", size)
     _torch()
-    from upsampling.models.training import TrainConfig, train
+    from upsampling.models.training import TrainConfig, config_problem, read_checkpoint, train
 
     opts = {} if base is None or model != "unet" else {"base": base}
     cfg = TrainConfig(model=model, upsample=upsample, dataset=dataset, data=data, epochs=epochs, seed=seed,
                       batch_size=batch_size, lr=lr, size=size, train_samples=train_samples, val_samples=val_samples,
                       num_classes=num_classes, model_options=opts, threads=threads,
                       time_limit=time_limit)
+    problem = config_problem(cfg)
+    if problem is not None:
+        raise OptionError(problem[0], problem[2], problem[1])
     plain = _plain()
     start = time.perf_counter()
     state: dict = {"bar": None, "progress": None}
@@ -125,12 +139,10 @@ def train_command(
     first = [1]
     if resume:
         ckpt = Path(out) / "checkpoint.pt"
-        if ckpt.exists():
-            import torch
-
-            first[0] = int(torch.load(ckpt, weights_only=False)["epoch"]) + 1
+        if is_file(ckpt):
+            first[0] = int(read_checkpoint(ckpt)["epoch"]) + 1  # plain data only: nothing in it runs
     try:
-        history = train(cfg, out, resume=resume, progress=report)
+        history = train(cfg, out, resume=resume, overwrite=overwrite, progress=report)
     finally:
         if state["progress"] is not None:
             state["progress"].stop()
@@ -150,12 +162,21 @@ def evaluate_command(
     split: Annotated[str, typer.Option("--split", help="test (default) or val.")] = "test",
     json_out: Annotated[Optional[str], typer.Option("--json", help="Where to write the scores (default RUN/eval-SPLIT.json).")] = None,
     png: Annotated[Optional[str], typer.Option("--png", help="Confusion-matrix image (default RUN/confusion-SPLIT.png).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the JSON and PNG if they exist.")] = False,
 ) -> None:
     """Confusion matrix, per-class IoU, mIoU and pixel accuracy (ignore index honoured) of a run."""
     _choice("--split", split, ("test", "val"))
-    if not (Path(run) / "checkpoint.pt").is_file():
+    checkpoint = Path(run) / "checkpoint.pt"
+    if not is_file(checkpoint):
         raise OptionError("RUN", "a run folder holding checkpoint.pt (made by 'upsampling train')", run)
+    json_path = Path(json_out or Path(run) / f"eval-{split}.json")
+    png_path = Path(png or Path(run) / f"confusion-{split}.png")
+    from upsampling._files import check_outputs
+
+    check_outputs([("--json", json_path, (".json",)), ("--png", png_path, (".png",))], overwrite=overwrite,
+                  inputs=[checkpoint])
     _torch()
+    from upsampling._files import atomic_output
     from upsampling.models.training import evaluate
 
     result = evaluate(run, split)
@@ -168,14 +189,13 @@ def evaluate_command(
         print(f"{n.ljust(width)}  {'   n/a' if v != v else f'{v:.4f}'}")
     print(f"{'mIoU'.ljust(width)}  {result['miou']:.4f}")
     print(f"{'pixel accuracy'.ljust(width)}  {result['pixel_accuracy']:.4f}")
-    json_path = Path(json_out or Path(run) / f"eval-{split}.json")
-    json_path.write_text(json.dumps(result, indent=1) + "\n")
-    png_path = Path(png or Path(run) / f"confusion-{split}.png")
-    _confusion_png(result, png_path)
+    with atomic_output(json_path, overwrite=overwrite, option="--json") as tmp:
+        tmp.write_text(json.dumps(result, indent=1) + "\n")
+    _confusion_png(result, png_path, overwrite)
     print(f"wrote {json_path}, {png_path}")
 
 
-def _confusion_png(result: dict, path: Path) -> None:
+def _confusion_png(result: dict, path: Path, overwrite: bool = False) -> None:
     import numpy as np
 
     from upsampling._optional import require
@@ -197,8 +217,13 @@ def _confusion_png(result: dict, path: Path) -> None:
     ax.set_title(f"{result['model']} / {result['upsample']}: mIoU {result['miou']:.3f} (rows normalised)", fontsize=9)
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    from upsampling._files import atomic_output
+
+    try:
+        with atomic_output(path, overwrite=overwrite, option="--png") as tmp:
+            fig.savefig(tmp, dpi=100, format="png")
+    finally:
+        plt.close(fig)
 
 
 def segment_command(
@@ -206,58 +231,109 @@ def segment_command(
     run: Annotated[str, typer.Option("--run", help="A run folder written by 'upsampling train'.")],
     out: Annotated[str, typer.Option("--out", help="The colour-palette mask (PNG).")] = "mask.png",
     overlay: Annotated[Optional[str], typer.Option("--overlay", help="Also write the mask blended over the image (PNG).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace --out / --overlay if they exist.")] = False,
 ) -> None:
     """Segment one image with a trained run: palette mask PNG (and an overlay)."""
-    if not Path(image).is_file():
+    if not is_file(image):
         raise OptionError("IMAGE", "an existing image file", image)
-    if not (Path(run) / "checkpoint.pt").is_file():
+    checkpoint = Path(run) / "checkpoint.pt"
+    if not is_file(checkpoint):
         raise OptionError("--run", "a run folder holding checkpoint.pt (made by 'upsampling train')", run)
-    for option, path in (("--out", out), ("--overlay", overlay)):
-        if path is not None and not path.lower().endswith(".png"):
-            raise OptionError(option, "a file name ending in .png", path)
+    from upsampling._files import check_outputs
+
+    # every output is checked before any work: a refused --overlay never leaves a mask behind
+    check_outputs([("--out", out, (".png",)), ("--overlay", overlay, (".png",))], overwrite=overwrite,
+                  inputs=[image, checkpoint])
+    from upsampling.explain.images import image_header
+
+    width, height, pil_mode, _ = image_header(image, "IMAGE")
     _torch()
     import numpy as np
     import torch
 
     import upsampling
+    from upsampling.cli import budget
     from upsampling.data.folders import read_image, voc_palette
     from upsampling.models import upsample_argmax
     from upsampling.models.training import load_run
 
     cfg, model, _ = load_run(run)
     torch.set_num_threads(max(1, int(cfg.threads)))
-    rgb = read_image(Path(image))  # (3, H, W) in [0, 1]; raises naming the file when unreadable
-    x = rgb.mean(0, keepdims=True) if cfg.in_channels == 1 else rgb
-    h, w = x.shape[1:]
     # The network needs sides that halve cleanly: run it at the nearest multiple, then bring the
     # class scores back to the image's own size with the fused resize -> argmax (no full-size scores).
     m = 32 if cfg.model == "fcn8s" else 2 ** cfg.model_options.get("depth", 3)
-    hh, ww = max(m, round(h / m) * m), max(m, round(w / m) * m)
+    hh, ww = max(m, round(height / m) * m), max(m, round(width / m) * m)
+    per_px = budget.activation_probe(model, int(cfg.in_channels or 3), 4 * m)
+    budget.check(budget.segment_job((width, height), pil_mode, (ww, hh), per_px, int(cfg.num_classes or 1),
+                                    overlay is not None))
+    rgb = read_image(Path(image))  # (3, H, W) in [0, 1]; raises naming the file when unreadable
+    x = rgb.mean(0, keepdims=True) if cfg.in_channels == 1 else rgb
+    h, w = x.shape[1:]
     xin = x if (hh, ww) == (h, w) else upsampling.resize(x, (hh, ww), layout="CHW")
     with torch.no_grad():
         logits = model(torch.from_numpy(np.ascontiguousarray(xin, dtype=np.float32))[None])[0]
+    del xin
     labels = upsample_argmax(logits.numpy(), (h, w), layout="CHW") if (hh, ww) != (h, w) else logits.argmax(0).numpy()
+    del logits
     labels = labels.astype(np.uint8)
     from PIL import Image
+
+    from upsampling._files import atomic_output
 
     palette = voc_palette()
     mask = Image.fromarray(labels, mode="P")
     mask.putpalette(palette.ravel().tolist())
-    mask.save(out)
+    with atomic_output(out, overwrite=overwrite, option="--out") as tmp:
+        mask.save(tmp, format="PNG")
     counts = np.bincount(labels.ravel(), minlength=cfg.num_classes)
     present = ", ".join(f"{c}: {n}" for c, n in enumerate(counts) if n)
     print(f"wrote {out} ({w}x{h} pixels; pixels per class {present})")
     if overlay is not None:
-        base = (np.repeat(x, 3, 0) if x.shape[0] == 1 else x).transpose(1, 2, 0) * 255
-        colour = palette[labels].astype(np.float32)
-        alpha = np.where(labels[..., None] > 0, 0.55, 0.0)
-        blend = (base * (1 - alpha) + colour * alpha).clip(0, 255).astype(np.uint8)
-        Image.fromarray(blend).save(overlay)
+        blend = _overlay(x, labels, palette)
+        with atomic_output(overlay, overwrite=overwrite, option="--overlay") as tmp:
+            Image.fromarray(blend).save(tmp, format="PNG")
         print(f"wrote {overlay} ({w}x{h} pixels)")
 
 
+def _overlay(x, labels, palette):  # noqa: ANN001, ANN202 - arrays
+    """The mask over the image (alpha 0.55 where the class is not background), uint8 ``(H, W, 3)``;
+    computed a band of rows at a time so its float temporaries stay small."""
+    import numpy as np
+
+    h, w = labels.shape
+    blend = np.empty((h, w, 3), np.uint8)
+    rows = max(1, 2**20 // max(1, 3 * w))
+    for r in range(0, h, rows):
+        xs = x[:, r:r + rows]
+        base = (np.repeat(xs, 3, 0) if xs.shape[0] == 1 else xs).transpose(1, 2, 0) * 255
+        lab = labels[r:r + rows]
+        colour = palette[lab].astype(np.float32)
+        alpha = np.where(lab[..., None] > 0, 0.55, 0.0)
+        blend[r:r + rows] = (base * (1 - alpha) + colour * alpha).clip(0, 255).astype(np.uint8)
+    return blend
+
+
+def convert_checkpoint_command(
+    run: Annotated[str, typer.Argument(help="A run folder whose checkpoint.pt an older version wrote.")],
+    trust: Annotated[bool, typer.Option("--trust", help="Confirm you wrote this run yourself: converting loads it with pickle, which runs any code it holds.")] = False,
+) -> None:
+    """Rewrite an old run's checkpoint.pt as plain data (tensors, numbers, strings), which every command reads
+    with torch.load(weights_only=True).  The original is kept as checkpoint.pt.pickle."""
+    if not is_file(Path(run) / "checkpoint.pt"):
+        raise OptionError("RUN", "a run folder holding checkpoint.pt", run)
+    if not trust:
+        raise OptionError("--trust", "--trust to confirm you trust this file: converting loads it with pickle, "
+                          "which runs any code it holds; never convert a run someone else gave you")
+    _torch()
+    from upsampling.models.training import convert_checkpoint
+
+    path = convert_checkpoint(run, trust=True)
+    print(f"converted {path} to plain data (the original is {path}.pickle); every command now reads it without pickle")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``train``, ``evaluate`` and ``segment`` to ``app``."""
+    """Add ``train``, ``evaluate``, ``segment`` and ``convert-checkpoint`` to ``app``."""
     app.command("train")(train_command)
     app.command("evaluate")(evaluate_command)
     app.command("segment")(segment_command)
+    app.command("convert-checkpoint")(convert_checkpoint_command)

@@ -1,11 +1,17 @@
 """Segmentation folders on disk: PASCAL VOC's layout and a plain ``images/`` + ``masks/`` pair.
 
-Both check the whole folder when built (every image has its mask and vice versa) and each
-sample when read (the file opens, the mask's labels are classes or the ignore index, the image
+Both check the whole folder when built (every image has its mask and vice versa; every file
+stays inside the data folder) and each sample when read (the file opens, the mask's labels are classes or the ignore index, the image
 and mask sizes agree); every failure raises :class:`~upsampling.errors.InvalidArgumentError`
 naming the file.  Samples come back as NumPy arrays -- image float32 ``(3, H, W)`` in [0, 1],
 labels int64 ``(H, W)`` -- optionally resized to ``size`` with the engine (image bilinear
 half-pixel, labels nearest, so no label is ever blended).
+
+Containment: every file read lies inside the data folder once symlinks are resolved.  A VOC list
+id that is absolute or climbs out (``../../outside/secret``) and a symlink (file or sub-folder)
+leading outside the data folder are refused, naming the list file, the line and the id (or the
+link).  The data folder itself may be a symlink: it is resolved first, and everything under it
+must stay under its target.
 """
 
 from __future__ import annotations
@@ -45,6 +51,27 @@ def voc_palette(n: int = 256) -> np.ndarray:
 
 def _fail(path: os.PathLike | str, problem: str) -> InvalidArgumentError:
     return InvalidArgumentError("data", str(path), message=f"{path}: {problem}")
+
+
+def _inside(root: Path, path: Path, where: str = "") -> Path:
+    """``path`` if it resolves (symlinks followed) to a place inside ``root`` (already resolved);
+    else refuse, naming the link and where it leads."""
+    real = path.resolve()
+    if real != root and not real.is_relative_to(root):
+        link = next((p for p in [path, *path.parents] if p.is_symlink()), path)
+        raise _fail(link, f"{where}leads outside the data folder {root} (to {real}); files are read only from "
+                          "inside it: copy them in, or pass --data the folder that holds them all")
+    return path
+
+
+def _id_problem(item: str) -> str | None:
+    if "\x00" in item:
+        return "is not a file name"
+    if os.path.isabs(item) or item.startswith(("/", "\\")) or (len(item) > 1 and item[0].isalpha() and item[1] == ":"):
+        return "is an absolute path"
+    if ".." in item.replace("\\", "/").split("/"):
+        return "climbs out of the data folder with '..'"
+    return None
 
 
 def _open(path: Path):
@@ -132,17 +159,30 @@ class VOCSegmentation(_Folder):
         if not listing.is_file():
             have = sorted(p.stem for p in (self.root / "ImageSets" / "Segmentation").glob("*.txt"))
             raise _fail(listing, f"is missing; split lists present: {', '.join(have) or 'none'}")
-        ids = [line.strip() for line in listing.read_text().splitlines() if line.strip()]
+        real = self.root.resolve()
+        _inside(real, listing)
+        try:
+            lines = listing.read_text().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _fail(listing, f"cannot be read as a text list of ids ({type(exc).__name__})") from None
+        ids = [(n, line.strip()) for n, line in enumerate(lines, 1) if line.strip()]
         if not ids:
             raise _fail(listing, "lists no images")
         self.pairs = []
-        for i in ids:
+        for n, i in ids:
+            where = f"line {n}: id {i[:80]!r} "
+            problem = _id_problem(i)
+            if problem is not None:
+                raise _fail(listing, f"{where}{problem}; ids name files inside {self.root}/JPEGImages and "
+                                     "SegmentationClass (refused, nothing read)")
             image = self.root / "JPEGImages" / f"{i}.jpg"
             mask = self.root / "SegmentationClass" / f"{i}.png"
             if not image.is_file():
                 raise _fail(image, f"is missing (listed in {listing.name})")
             if not mask.is_file():
                 raise _fail(mask, f"is missing: {image.name} has no mask")
+            _inside(real, image, f"(listed in {listing} {where.strip()}) ")
+            _inside(real, mask, f"(the mask of {listing} {where.strip()}) ")
             self.pairs.append((image, mask))
 
 
@@ -163,8 +203,9 @@ class MaskFolder(_Folder):
         for d in (images_dir, masks_dir):
             if not d.is_dir():
                 raise _fail(d, "is missing (expected a folder with images/ and masks/ inside)")
-        images = {p.stem: p for p in sorted(images_dir.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
-        masks = {p.stem: p for p in sorted(masks_dir.iterdir()) if p.suffix.lower() == ".png"}
+        real = self.root.resolve()
+        images = {p.stem: _inside(real, p) for p in sorted(images_dir.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
+        masks = {p.stem: _inside(real, p) for p in sorted(masks_dir.iterdir()) if p.suffix.lower() == ".png"}
         for stem, p in images.items():
             if stem not in masks:
                 raise _fail(p, f"has no mask (expected {masks_dir / (stem + '.png')})")

@@ -236,13 +236,23 @@ def compare_calls(family: str) -> list[Call]:
 
 
 def pairwise(results: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Max and mean absolute difference between every pair (float64, over all pixels and channels)."""
+    """Max and mean absolute difference between every pair (float64, over all pixels and channels).
+
+    Computed a band of rows at a time, so the float64 temporaries stay a few MiB whatever the size.
+    """
     n = len(results)
     mx = np.zeros((n, n))
-    mean = np.zeros((n, n))
-    for i in range(n):
-        for j in range(i + 1, n):
-            d = np.abs(results[i].astype(np.float64) - results[j].astype(np.float64))
-            mx[i, j] = mx[j, i] = float(d.max())
-            mean[i, j] = mean[j, i] = float(d.mean())
-    return mx, mean
+    total = np.zeros((n, n))
+    if n == 0:
+        return mx, total
+    shape = results[0].shape
+    rows = max(1, 2**20 // max(1, int(np.prod(shape[1:], dtype=np.int64))))
+    for r in range(0, shape[0], rows):
+        band = [y[r:r + rows].astype(np.float64) for y in results]
+        for i in range(n):
+            for j in range(i + 1, n):
+                d = np.abs(band[i] - band[j])
+                mx[i, j] = mx[j, i] = max(mx[i, j], float(d.max()))
+                total[i, j] = total[j, i] = total[i, j] + float(d.sum())
+    count = max(1, int(np.prod(shape, dtype=np.int64)))
+    return mx, total / count

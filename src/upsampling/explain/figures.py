@@ -37,14 +37,21 @@ def _figure(width: float, height: float):
     return Figure(figsize=(width, height), dpi=DPI, layout="constrained", facecolor="white")
 
 
-def _save(fig: Any, path: str) -> tuple[int, int]:
+def _save(fig: Any, path: str, overwrite: bool = False) -> tuple[int, int]:
+    """Write ``fig`` to ``path`` atomically (:func:`upsampling._files.atomic_output`)."""
+    from upsampling._files import atomic_output
+    from upsampling.errors import OutputPathError
     from upsampling.explain.parse import OptionError
 
     try:
-        fig.savefig(path, dpi=DPI, facecolor="white")
+        with atomic_output(path, overwrite=overwrite, option="--png") as tmp:
+            fig.savefig(tmp, dpi=DPI, facecolor="white", format="png")
+            size = png_size(str(tmp))
+    except OutputPathError:
+        raise
     except (OSError, ValueError) as exc:
         raise OptionError("--png", "a writable .png path", path, str(exc).splitlines()[0]) from None
-    return png_size(path)
+    return size
 
 
 def png_size(path: str) -> tuple[int, int]:
@@ -275,14 +282,15 @@ class _TransposeCanvas:
                 p.set_visible((rr, cc) > (r, c))
 
 
-def transpose_figure(trace: Any, path: str, symbolic: Any = None) -> tuple[int, int]:
+def transpose_figure(trace: Any, path: str, symbolic: Any = None, *, overwrite: bool = False) -> tuple[int, int]:
     """The steps on one page, the window on the output element that sums the most products."""
     canvas = _TransposeCanvas(trace, symbolic)
     canvas.show(*_busiest(trace))
-    return _save(canvas.fig, path)
+    return _save(canvas.fig, path, overwrite)
 
 
-def transpose_gif(trace: Any, path: str, symbolic: Any = None, frame_ms: int = 900) -> tuple[int, int, int]:
+def transpose_gif(trace: Any, path: str, symbolic: Any = None, frame_ms: int = 900, *,
+                  overwrite: bool = False) -> tuple[int, int, int]:
     """One frame per output element: the window slides, the output fills in.  Returns (w, h, frames)."""
     Image = require("PIL.Image", "cli")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -297,8 +305,15 @@ def transpose_gif(trace: Any, path: str, symbolic: Any = None, frame_ms: int = 9
         agg.draw()
         frames.append(Image.fromarray(np.asarray(agg.buffer_rgba())[:, :, :3].copy()))
     durations = [frame_ms] * (len(frames) - 1) + [frame_ms * 3]
+    from upsampling._files import atomic_output
+    from upsampling.errors import OutputPathError
+
     try:
-        frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations, loop=0, optimize=True)
+        with atomic_output(path, overwrite=overwrite, option="--gif") as tmp:
+            frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0,
+                           optimize=True)
+    except OutputPathError:
+        raise
     except (OSError, ValueError) as exc:
         raise OptionError("--gif", "a writable .gif path", path, str(exc).splitlines()[0]) from None
     return frames[0].width, frames[0].height, len(frames)
@@ -308,7 +323,7 @@ def transpose_gif(trace: Any, path: str, symbolic: Any = None, frame_ms: int = 9
 # bilinear
 
 
-def bilinear_figure(trace: Any, path: str) -> tuple[int, int]:
+def bilinear_figure(trace: Any, path: str, *, overwrite: bool = False) -> tuple[int, int]:
     from upsampling.explain.trace import bilinear_field
 
     t = trace
@@ -364,14 +379,14 @@ def bilinear_figure(trace: Any, path: str) -> tuple[int, int]:
         f"P = {_fmt(t.wy[0])}·{_fmt(t.r1)} + {_fmt(t.wy[1])}·{_fmt(t.r2)} = {_fmt(t.p)}",
         fontsize=11,
     )
-    return _save(fig, path)
+    return _save(fig, path, overwrite)
 
 
 # ---------------------------------------------------------------------------------------------
 # overlap
 
 
-def overlap_figure(trace: Any, path: str) -> tuple[int, int]:
+def overlap_figure(trace: Any, path: str, *, overwrite: bool = False) -> tuple[int, int]:
     t = trace
     length = len(t.counts)
     fig = _figure(min(max(9.5, 0.42 * length + 5.5), 24.0), 6.8)
@@ -420,7 +435,7 @@ def overlap_figure(trace: Any, path: str) -> tuple[int, int]:
         + f": {verdict} (interior pattern {', '.join(map(str, t.period))})",
         fontsize=13, fontweight="bold", color="#238b45" if t.even else HIGHLIGHT,
     )
-    return _save(fig, path)
+    return _save(fig, path, overwrite)
 
 
 def _rect(x: float, y: float, w: float, h: float, colour: str):
@@ -433,7 +448,7 @@ def _rect(x: float, y: float, w: float, h: float, colour: str):
 # sampling grid
 
 
-def grid_figure(trace: Any, path: str) -> tuple[int, int]:
+def grid_figure(trace: Any, path: str, *, overwrite: bool = False) -> tuple[int, int]:
     """One panel per convention: the input pixel grid and where the output samples it."""
     t = trace
     fig = _figure(13.5, 10.2)
@@ -469,21 +484,48 @@ def grid_figure(trace: Any, path: str) -> tuple[int, int]:
         "+ input pixel centre,  ● sample point,  ○ sample outside the centres (linear modes clamp it to the edge)",
         fontsize=11.5,
     )
-    return _save(fig, path)
+    return _save(fig, path, overwrite)
 
 
 # ---------------------------------------------------------------------------------------------
 # compare
 
 
+#: Heat-map panels show at most this many pixels along a side (a figure is read, not zoomed).
+THUMBNAIL = 800
+
+
+def _thumbnail_step(h: int, w: int) -> int:
+    return max(1, -(-max(h, w) // THUMBNAIL))
+
+
+def _difference_thumbnail(a: np.ndarray, b: np.ndarray, step: int) -> np.ndarray:
+    """``|a - b|``, max over channels, then max over ``step x step`` blocks (a difference is never
+    hidden by the thumbnail), computed a band of rows at a time (float64 temporaries of a few MiB)."""
+    h, w = a.shape[:2]
+    tw = -(-w // step)
+    out = np.zeros((-(-h // step), tw))
+    rows = step * max(1, 2**20 // max(1, w * a.shape[2] * step))
+    for r in range(0, h, rows):
+        d = np.abs(a[r:r + rows].astype(np.float64) - b[r:r + rows]).max(axis=2)
+        if step > 1:
+            th = -(-d.shape[0] // step)
+            padded = np.zeros((th * step, tw * step))
+            padded[: d.shape[0], :w] = d
+            d = padded.reshape(th, step, tw, step).max(axis=(1, 3))
+        out[r // step : r // step + d.shape[0]] = d
+    return out
+
+
 def compare_figure(labels: list[str], results: list[np.ndarray], mx: np.ndarray, mean: np.ndarray, reference: int,
-                   path: str, title: str) -> tuple[int, int]:
+                   path: str, title: str, *, overwrite: bool = False) -> tuple[int, int]:
     """The pairwise max-difference matrix, the reference result, and every result's |difference| from it."""
     n = len(labels)
     others = [i for i in range(n) if i != reference]
     cols = 4
     rows = -(-(len(others) + 1) // cols)
     h, w = results[reference].shape[:2]
+    step = _thumbnail_step(h, w)
     panel_h = 4.3 * h / w * 0.78 + 0.6
     fig = _figure(19.0, max(7.5, rows * panel_h + 1.4))
     left, right = fig.subfigures(1, 2, width_ratios=[1.0, 1.45])
@@ -498,10 +540,10 @@ def compare_figure(labels: list[str], results: list[np.ndarray], mx: np.ndarray,
     ax.set_yticks(range(n), [f"{i + 1}. {lab}" for i, lab in enumerate(labels)], fontsize=8)
     ax.set_title("max |difference| between every pair\n(pixel values 0-255; black: identical)", fontsize=11)
     left.colorbar(im, ax=ax, shrink=0.7)
-    diffs = {i: np.abs(results[i] - results[reference]).max(axis=2) for i in others}
+    diffs = {i: _difference_thumbnail(results[i], results[reference], step) for i in others}
     vmax = max([float(d.max()) for d in diffs.values()] + [1e-9])
     axes = np.atleast_1d(right.subplots(rows, cols)).ravel()
-    ref = np.clip(results[reference], 0, 255).astype(np.uint8)
+    ref = np.clip(results[reference][::step, ::step], 0, 255).astype(np.uint8)
     axes[0].imshow(ref if ref.shape[2] in (3, 4) else ref[:, :, 0], cmap=None if ref.shape[2] in (3, 4) else "gray",
                    interpolation="nearest")
     axes[0].set_title(f"{reference + 1}. {labels[reference]}\n(the reference result)", fontsize=8.5, fontweight="bold")
@@ -519,4 +561,4 @@ def compare_figure(labels: list[str], results: list[np.ndarray], mx: np.ndarray,
         right.colorbar(last, ax=axes.tolist(), shrink=0.6, label=f"|result - result {reference + 1}| (max over channels)")
     right.suptitle(f"each result's |difference| from {reference + 1}. {labels[reference]}, per pixel", fontsize=11)
     fig.suptitle(title, fontsize=13, fontweight="bold")
-    return _save(fig, path)
+    return _save(fig, path, overwrite)

@@ -1,56 +1,116 @@
-"""Read and write PNG files for ``upsampling resize`` / ``compare`` (Pillow, the ``cli`` extra)."""
+"""Read and write PNG files for ``upsampling resize`` / ``compare`` / ``segment`` (Pillow, the ``cli`` extra).
+
+:func:`image_header` reads only the header (size and mode), so a command can estimate its memory
+before decoding anything; :func:`write_image` writes atomically (:mod:`upsampling._files`).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from upsampling._files import is_file
 from upsampling._optional import require
 from upsampling.explain.parse import OptionError
 
-__all__ = ["read_image", "to_uint8", "write_image"]
+__all__ = ["image_header", "read_image", "to_uint8", "write_image"]
+
+#: Rows converted at a time by :func:`to_uint8` (keeps its float64 temporaries small).
+_BAND_ELEMENTS = 4 * 2**20
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _opened(path: str, option: str) -> Iterator[Any]:
+    """The image at ``path``, opened lazily by Pillow; every failure inside becomes one
+    :class:`OptionError` naming the file (a decompression bomb saying so)."""
+    Image = require("PIL.Image", "cli")
+    if not is_file(path):
+        raise OptionError(option, "an existing image file", path)
+    try:
+        with warnings.catch_warnings():
+            # Between 1x and 2x Pillow's limit it only warns; our memory estimates decide instead.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(Path(path)) as im:
+                yield im
+    except Image.DecompressionBombError as exc:
+        raise OptionError(option, "an image of a size Pillow agrees to decode", path,
+                          f"refused as a possible decompression bomb: {_first_line(exc)}") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for broken files
+        raise OptionError(option, "a readable image (PNG, JPEG, ...)", path, _first_line(exc)) from None
+
+
+def image_header(path: str, option: str = "IN") -> tuple[int, int, str, int]:
+    """``(width, height, Pillow mode, channels after reading)`` from the header alone.
+
+    Refuses (:class:`OptionError`, naming the file) a missing or unreadable file, and a header that
+    declares more pixels than Pillow's decompression-bomb limit (``PIL.Image.MAX_IMAGE_PIXELS``
+    times 2: a tiny file that would decode into gigabytes).
+    """
+    with _opened(path, option) as im:
+        width, height, mode = im.width, im.height, im.mode
+    channels = 1 if mode in ("L", "I", "I;16", "F", "1") else 4 if mode in ("RGBA", "LA", "PA") else 3
+    return width, height, mode, channels  # "P": 3 (4 with transparency: one byte a pixel more)
 
 
 def read_image(path: str, option: str = "IN") -> tuple[np.ndarray, str]:
     """``(H, W, C)`` uint8 array and a description (``"RGB 256x256"``); C is 1, 3 or 4."""
-    Image = require("PIL.Image", "cli")
-    p = Path(path)
-    if not p.is_file():
-        raise OptionError(option, "an existing image file", path)
-    try:
-        with Image.open(p) as im:
-            im.load()
-            mode = im.mode
-            if mode in ("1", "L", "P", "LA", "PA", "RGB", "RGBA"):
-                if mode in ("1", "P", "PA"):
-                    im = im.convert("RGBA" if "transparency" in im.info or mode == "PA" else "RGB")
-                elif mode == "LA":
-                    im = im.convert("RGBA")
-            else:  # 16-bit, CMYK, YCbCr...: 8-bit RGB, as most tools read them
-                im = im.convert("RGB")
-            arr = np.asarray(im)
-            desc = f"{im.mode} {im.width}x{im.height}"
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise OptionError(option, "a readable image (PNG, JPEG, ...)", path, str(exc).splitlines()[0] if str(exc) else "") from None
+    with _opened(path, option) as im:
+        im.load()
+        mode = im.mode
+        if mode in ("1", "L", "P", "LA", "PA", "RGB", "RGBA"):
+            if mode in ("1", "P", "PA"):
+                im = im.convert("RGBA" if "transparency" in im.info or mode == "PA" else "RGB")
+            elif mode == "LA":
+                im = im.convert("RGBA")
+        else:  # 16-bit, CMYK, YCbCr...: 8-bit RGB, as most tools read them
+            im = im.convert("RGB")
+        arr = np.asarray(im)
+        desc = f"{im.mode} {im.width}x{im.height}"
     if arr.ndim == 2:
         arr = arr[:, :, None]
     return np.ascontiguousarray(arr, dtype=np.uint8), desc
 
 
 def to_uint8(y: np.ndarray) -> np.ndarray:
-    """A result as 8-bit pixels: integers saturate, floats round half to even, then saturate."""
+    """A result as 8-bit pixels: integers saturate, floats round half to even, then saturate.
+
+    Converted a band of rows at a time, so the float64 temporaries stay a few MiB whatever the size.
+    """
     if y.dtype == np.uint8:
         return y
-    return np.clip(np.rint(y.astype(np.float64)), 0, 255).astype(np.uint8)
+    out = np.empty(y.shape, np.uint8)
+    rows = max(1, _BAND_ELEMENTS // max(1, int(np.prod(y.shape[1:], dtype=np.int64))))
+    for r in range(0, y.shape[0], rows):
+        out[r:r + rows] = np.clip(np.rint(y[r:r + rows].astype(np.float64)), 0, 255)
+    return out
 
 
-def write_image(path: str, y: np.ndarray, option: str = "OUT") -> None:
+def write_image(path: str, y: np.ndarray, option: str = "OUT", *, overwrite: bool = False) -> None:
+    """Write ``y`` (``(H, W)`` or ``(H, W, C)``) as a PNG, atomically (the old file or the new one,
+    never half).  The caller checked ``path`` with :func:`upsampling._files.check_output` first."""
+    from upsampling._files import atomic_output
+    from upsampling.errors import OutputPathError
+
     Image = require("PIL.Image", "cli")
     arr = to_uint8(y)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
     try:
-        Image.fromarray(arr).save(path)
+        with atomic_output(path, overwrite=overwrite, option=option) as tmp:
+            Image.fromarray(arr).save(tmp, format="PNG")
+    except OutputPathError:
+        raise
     except (OSError, ValueError, KeyError) as exc:
-        raise OptionError(option, "a writable .png path", path, str(exc).splitlines()[0] if str(exc) else "") from None
+        raise OptionError(option, "a writable .png path", path, _first_line(exc)) from None

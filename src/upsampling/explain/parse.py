@@ -62,6 +62,9 @@ def _number(option: str, token: Any, where: str) -> float:
     return value
 
 
+#: The largest image side the commands accept: PNG stores sides as 31-bit integers.
+MAX_IMAGE_SIDE = 2**31 - 1
+
 _MATRIX_EXAMPLE = 'a matrix of numbers such as "[[1,2],[3,4]]" or "1 2; 3 4"'
 
 
@@ -185,7 +188,11 @@ def image_size(option: str, text: str) -> tuple[int, int]:
     expected = 'WIDTHxHEIGHT in pixels, such as "512x512" (or one number for a square)'
     if len(parts) not in (1, 2) or not all(re.fullmatch(r"\d+", p) for p in parts):
         raise OptionError(option, expected, text)
+    if any(len(p.lstrip("0")) > 10 for p in parts):
+        raise OptionError(option, f"at most {MAX_IMAGE_SIDE:,} pixels a side (PNG's limit)", text)
     w, h = (int(parts[0]), int(parts[-1]))
     if w < 1 or h < 1:
         raise OptionError(option, "a width and height of at least 1 pixel", text)
+    if max(w, h) > MAX_IMAGE_SIDE:
+        raise OptionError(option, f"at most {MAX_IMAGE_SIDE:,} pixels a side (PNG's limit)", text)
     return w, h
