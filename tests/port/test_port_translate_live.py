@@ -39,6 +39,16 @@ def _check(t, y_src, y_t, what):
     assert err <= bound, f"{what}: measured {err:.3g} > {'exact' if t.exact else 'claimed'} {bound:.3g}\n{t.code}"
 
 
+def _check_live(t, call, shape, names, rng):
+    """The source call in its framework and ``t.code`` in the target's, on one random input of ``shape``."""
+    dims = Dims.from_shape(shape, t.source_layout)
+    layout = call.layout(dims)
+    x = rng.random(shape).astype(np.float32)
+    y_src = run_live(call.code(dims), convert_layout(x, t.source_layout, layout), call.framework, names=names)
+    y_t = run_live(t.code, np.ascontiguousarray(convert_layout(x, t.source_layout, t.layout)), t.target, names=names)
+    _check(t, y_src, convert_layout(y_t, t.layout, layout), f"{t.source} -> {t.target} on {shape}")
+
+
 def _every_setting(names, rng, shapes_per_pair):
     count = 0
     for setting in _mapping.all_settings():
@@ -91,12 +101,9 @@ def test_scale_based_and_composed_sources(names, rng, source, shape):
     call = parse_source(source)
     for to in FRAMEWORKS:
         t = port.translate(source, to=to, input_shape=shape)
+        _check_live(t, call, shape, names, rng)
         dims = Dims.from_shape(shape, t.source_layout)
         layout = call.layout(dims)
-        x = rng.random(shape).astype(np.float32)
-        y_src = run_live(call.code(dims), convert_layout(x, t.source_layout, layout), call.framework, names=names)
-        y_t = run_live(t.code, np.ascontiguousarray(convert_layout(x, t.source_layout, t.layout)), to, names=names)
-        _check(t, y_src, convert_layout(y_t, t.layout, layout), f"{source} -> {to} on {shape}")
         if t.holds_for == "all input sizes" and not t.composition:
             # the same code on another input size (the claim): still equal
             other = tuple(v + 3 if i in (dims_axes(t.source_layout)) else v for i, v in enumerate(shape))
@@ -257,15 +264,9 @@ def test_verify_conv_transpose(names):
 ])
 def test_integer_step_compositions(names, rng, source, to, shape, opset, step):
     """The composition search's integer-factor step, live."""
-    call = parse_source(source)
     t = port.translate(source, to=to, input_shape=shape, opset=opset)
     assert t.exact and t.composition and step in t.call, t.explain()
-    dims = Dims.from_shape(shape, t.source_layout)
-    layout = call.layout(dims)
-    x = rng.random(shape).astype(np.float32)
-    y_src = run_live(call.code(dims), convert_layout(x, t.source_layout, layout), call.framework, names=names)
-    y_t = run_live(t.code, np.ascontiguousarray(convert_layout(x, t.source_layout, t.layout)), to, names=names)
-    _check(t, y_src, convert_layout(y_t, t.layout, layout), f"{source} -> {to} on {shape}")
+    _check_live(t, parse_source(source), shape, names, rng)
 
 
 @pytest.mark.parametrize("to", ["tensorflow", "onnx", "engine"])

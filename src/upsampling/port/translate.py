@@ -25,20 +25,8 @@ import numpy as np
 from upsampling import _checks
 from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.frameworks._mapping import Setting
-from upsampling.port.calls import (
-    FLOAT_DTYPES,
-    FRAMEWORKS,
-    TITLES,
-    Call,
-    Dims,
-    FloatDtype,
-    Framework,
-    ONNXResize,
-    TwinResize,
-    code_with_size_from,
-    convert_layout,
-    resized,
-)
+from upsampling.port.calls import FLOAT_DTYPES, FRAMEWORKS, TITLES, Call, Dims, FloatDtype, Framework
+from upsampling.port.calls import ONNXResize, TwinResize, code_with_size_from, convert_layout, resized
 from upsampling.port.compose import Composition, compositions, fit_axis
 from upsampling.port.describe import call_words, difference_words, kernel_class, param_distance
 from upsampling.port.operator import Operator
