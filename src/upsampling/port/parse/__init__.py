@@ -18,7 +18,7 @@ from upsampling.errors import InvalidArgumentError
 from upsampling.frameworks._mapping import Setting
 from upsampling.port.calls import Call, EngineResize, setting_call
 from upsampling.port.parse.conv import ConvSource
-from upsampling.port.parse.literals import SUPPORTED, Ignored, bind, dotted, fail
+from upsampling.port.parse.literals import SUPPORTED, Ignored, bind, dotted, fail, quote
 from upsampling.port.parse.resize import resize_call
 from upsampling.spec import ResizeSpec
 
@@ -54,15 +54,15 @@ def parse_source(source: Any, size: Sequence[int] | None = None, dims: Any = Non
     try:
         tree = ast.parse(text, mode="exec")
     except SyntaxError as exc:
-        raise fail(text, f"{text!r} is not Python syntax ({exc.msg})") from None
+        raise fail(text, f"{quote(text)} is not Python syntax ({exc.msg})") from None
     if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.Expr, ast.Assign)):
-        raise fail(text, f"{text!r} is not one call (write one expression, e.g. F.interpolate(x, ...))")
+        raise fail(text, f"{quote(text)} is not one call (write one expression, e.g. F.interpolate(x, ...))")
     node = tree.body[0].value
     applied = None
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Call):
         applied, node = node, node.func  # nn.Upsample(...)(x): the constructor, then the call on x
     if not isinstance(node, ast.Call):
-        raise fail(text, f"{text!r} is not a call")
+        raise fail(text, f"{quote(text)} is not a call")
     fn = dotted(node.func)
     receiver_is_image = False
     if fn is None and isinstance(node.func, ast.Attribute):
@@ -91,5 +91,5 @@ def _applied(fn: str, text: str, call: ast.Call, result: Call | ConvSource) -> C
                               result.text)
         return result
     if len(call.args) > 1 or call.keywords:
-        raise fail(text, f"{fn}(...)(x) takes the input alone; {ast.unparse(call)!r} passes more")
+        raise fail(text, f"{fn}(...)(x) takes the input alone; {quote(ast.unparse(call))} passes more")
     return result

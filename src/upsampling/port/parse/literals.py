@@ -13,8 +13,8 @@ from typing import Any
 from upsampling.errors import InvalidArgumentError
 from upsampling.port.calls import CV_FLAGS
 
-__all__ = ["CV_VALUES", "PIL_VALUES", "SUPPORTED", "Ignored", "bind", "boolean", "choice", "dotted", "fail", "ints",
-           "named", "numbers", "read_value"]
+__all__ = ["CV_VALUES", "PIL_VALUES", "SUPPORTED", "SUPPORTED_NAMES", "Ignored", "bind", "boolean", "choice", "dotted", "fail", "ints",
+           "named", "numbers", "quote", "read_value"]
 
 SUPPORTED = (
     "tf.image.resize(x, size, method=, antialias=, preserve_aspect_ratio=)",
@@ -44,8 +44,23 @@ class _Refusal(Exception):
     pass
 
 
+#: the supported functions by name, for error messages (errors are capped at 1,000 characters)
+SUPPORTED_NAMES = (
+    "tf.image.resize, tf.compat.v1.image.resize[_bilinear|_nearest_neighbor|_bicubic|_area], "
+    "tf.keras.layers.UpSampling2D / Resizing / Conv2DTranspose, tf.nn.conv2d_transpose, F.interpolate, "
+    "nn.Upsample / UpsamplingBilinear2d / UpsamplingNearest2d, F.conv_transpose2d, nn.ConvTranspose2d, "
+    "cv2.resize, img.resize (Pillow), ONNX Resize / Upsample / ConvTranspose (attributes), upsampling.resize, "
+    "ResizeSpec (arguments: docs/port.md, or upsampling.port.parse.SUPPORTED)"
+)
+
+
+def quote(text: str, limit: int = 80) -> str:
+    """``repr(text)``, cut to ``limit`` characters (a message echoes the call, not a pasted file)."""
+    return repr(text) if len(text) <= limit else repr(text[: limit - 3]) + "..."
+
+
 def fail(text: str, message: str) -> InvalidArgumentError:
-    return InvalidArgumentError("source", text, message=f"{message}. Supported calls: " + "; ".join(SUPPORTED))
+    return InvalidArgumentError("source", text, message=f"{message}. Supported calls: {SUPPORTED_NAMES}")
 
 
 # -- literals ---------------------------------------------------------------------------------------
