@@ -206,3 +206,48 @@ def test_models_export_and_run_in_onnxruntime(arch, upsample, dynamo, rng):
     assert not kinds & {"Gather", "ScatterND", "Pad"}, kinds  # no traced gathers, no negative Pad
     got = run_ort(model, x.numpy())
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-5 * max(1.0, float(np.abs(want).max())))
+
+
+DYNAMIC_BATCH_CASES = [
+    dict(size=(13, 5)),
+    dict(scale=2),
+    dict(size=(5, 7), mode="area"),
+    dict(size=(9, 9), coordinate_transformation_mode="tf_crop_and_resize", roi=(0.1, -0.2, 0.8, 1.3),
+         extrapolation_value=-7.0),
+    dict(scale=0.5, mode="nearest"),
+]
+DYNAMIC_BATCH_PARAMS = [pytest.param(args, exporter, id=f"{args}-{exporter}",
+                                     marks=[pytest.mark.slow] if exporter == "dynamo" and i > 1 else [])
+                        for i, args in enumerate(DYNAMIC_BATCH_CASES)
+                        for exporter in ("torchscript-opset17", "torchscript", "dynamo")]
+
+
+@pytest.mark.parametrize("args, exporter", DYNAMIC_BATCH_PARAMS)
+def test_resize_exports_with_a_dynamic_batch(args, exporter, rng):
+    """Exported with a dynamic batch (the usual export), run with another batch: sizes are written
+    for H and W only (``axes``, or ``Concat(Shape(x)[:-2], sizes)`` before opset 18)."""
+    layer = Resize(**args)
+    x = torch.from_numpy(rng.random((1, 3, 8, 8), dtype=np.float32))
+    if exporter == "dynamo":
+        model = export(layer, x, dynamo=True, dynamic_shapes={"x": {0: torch.export.Dim("batch")}})
+    else:
+        model = export(layer, x, dynamo=False, input_names=["x"], dynamic_axes={"x": {0: "batch"}},
+                       **({"opset_version": 17} if exporter.endswith("17") else {}))
+    x3 = torch.from_numpy(rng.random((3, 3, 8, 8), dtype=np.float32))
+    with torch.no_grad():
+        want = layer(x3).numpy()
+    np.testing.assert_allclose(run_ort(model, x3.numpy()), want, rtol=0, atol=2e-6, err_msg=str(ops(model)))
+
+
+@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])
+def test_conv_transpose_same_exports_with_a_dynamic_batch(dynamo, rng):
+    layer = ConvTranspose2dSame(3, 4, 3, 2).eval()
+    x = torch.from_numpy(rng.random((1, 3, 7, 8), dtype=np.float32))
+    if dynamo:
+        model = export(layer, x, dynamo=True, dynamic_shapes={"x": {0: torch.export.Dim("batch")}})
+    else:
+        model = export(layer, x, dynamo=False, input_names=["x"], dynamic_axes={"x": {0: "batch"}})
+    x2 = torch.from_numpy(rng.random((2, 3, 7, 8), dtype=np.float32))
+    with torch.no_grad():
+        want = layer(x2).numpy()
+    np.testing.assert_allclose(run_ort(model, x2.numpy()), want, rtol=0, atol=1e-5)

@@ -235,20 +235,13 @@ def test_no_upsampling_node(tmp_path):
     assert report.nodes == [] and "no Resize, Upsample or ConvTranspose node" in report.text()
 
 
-def test_translate_column_is_lazy():
+def test_translate_column_picks_frameworks():
     model = resize_model((1, 2, 8, 8), dict(mode="linear"), scales=[1, 1, 2, 2])
     eq = audit(model, equivalents=("pytorch", "engine")).nodes[0].equivalents
-    try:
-        from upsampling import port
-
-        have = hasattr(port, "translate")
-    except ImportError:
-        have = False
-    if have:
-        assert set(eq) == {"pytorch", "engine"}
-        assert eq["pytorch"]["exact"] and "interpolate" in eq["pytorch"]["code"], eq
-    else:
-        assert "not available" in eq["*"]["error"]
+    assert set(eq) == {"pytorch", "engine"}
+    assert eq["pytorch"]["exact"] and "interpolate" in eq["pytorch"]["code"], eq
+    with pytest.raises(InvalidArgumentError, match="equivalents"):
+        audit(model, equivalents=("caffe",))
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -299,3 +292,43 @@ def test_cli_errors_and_writes(tmp_path):
     assert r.returncode == 2 and "--target-modes" in r.stderr
     r = cli("audit", str(path), "--input-shape", "1xx2")
     assert r.returncode == 2 and "--input-shape" in r.stderr
+
+
+def test_nodes_inside_if_branches(tmp_path, rng):
+    """Resize nodes inside an If's branches are listed, run and fixed in place; the proof runs both branches."""
+    sc = numpy_helper.from_array(np.array([1, 1, 1.7, 1.7], np.float32), "sc")
+    then = helper.make_graph([helper.make_node("Resize", ["X", "", "sc"], ["Yt"], name="up_then", mode="linear",
+                                               coordinate_transformation_mode="align_corners")], "then", [],
+                             [helper.make_tensor_value_info("Yt", TensorProto.FLOAT, None)])
+    other = helper.make_graph([helper.make_node("Resize", ["X", "", "sc"], ["Ye"], name="up_else", mode="nearest")],
+                              "else", [], [helper.make_tensor_value_info("Ye", TensorProto.FLOAT, None)])
+    branch = helper.make_node("If", ["c"], ["Y"], name="branch", then_branch=then, else_branch=other)
+    graph = helper.make_graph([branch], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 2, 8, 10]),
+                                              helper.make_tensor_value_info("c", TensorProto.BOOL, [])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], initializer=[sc])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)])
+    out = tmp_path / "fixed.onnx"
+    report = audit(model, run=True, fix=out, equivalents=("pytorch",))
+    labels = {n.facts.label: n for n in report.nodes}
+    assert set(labels) == {"branch/then_branch/up_then", "branch/else_branch/up_else"}, report.text()
+    then_node = labels["branch/then_branch/up_then"]
+    assert "ort-integer-length" in [f.id for f in then_node.findings] and then_node.equivalents["pytorch"]["code"]
+    assert then_node.run["ONNX Runtime"]["error"] > 1e-3  # ORT departs from the spec inside the branch too
+    assert report.fix.written and report.fix.proof["proven"], report.text()
+    assert [c["node"] for c in report.fix.changed] == ["branch/then_branch/up_then"]
+    fixed = onnx.load(str(out))
+    sess = ort.InferenceSession(fixed.SerializeToString(), providers=["CPUExecutionProvider"])
+    x = rng.random((1, 2, 8, 10)).astype(np.float32)
+    want = twin.resize(x, None, [1, 1, 1.7, 1.7], None, mode="linear", coordinate_transformation_mode="align_corners")
+    np.testing.assert_allclose(sess.run(None, {"X": x, "c": np.array(True)})[0], want, atol=1e-5)
+
+
+@pytest.mark.parametrize("op,opset", [("Upsample", 9), ("Resize", 10)])
+def test_upsample_and_resize10_get_each_frameworks_call(op, opset):
+    inits = [numpy_helper.from_array(np.array([1, 1, 2, 3], dtype=np.float32), "scales")]
+    node = helper.make_node(op, ["X", "scales"], ["Y"], name="old", mode="nearest")
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 1, 4, 5])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    eq = audit(model, equivalents=("pytorch",)).nodes[0].equivalents
+    assert eq["pytorch"]["exact"] and "scale_factor=(2.0, 3.0), mode='nearest'" in eq["pytorch"]["code"], eq

@@ -51,12 +51,15 @@ def test_parse_named_constants_and_forms():
     assert (c.size, c.resample) == ((40, 31), "LANCZOS")
     c = parse_source("img.resize((40, 31))")
     assert c.resample == "BICUBIC"  # Pillow's default
+    assert parse_source("Image.resize(img, (40, 31), Image.BILINEAR)") == parse_source("img.resize((40, 31), 2)")
     c = parse_source("tf.image.resize(x, [64, 64], method=tf.image.ResizeMethod.BICUBIC, antialias=True)")
     assert (c.method, c.antialias) == ("bicubic", True)
     c = parse_source("Resize(X, sizes=[1, 3, 64, 64], mode='cubic', cubic_coeff_a=-0.5, exclude_outside=1)")
     assert (c.sizes, c.cubic_coeff_a, c.exclude_outside) == ((64, 64), -0.5, True)
     c = parse_source("onnx.helper.make_node('Resize', ['x', '', 'scales'], ['y'], mode='linear', scales=[1, 1, 2, 2])")
     assert (c.scales, c.mode) == ((2.0, 2.0), "linear")
+    c = parse_source("Resize(scales=[1, 1, 2, 2], mode='linear', opset=10)")  # Resize-10 samples as Upsample
+    assert (c.opset, c.coordinate_transformation_mode, c.nearest_mode) == (10, "asymmetric", "floor")
     assert parse_source(ResizeSpec((8, 8), mode="cubic")).spec == ResizeSpec((8, 8), mode="cubic")
     assert parse_source("upsampling.resize(x, (8, 8), mode='cubic')").spec == ResizeSpec((8, 8), mode="cubic")
 
@@ -74,6 +77,8 @@ def test_parse_named_constants_and_forms():
         ("F.interpolate(x, size=(4, 4)", "is not Python syntax"),
         ("x = 1; y = 2", "is not one call"),
         ("F.interpolate(x, size=(4, 4), scale_factor=2)", "exactly one of size and scale_factor"),
+        ("nn.Upsample(scale_factor=2)(x, 3)", "takes the input alone"),
+        ("Resize(scales=[1, 1, 2, 2], coordinate_transformation_mode='align_corners', opset=10)", "Resize-10 takes"),
     ],
 )
 def test_parse_refuses_clearly(text, fragment):
@@ -208,6 +213,8 @@ def test_holds_for_all_sizes_is_true_on_many_sizes(to, rng):
         ("F.interpolate(x, scale_factor=3, mode='bicubic', align_corners=False)", "NCHW"),
         ("tf.compat.v1.image.resize_bilinear(x, (20, 24), align_corners=True)", "NHWC"),
         ("cv2.resize(x, (24, 20), interpolation=cv2.INTER_NEAREST_EXACT)", "HWC"),
+        ("tf.compat.v1.image.resize_nearest_neighbor(x, (20, 24))", "NHWC"),
+        ("tf.image.resize(x, (20, 24), method='nearest')", "NHWC"),
         ("img.resize((24, 20), Image.BILINEAR)", "HWC"),
         ("Resize(sizes=[20, 24], axes=[2, 3], mode='linear', coordinate_transformation_mode='asymmetric')", "NCHW"),
     ]
@@ -336,3 +343,62 @@ def test_the_composition_claim_holds_on_many_sizes(rng):
         h, w = (int(v) for v in rng.integers(1, 120, size=2))
         d = Dims(1, 1, h, w)
         assert worst_error(operator_of(source, d), operator_of(comp, d)) < 1e-4, f"{h}x{w}"
+
+
+def test_solve_axis_finds_an_integer_step():
+    """Half-pixel x2 samples at i/2 - 1/4; an asymmetric resize reaches it on the input padded by one
+    pixel at the start, x4, keeping every 2nd sample from the 4th (what ONNX Upsample and TensorRT 7
+    can express); the audit's rewrites use the same solver."""
+    from fractions import Fraction
+
+    from upsampling.port.compose import solve_axis
+
+    s = next(solve_axis("asymmetric", True, 10, 20, Fraction(1, 2), Fraction(-1, 4)))
+    assert (s.pad_before, s.pad_after, s.step, s.scale, s.crop) == (1, 0, 2, 4, 3)
+    assert s.crop + s.step * 19 + 1 <= s.length
+    # a downscale into Pillow's box: spacing in/out/step <= 1, so Pillow does not stretch its kernel
+    s = next(x for x in solve_axis("box", False, 47, 20, Fraction(47, 20), Fraction(27, 40)) if x.spacing <= 1)
+    assert s.step == 3 and s.length == 58 and s.box_start + s.spacing * s.length <= 47
+
+
+@pytest.mark.parametrize("source,to,target", [
+    ("tf.compat.v1.image.resize_nearest_neighbor(x, (40, 31))", "pytorch", "mode='nearest'"),
+    ("tf.image.resize(x, (40, 31), method='nearest')", "pytorch", "mode='nearest-exact'"),
+    ("F.interpolate(x, size=(40, 31), mode='nearest')", "tensorflow", "resize_nearest_neighbor(x, (40, 31))"),
+])
+def test_nearest_equal_for_all_sizes_where_the_arithmetic_is_the_same(source, to, target):
+    """Nearest neighbour is claimed for every size only where the registry gives both the same rule, precision
+    and scale (PyTorch's small-output kernel and TF's float32 in/out); otherwise for the shape given."""
+    shape = (1, 17, 23, 3) if source.startswith("tf") else (1, 3, 17, 23)
+    t = port.translate(source, to=to, input_shape=shape)
+    assert t.exact and target in t.code and t.holds_for == "all input sizes", t.explain()
+    assert t.bit_identical is True
+    # PyTorch picks its generic kernel for out_h + out_w > 128: float32 rounding of another product
+    t = port.translate("F.interpolate(x, size=(100, 31), mode='nearest')", to="tensorflow", input_shape=(1, 3, 17, 23))
+    assert t.exact and t.holds_for == "the input shape given"
+    t = port.translate("cv2.resize(x, (31, 40), interpolation=cv2.INTER_NEAREST)", to="pytorch", input_shape=(17, 23, 3))
+    assert t.exact and t.holds_for == "the input shape given"  # OpenCV computes the index in double
+
+
+@pytest.mark.parametrize("fn,words", [
+    (lambda x: upsampling_resize(x, (40, 31), mode="cubic", cubic_coeff_a=-0.6, exclude_outside=True),
+     ("cubic (Keys a=-0.6), out-of-image taps dropped and renormalised (exclude_outside)", "= half_pixel")),
+    (lambda x: upsampling_resize(x, (40, 31), mode="cubic", cubic_coeff_a=-0.6, coordinate_transformation_mode="asymmetric"),
+     ("cubic (Keys a=-0.6), edge replicated", "= asymmetric")),
+    (lambda x: upsampling_resize(x, (7, 9), mode="area"), ("a box of 2.429 input pixels (area)", "= half_pixel")),
+    (lambda x: upsampling_resize(x, (7, 9), antialias=True), ("a triangle (bilinear) stretched over 2.429",)),
+    (lambda x: tf_twin.resize(x.transpose(0, 2, 3, 1), (40, 31), method="lanczos5").transpose(0, 3, 1, 2),
+     ("Lanczos-like, radius ≈ 5",)),
+])
+def test_identify_says_what_an_unknown_resize_does(fn, words):
+    """An operation no framework call matches is described: kernel (Keys a, border rule, window shape
+    and stretch) and where it samples."""
+    text = port.identify(fn, input_shape=(1, 2, 17, 23), top=1).recovered.text()
+    height = text.splitlines()[0]
+    assert all(w in height for w in words), text
+
+
+def upsampling_resize(x, size, **kwargs):
+    import upsampling
+
+    return upsampling.resize(x, size, layout="NCHW", **kwargs)

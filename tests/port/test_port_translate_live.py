@@ -39,6 +39,16 @@ def _check(t, y_src, y_t, what):
     assert err <= bound, f"{what}: measured {err:.3g} > {'exact' if t.exact else 'claimed'} {bound:.3g}\n{t.code}"
 
 
+def _check_live(t, call, shape, names, rng):
+    """The source call in its framework and ``t.code`` in the target's, on one random input of ``shape``."""
+    dims = Dims.from_shape(shape, t.source_layout)
+    layout = call.layout(dims)
+    x = rng.random(shape).astype(np.float32)
+    y_src = run_live(call.code(dims), convert_layout(x, t.source_layout, layout), call.framework, names=names)
+    y_t = run_live(t.code, np.ascontiguousarray(convert_layout(x, t.source_layout, t.layout)), t.target, names=names)
+    _check(t, y_src, convert_layout(y_t, t.layout, layout), f"{t.source} -> {t.target} on {shape}")
+
+
 def _every_setting(names, rng, shapes_per_pair):
     count = 0
     for setting in _mapping.all_settings():
@@ -75,6 +85,7 @@ SCALED = [
     ("Resize(scales=[1, 1, 2, 3], mode='linear', coordinate_transformation_mode='align_corners')", (1, 2, 5, 4)),
     ("Upsample(scales=[1, 1, 2, 2], mode='nearest')", (1, 1, 5, 6)),
     ("tf.compat.v1.image.resize_bilinear(x, (24, 26))", (1, 6, 13, 2)),
+    ("tf.compat.v1.image.resize_nearest_neighbor(x, (26, 19))", (1, 9, 7, 2)),
     ("tf.compat.v1.image.resize_bicubic(x, (20, 20))", (1, 10, 10, 1)),
     ("img.resize((31, 40), Image.BILINEAR)", (17, 23, 3)),
     ("tf.keras.layers.UpSampling2D(size=(2, 3), interpolation='bilinear')", (1, 7, 5, 3)),
@@ -90,12 +101,9 @@ def test_scale_based_and_composed_sources(names, rng, source, shape):
     call = parse_source(source)
     for to in FRAMEWORKS:
         t = port.translate(source, to=to, input_shape=shape)
+        _check_live(t, call, shape, names, rng)
         dims = Dims.from_shape(shape, t.source_layout)
         layout = call.layout(dims)
-        x = rng.random(shape).astype(np.float32)
-        y_src = run_live(call.code(dims), convert_layout(x, t.source_layout, layout), call.framework, names=names)
-        y_t = run_live(t.code, np.ascontiguousarray(convert_layout(x, t.source_layout, t.layout)), to, names=names)
-        _check(t, y_src, convert_layout(y_t, t.layout, layout), f"{source} -> {to} on {shape}")
         if t.holds_for == "all input sizes" and not t.composition:
             # the same code on another input size (the claim): still equal
             other = tuple(v + 3 if i in (dims_axes(t.source_layout)) else v for i, v in enumerate(shape))
@@ -245,3 +253,35 @@ def test_verify_conv_transpose(names):
     t = port.translate("nn.ConvTranspose2d(3, 6, 4, stride=2, padding=1, bias=False)", to="tensorflow",
                        input_shape=(1, 3, 7, 6), verify=True)
     assert t.measured_error is not None and t.measured_error < 1e-4 and t.bit_identical in (True, False)
+
+
+@pytest.mark.parametrize("source,to,shape,opset,step", [
+    # a non-antialiased downscale in Pillow (which antialiases whenever it shrinks): every 3rd sample
+    ("cv2.resize(x, (20, 16), interpolation=cv2.INTER_LINEAR)", "pillow", (33, 47, 3), 19, "every 3rd"),
+    ("F.interpolate(x, size=(9, 14), mode='bilinear', align_corners=False)", "pillow", (1, 2, 25, 31), 19, "every 3rd"),
+    # half-pixel x2 with ONNX Upsample (asymmetric only): pad 1, x4, every 2nd from the 4th
+    ("F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)", "onnx", (1, 3, 10, 12), 9, "every 2nd"),
+])
+def test_integer_step_compositions(names, rng, source, to, shape, opset, step):
+    """The composition search's integer-factor step, live."""
+    t = port.translate(source, to=to, input_shape=shape, opset=opset)
+    assert t.exact and t.composition and step in t.call, t.explain()
+    _check_live(t, parse_source(source), shape, names, rng)
+
+
+@pytest.mark.parametrize("to", ["tensorflow", "onnx", "engine"])
+def test_conv_transpose_module_called_with_output_size(names, rng, to):
+    """``nn.ConvTranspose2d(...)(x, output_size=...)``: PyTorch turns the size into output_padding."""
+    torch = names["torch"]
+    text = "nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, bias=False)(x, output_size=(10, 9))"
+    t = port.translate(text, to=to, input_shape=(1, 3, 5, 5))
+    assert t.exact and t.holds_for == "the input shape given" and "output_padding=(1, 0)" in " ".join(t.notes)
+    module = torch.nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, bias=False)
+    x = rng.standard_normal((1, 3, 5, 5)).astype(np.float32)
+    with torch.no_grad():
+        y_src = module(torch.from_numpy(x), output_size=(10, 9)).numpy()
+    weight = module.weight.detach().numpy()
+    y_t = run_live(t.code, np.ascontiguousarray(convert_layout(x, "NCHW", t.layout)), to, weight=weight, names=names)
+    y_t = convert_layout(y_t, t.layout, "NCHW")
+    assert y_t.shape == y_src.shape == (1, 4, 10, 9)
+    np.testing.assert_allclose(y_t, y_src, atol=1e-5)

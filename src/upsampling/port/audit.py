@@ -32,16 +32,18 @@ from typing import Any
 
 import numpy as np
 
+from upsampling import _checks
 from upsampling._optional import require
-from upsampling.errors import InvalidArgumentError
+from upsampling.errors import InvalidArgumentError, OutputTooLargeError
 from upsampling.port import divergences as _div
+from upsampling.port.calls import FRAMEWORKS, Framework
 from upsampling.port import onnx_graph as _graph
 from upsampling.port import rewrite as _rewrite
 from upsampling.port import runners as _runners
 
 __all__ = ["AuditReport", "FixReport", "NodeReport", "audit"]
 
-TRANSLATE_TARGETS = ("pytorch", "tensorflow", "opencv", "pillow", "onnx", "engine")
+TRANSLATE_TARGETS = FRAMEWORKS  # the frameworks whose equivalent call the report shows
 
 
 @dataclass
@@ -126,7 +128,7 @@ def audit(
     fix: str | os.PathLike | None = None,
     target_modes: str | Sequence[str] | None = None,
     overwrite: bool = False,
-    equivalents: bool | Sequence[str] = True,
+    equivalents: bool | Sequence[Framework] = True,
     allow_plan: bool = True,
     trials: int = 2,
     seed: int = 0,
@@ -182,10 +184,12 @@ def audit(
         nr = NodeReport(f, _graph.describe(f), _engine_call(f, spec))
         nr.findings = _div.findings(f)
         if equivalents:
-            targets_ = TRANSLATE_TARGETS if equivalents is True else tuple(equivalents)
+            targets_ = TRANSLATE_TARGETS if equivalents is True else \
+                tuple(_checks.choice("equivalents", e, FRAMEWORKS) for e in equivalents)
             nr.equivalents = _equivalents(f, spec, targets_)
         if run:
-            nr.run = _rewrite.measure(f, runtimes, trials, seed) if f.static else {"*": {"skipped": _why_not_static(f)}}
+            runnable = f.static and not f.too_large
+            nr.run = _rewrite.measure(f, runtimes, trials, seed) if runnable else {"*": {"skipped": _why_not_run(f)}}
         reports.append(nr)
     opset = next((o.version for o in original.opset_import if o.domain in ("", "ai.onnx")), 0)
     report = AuditReport(
@@ -208,7 +212,9 @@ def _input_shapes(value: Any) -> dict[str | None, tuple[int, ...]]:
     return _graph.parse_input_shapes(value)
 
 
-def _why_not_static(f: _graph.NodeFacts) -> str:
+def _why_not_run(f: _graph.NodeFacts) -> str:
+    if f.too_large:
+        return f.too_large
     if f.unknown:
         return f"inputs {', '.join(f.unknown)} are computed in the graph and could not be read (pass --input-shape)"
     return "its input shape is not static (pass --input-shape)"
@@ -225,8 +231,14 @@ def _engine_call(f: _graph.NodeFacts, spec: Any) -> str | None:
 
 
 def _translate_source(f: _graph.NodeFacts, spec: Any) -> Any:
+    """What :func:`upsampling.port.translate` reads for the node: its spec (Resize from opset 11),
+    the node written out (Upsample, Resize-10, ConvTranspose), or None."""
     if spec is not None:
         return spec
+    if f.op_type in ("Upsample", "Resize") and f.scales is not None and np.size(f.scales) == 4:
+        op = "Upsample" if f.op_type == "Upsample" else "Resize"
+        scales = [float(v) for v in np.ravel(f.scales)]
+        return f"{op}(scales={scales!r}, mode={f.attrs.get('mode', 'nearest')!r}, opset={f.opset})"
     if f.op_type == "ConvTranspose" and f.weight is not None:
         kw = {k: v for k, v in f.attrs.items() if v is not None and _graph.CONV_TRANSPOSE_DEFAULTS.get(k) != v}
         kw.setdefault("kernel_shape", list(f.weight.shape[2:]))
@@ -239,12 +251,8 @@ def _equivalents(f: _graph.NodeFacts, spec: Any, targets: Sequence[str]) -> dict
     source = _translate_source(f, spec)
     if source is None:
         return {}
-    try:
-        from upsampling import port
+    from upsampling.port.translate import translate
 
-        translate = port.translate
-    except (ImportError, AttributeError):
-        return {"*": {"error": "upsampling.port.translate is not available in this installation"}}
     out: dict[str, dict] = {}
     shape = tuple(f.x_shape) if f.x_shape is not None and _graph._static(f.x_shape) else None
     for target in targets:
@@ -301,13 +309,20 @@ def _fix(original, working, reports, runtimes, targets, allow_plan, path, trials
         names = ", ".join(i.name for i in inputs if not _graph._static(_graph._shape_of(i)))
         raise InvalidArgumentError("--input-shape", None, f"static shapes for the inputs {names}",
                                    "--fix checks every rewrite and the whole model on random inputs of a fixed shape.")
+    need = 8 * sum(int(np.prod(_graph._shape_of(i), dtype=object)) for i in inputs)
+    if need > _graph.RUN_BYTES // 8:
+        raise OutputTooLargeError(
+            "--input-shape", {i.name: _graph._shape_of(i) for i in inputs},
+            message=f"--fix proves the rewritten model by running it on random inputs, which need {need // 2**20:,} MiB "
+            f"here (at most {_graph.RUN_BYTES // 8 // 2**20:,} MiB): --fix can only prove rewrites at an input shape "
+            "it can run")
     changed, impossible = [], []
     replacements = {}
     for nr in reports:
         f = nr.facts
-        if not f.static:
-            nr.fix = {"changed": False, "why": _why_not_static(f)}
-            impossible.append({"node": f.label, "why": _why_not_static(f)})
+        if not f.static or f.too_large:
+            nr.fix = {"changed": False, "why": _why_not_run(f)}
+            impossible.append({"node": f.label, "why": _why_not_run(f)})
             continue
         measured = _rewrite.measure(f, real, 1, seed)
         reasons, wrong = _reasons(f, measured, targets)
@@ -336,7 +351,7 @@ def _fix(original, working, reports, runtimes, targets, allow_plan, path, trials
             if wrong:
                 impossible.append(entry)
             continue
-        replacements[f.index] = chosen
+        replacements[(f.graph_path, f.index)] = chosen
         entry = {"node": f.label, "kind": chosen.kind, "rewrite": chosen.why, "reasons": reasons,
                  "max_error": chosen.error}
         nr.fix = {"changed": True, **entry}
@@ -350,18 +365,23 @@ def _fix(original, working, reports, runtimes, targets, allow_plan, path, trials
     return FixReport(path, written, changed, impossible, proof)
 
 
-def _apply(original, replacements: dict[int, _rewrite.Replacement]):
+def _apply(original, replacements: dict[tuple[tuple, int], _rewrite.Replacement]):
+    """A copy of ``original`` with each ``(graph path, node index)`` replaced; the deepest graphs
+    first, so that the indices of the graphs around them still hold."""
     import copy
 
     model = copy.deepcopy(original)
-    nodes = list(model.graph.node)
-    for index in sorted(replacements, reverse=True):
-        rep = replacements[index]
-        nodes[index:index + 1] = rep.nodes
-        model.graph.initializer.extend(rep.initializers)
-    del model.graph.node[:]
-    model.graph.node.extend(nodes)
-    del model.graph.value_info[:]  # shapes of rewritten values may be stale; inference recomputes them
+    paths = sorted({path for path, _ in replacements}, key=len, reverse=True)
+    for path in paths:
+        graph = _graph.subgraph(model, path)
+        nodes = list(graph.node)
+        for index in sorted((i for p, i in replacements if p == path), reverse=True):
+            rep = replacements[(path, index)]
+            nodes[index:index + 1] = rep.nodes
+            graph.initializer.extend(rep.initializers)
+        del graph.node[:]
+        graph.node.extend(nodes)
+        del graph.value_info[:]  # shapes of rewritten values may be stale; inference recomputes them
     return model
 
 
@@ -375,11 +395,8 @@ def _prove(original, fixed, working, runtimes, trials: int, seed: int) -> dict:
     before: dict[str, float | str] = {}
     after: dict[str, float | str] = {}
     limit = 0.0
-    for _ in range(trials):
-        feeds = {}
-        for i in _graph.graph_inputs(working):
-            dtype = _graph._DTYPES.get(i.type.tensor_type.elem_type, "float32")
-            feeds[i.name] = rng.random(shapes[i.name]).astype(dtype)
+    for trial in range(trials):
+        feeds = _graph.random_feeds(_graph.graph_inputs(working), shapes, rng, trial)
         want = spec(feeds)
         limit = max(limit, max(_rewrite.tolerance(np.asarray(w)) for w in want))
         for rt in runtimes:
@@ -422,6 +439,8 @@ def _write_atomic(model, path: str) -> None:
 
 
 def _fmt_shape(s) -> str:
+    if s is not None and len(s) == 0:
+        return "scalar"
     return "?" if s is None else "×".join(str(d) if d is not None else "?" for d in s)
 
 

@@ -123,12 +123,10 @@ def difference_words(source: Any, target: Any) -> list[str]:
     a, b = operation_params(source), operation_params(target)
     out: list[str] = []
     if a.get("builder") != b.get("builder"):
-        out.append(f"the source is {call_words(source)}; the target is {call_words(target)}")
-        for p, who in ((a, "source"), (b, "target")):
-            if p.get("cubic_table_size"):
-                out.append(f"the {who} reads its cubic weights from TensorFlow's 1,024-entry table "
-                           "(resize_bicubic_op.cc); the other computes them exactly")
-        return out
+        tables = [_table_words(who) for p, who in ((a, "source"), (b, "target")) if p.get("cubic_table_size")]
+        if not (tables and kernel_class(source) == kernel_class(target)):  # the same kernel but for the table
+            out.append(f"the source is {call_words(source)}; the target is {call_words(target)}")
+        return out + tables
     if a.get("builder") == "interpolation_plan":
         if a.get("mode") != b.get("mode"):
             out.append(f"{_MODE.get(a.get('mode'), a.get('mode'))} vs {_MODE.get(b.get('mode'), b.get('mode'))}")
@@ -146,9 +144,7 @@ def difference_words(source: Any, target: Any) -> list[str]:
                 drop = "drops out-of-image taps and renormalises"
                 out.append(f"the {'source' if a.get('exclude_outside') else 'target'} {drop}, the other replicates the edge")
             if bool(a.get("cubic_table_size")) != bool(b.get("cubic_table_size")):
-                which = "source" if a.get("cubic_table_size") else "target"
-                out.append(f"the {which} reads its cubic weights from TensorFlow's 1,024-entry table "
-                           "(resize_bicubic_op.cc); the other computes them exactly")
+                out.append(_table_words("source" if a.get("cubic_table_size") else "target"))
         if bool(a.get("antialias")) != bool(b.get("antialias")):
             out.append("antialias on one side only")
         if not out and a.get("mode") == "nearest":
@@ -168,6 +164,12 @@ def difference_words(source: Any, target: Any) -> list[str]:
         else:
             out.append("the same formula, computed in different float precision")
     return out
+
+
+def _table_words(who: str) -> str:
+    other = "target" if who == "source" else "source"
+    return (f"the {who} reads its cubic weights from TensorFlow's 1,024-entry table (resize_bicubic_op.cc); the "
+            f"{other} has no such table and computes them exactly")
 
 
 def _rule_words(rule: tuple) -> str:

@@ -6,11 +6,9 @@ write for those sizes (:func:`upsampling.port.search.candidates`, PyTorch, Tenso
 Pillow, ONNX, the engine), exact matches first, then the closest by worst error.  Given one
 input/output pair instead, each candidate is run on the input and compared with the output.
 
-When nothing known matches, :class:`Recovered` says what the operation is, axis by axis: the
-kernel (from the tap profile: one tap of weight 1 is nearest, two is linear, four with negative
-lobes is cubic with Keys' ``a`` fitted from the weights, more is a window) and where it samples
-(``x = a·i + b`` fitted on the interior rows), against the known conventions -- e.g.
-"half_pixel, shifted by +0.25 px" -- so a runtime's bug can be recognised.
+When nothing known matches, :class:`~upsampling.port.recover.Recovered` says what the operation
+is, axis by axis (:mod:`upsampling.port.recover`): the kernel and where it samples, against the
+known conventions -- e.g. "half_pixel, shifted by +0.25 px" -- so a runtime's bug can be recognised.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -27,54 +24,14 @@ import numpy as np
 from upsampling import _checks
 from upsampling._options import options
 from upsampling.errors import InvalidArgumentError, ShapeError
-from upsampling.filters import cubic
-from upsampling.port.calls import FRAMEWORKS, Call, Dims, apply_call
+from upsampling.port.calls import FLOAT_DTYPES, FRAMEWORKS, Call, Dims, FloatDtype, apply_call
 from upsampling.port.compose import fit_axis
-from upsampling.port.operator import Operator, probe
+from upsampling.port.operator import Operator, check_bytes, probe
+from upsampling.port.recover import AxisReport, Recovered, recover
 from upsampling.port.search import candidates, compare, operator_of
-from upsampling.spec import LAYOUTS
+from upsampling.spec import LAYOUTS, Layout
 
-__all__ = ["AxisReport", "Match", "Matches", "Recovered", "identify"]
-
-
-@dataclass(frozen=True)
-class AxisReport:
-    """What one axis does, read from its matrix."""
-
-    axis: str
-    n_in: int
-    n_out: int
-    kernel: str
-    a: float | None
-    b: float | None
-    convention: str | None
-    shift: float | None
-
-    def text(self) -> str:
-        where = ""
-        if self.a is not None and self.b is not None:
-            where = f", samples x = {self.a:.6g}·i {'+' if self.b >= 0 else '-'} {abs(self.b):.6g}"
-            if self.convention is not None:
-                where += f" = {self.convention}" + (f" shifted by {self.shift:+.4g} px" if self.shift else "")
-        return f"{self.axis}: {self.n_in} -> {self.n_out}, {self.kernel}{where}"
-
-
-@dataclass(frozen=True)
-class Recovered:
-    """What the unknown resize computes, per axis (:meth:`text` for people)."""
-
-    height: AxisReport | None
-    width: AxisReport | None
-    note: str = ""
-
-    def text(self) -> str:
-        lines = [r.text() for r in (self.height, self.width) if r is not None]
-        if self.note:
-            lines.append(self.note)
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.text()
+__all__ = ["AxisReport", "Match", "Matches", "Recovered", "identify"]  # AxisReport, Recovered: port.recover
 
 
 @dataclass
@@ -110,95 +67,6 @@ class Matches(list):
         return {"matches": [m.to_dict() for m in self], "recovered": self.recovered.text()}
 
 
-# -- reading an axis --------------------------------------------------------------------------------
-
-
-def _kernel_words(m: np.ndarray) -> tuple[str, bool]:
-    nz = (m != 0).sum(axis=1)
-    if nz.size and nz.max() <= 1 and np.allclose(m.sum(axis=1)[nz > 0], 1):
-        return "nearest", True
-    if (m < -1e-7).any():
-        a = _fit_cubic_a(m)
-        return (f"cubic (Keys a={a:.4g})" if a is not None else f"a kernel with negative lobes, up to {nz.max()} taps",
-                False)
-    if nz.max() <= 2:
-        return "linear", False
-    return f"a window of up to {nz.max()} taps (antialias, area or a wide kernel)", False
-
-
-def _fit_cubic_a(m: np.ndarray) -> float | None:
-    """Keys' ``a`` from the four-tap rows: the kernel is linear in ``a``, so least squares."""
-    fit = fit_axis(m)
-    if fit is None:
-        return None
-    rows_a, rows_b = [], []
-    n_in = m.shape[1]
-    for i in range(m.shape[0]):
-        x = fit.a * i + fit.b
-        base = math.floor(x)
-        taps = np.arange(base - 1, base + 3)
-        if taps[0] < 0 or taps[-1] >= n_in:
-            continue
-        t = taps - x
-        w0, w1 = cubic(t, 0.0), cubic(t, 1.0)
-        rows_a.append(w1 - w0)
-        rows_b.append(m[i, taps] - w0)
-    if not rows_a:
-        return None
-    da, db = np.concatenate(rows_a), np.concatenate(rows_b)
-    denom = float(da @ da)
-    return None if denom == 0 else float(da @ db) / denom
-
-
-def _convention(n_in: int, n_out: int, a: float, b: float) -> tuple[str | None, float | None]:
-    """The known convention with the same slope, and the shift from it (in input pixels)."""
-    known = {
-        "half_pixel": (n_in / n_out, n_in / n_out / 2 - 0.5),
-        "asymmetric": (n_in / n_out, 0.0),
-        "align_corners": ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0, 0.0),
-    }
-    best = None
-    for name, (ka, kb) in known.items():
-        if abs(ka - a) <= 1e-4 * max(1.0, abs(ka)):
-            shift = b - kb
-            if best is None or abs(shift) < abs(best[1]):
-                best = (name, 0.0 if abs(shift) < 1e-4 else round(shift, 4))
-    if best is None:
-        s = Fraction(1 / a).limit_denominator(1000) if a > 0 else None
-        if s is not None and abs(float(1 / s) - a) < 1e-6:
-            kb = a / 2 - 0.5
-            return f"half-pixel sampling with scale {float(s):g}", round(b - kb, 4) if abs(b - kb) > 1e-4 else 0.0
-        return None, None
-    return best
-
-
-def _axis_report(name: str, m: np.ndarray) -> AxisReport:
-    kernel, nearest = _kernel_words(m)
-    n_out, n_in = m.shape
-    if nearest:
-        idx = np.argmax(m != 0, axis=1).astype(float)
-        i = np.arange(n_out)
-        for conv, x in (("half_pixel", (i + 0.5) * n_in / n_out - 0.5), ("asymmetric", i * n_in / n_out),
-                        ("align_corners", i * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0))):
-            for rule, f in (("floor", np.floor), ("rounded halves up", lambda v: np.floor(v + 0.5)),
-                            ("rounded halves down", lambda v: np.ceil(v - 0.5)), ("ceil", np.ceil)):
-                if np.array_equal(np.clip(f(x), 0, n_in - 1), idx):
-                    return AxisReport(name, n_in, n_out, f"nearest ({rule})", None, None, conv, 0.0)
-        return AxisReport(name, n_in, n_out, "nearest (an index rule of none of the known conventions)", None, None,
-                          None, None)
-    fit = fit_axis(m)
-    if fit is None or fit.residual > 1e-3:
-        return AxisReport(name, n_in, n_out, kernel, None, None, None, None)
-    conv, shift = _convention(n_in, n_out, fit.a, fit.b)
-    return AxisReport(name, n_in, n_out, kernel, fit.a, fit.b, conv, shift)
-
-
-def recover(op: Operator) -> Recovered:
-    """Describe an operator axis by axis."""
-    note = "" if op.offset is None else "a constant is added where samples fall outside (extrapolation_value)"
-    return Recovered(_axis_report("height", op.h), _axis_report("width", op.w), note)
-
-
 # -- the candidates -------------------------------------------------------------------------------
 
 
@@ -217,9 +85,6 @@ class _Probe(Call):
 
     def size_rule(self) -> tuple:
         return ("size",) if self.scales is None else ("scale", self.scales, "floor")
-
-    def unit_layout(self) -> str:
-        return "NCHW"
 
     def expression(self, x: str = "x") -> str:
         return "the unknown resize"
@@ -270,9 +135,9 @@ def _all_candidates(op: Operator, dims: Dims, opset: int) -> list[Call]:
 def identify(
     fn_or_pair: Callable[[np.ndarray], np.ndarray] | tuple[Any, Any],
     input_shape: Sequence[int] | None = None,
-    layout: str = "NCHW",
+    layout: Layout = "NCHW",
     *,
-    dtype: str = "float32",
+    dtype: FloatDtype = "float32",
     top: int = 10,
     opset: int = 19,
 ) -> Matches:
@@ -302,7 +167,9 @@ def identify(
         Bad shapes, layout or pair.
     """
     _checks.choice("layout", layout, tuple(LAYOUTS))
+    _checks.choice("dtype", dtype, FLOAT_DTYPES)
     top = _checks.integer("top", top, minimum=0)
+    opset = _checks.integer("opset", opset, minimum=7)
     if callable(fn_or_pair):
         if input_shape is None:
             raise InvalidArgumentError("input_shape", None, message="identify(fn) needs input_shape: the shape of x "
@@ -314,10 +181,15 @@ def identify(
     if not isinstance(fn_or_pair, (tuple, list)) or len(fn_or_pair) != 2:
         raise InvalidArgumentError("fn_or_pair", type(fn_or_pair).__name__,
                                    message="identify takes a callable or a pair (x, y)")
-    x, y = (np.asarray(v) for v in fn_or_pair)
-    rank = LAYOUTS[layout][0]
+    x, y = (_checks.numeric_array("fn_or_pair", v) for v in fn_or_pair)
+    rank, ah, aw = LAYOUTS[layout]
     if x.ndim != rank or y.ndim != rank:
         raise ShapeError("fn_or_pair", (x.shape, y.shape), f"two {rank}-D arrays in layout {layout!r}")
+    if x.size == 0 or y.size == 0:
+        raise ShapeError("fn_or_pair", (x.shape, y.shape), "two non-empty arrays")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise InvalidArgumentError("fn_or_pair", "arrays with NaN or infinite values", "finite values")
+    check_bytes(x.shape[ah], x.shape[aw], y.shape[ah], y.shape[aw], "crop the two images alike to a smaller region")
     return _match_pair(x, y, layout, opset, top)
 
 

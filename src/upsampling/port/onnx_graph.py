@@ -24,7 +24,8 @@ import numpy as np
 from upsampling._optional import require
 from upsampling.errors import InvalidArgumentError
 
-__all__ = ["UPSAMPLING_OPS", "NodeFacts", "describe", "find_nodes", "load_model", "parse_input_shapes", "set_input_shapes"]
+__all__ = ["UPSAMPLING_OPS", "NodeFacts", "describe", "find_nodes", "input_slots", "load_model", "parse_input_shapes",
+           "set_input_shapes", "subgraph"]
 
 UPSAMPLING_OPS = ("Resize", "Upsample", "ConvTranspose")
 
@@ -185,7 +186,8 @@ class NodeFacts:
     ``y_shape`` hold ints where known (ONNX shape inference, or the ORT probe), a name or None
     where not; ``roi``/``scales``/``sizes`` (Resize, Upsample) and ``weight``/``bias``
     (ConvTranspose) are the constant inputs' values, None when absent or unknown (``unknown``
-    lists the inputs whose values could not be read).
+    lists the inputs whose values could not be read).  A node inside an ``If``/``Loop``/``Scan``
+    body has a ``graph_path`` (:func:`subgraph` finds its graph) and a label that says where.
     """
 
     index: int
@@ -204,6 +206,8 @@ class NodeFacts:
     weight: np.ndarray | None = None
     bias: np.ndarray | None = None
     unknown: list[str] = field(default_factory=list)
+    graph_path: tuple[tuple[int, str, int], ...] = ()  # (node index, attribute, graph index) down to a subgraph
+    prefix: str = ""  # the label of the subgraph holding the node ("If_0/then_branch/")
 
     @property
     def static(self) -> bool:
@@ -211,64 +215,52 @@ class NodeFacts:
         return _static(self.x_shape) and not self.unknown
 
     @property
+    def too_large(self) -> str:
+        """Why running the node here would take too much memory ("" when it would not): its random
+        input and the outputs compared with it, in float64, over :data:`RUN_BYTES`."""
+        if not _static(self.x_shape):
+            return ""
+        count = int(np.prod(self.x_shape, dtype=object))
+        if _static(self.y_shape):
+            count += 2 * int(np.prod(self.y_shape, dtype=object))
+        need = 8 * count
+        if need <= RUN_BYTES:
+            return ""
+        return (f"its input {_fmt(self.x_shape)} and output {_fmt(self.y_shape)} need about {need // 2**20:,} MiB to "
+                f"run and compare (at most {RUN_BYTES // 2**20:,} MiB); pass a smaller --input-shape")
+
+    @property
     def label(self) -> str:
-        return self.name or f"{self.op_type}#{self.index}"
+        return self.prefix + (self.name or f"{self.op_type}#{self.index}")
 
 
-_DTYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16", 2: "uint8", 3: "int8", 6: "int32", 7: "int64"}
+def _fmt(shape: tuple | None) -> str:
+    return "?" if shape is None else "x".join(str(d) for d in shape)
+
+
+#: a node's random input and the outputs compared with it, in float64, at most (--run, --fix, the probe)
+RUN_BYTES = 2**31
+
+
+_DTYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16", 2: "uint8", 3: "int8", 6: "int32", 7: "int64",
+           9: "bool"}
 
 
 def find_nodes(model: Any, probe: bool = True) -> list[NodeFacts]:
-    """Every upsampling node of ``model``'s main graph, with shapes and constant inputs.
+    """Every upsampling node of ``model``, with shapes and constant inputs: the main graph's, then
+    those inside ``If``/``Loop``/``Scan`` bodies (any depth; :attr:`NodeFacts.graph_path` says where).
 
-    ``probe``: read values the graph computes (and shapes inference leaves open) by running
+    ``probe``: read values the main graph computes (and shapes inference leaves open) by running
     the model in ONNX Runtime when every graph input has a static shape.
     """
     onnx = _onnx()
-    from onnx import numpy_helper
-
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
     try:
         inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
     except Exception:
         inferred = model
-    infos: dict[str, Any] = {}
-    for vi in [*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output]:
-        infos[vi.name] = vi
-    consts: dict[str, np.ndarray] = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
-    for n in model.graph.node:
-        if n.op_type == "Constant" and n.domain in ("", "ai.onnx"):
-            a = _attributes(n)
-            for key in ("value", "value_floats", "value_ints", "value_float", "value_int"):
-                if key in a:
-                    v = a[key]
-                    consts[n.output[0]] = numpy_helper.to_array(v) if key == "value" else np.asarray(v)
     facts: list[NodeFacts] = []
-    for i, n in enumerate(model.graph.node):
-        if n.op_type not in UPSAMPLING_OPS or n.domain not in ("", "ai.onnx"):
-            continue
-        defaults = RESIZE_DEFAULTS if n.op_type == "Resize" else CONV_TRANSPOSE_DEFAULTS if n.op_type == "ConvTranspose" else {"mode": "nearest"}
-        attrs = {**defaults, **_attributes(n)}
-        x = n.input[0]
-        xi = infos.get(x)
-        yi = infos.get(n.output[0])
-        f = NodeFacts(i, n.name, n.op_type, opset, attrs, list(n.input), n.output[0],
-                      _shape_of(xi) if xi is not None else None, _shape_of(yi) if yi is not None else None)
-        if xi is not None and xi.type.tensor_type.elem_type in _DTYPES:
-            f.dtype = _DTYPES[xi.type.tensor_type.elem_type]
-        slots = {"Resize": ["roi", "scales", "sizes"], "Upsample": ["scales"], "ConvTranspose": ["weight", "bias"]}[n.op_type]
-        if n.op_type == "Resize" and opset < 11:
-            slots = ["scales"]
-        for slot, name in zip(slots, n.input[1:]):
-            if not name:
-                continue
-            if name in consts:
-                setattr(f, slot, np.asarray(consts[name]))
-            else:
-                f.unknown.append(name)
-        if n.op_type == "Upsample" and "scales" in attrs and f.scales is None:  # Upsample-7: an attribute
-            f.scales = np.asarray(attrs["scales"], dtype=np.float32)
-        facts.append(f)
+    _scan(inferred.graph, opset, (), "", {}, {}, facts)
     if probe and any(not f.static or not _static(f.y_shape) for f in facts):
         _probe(model, facts)
     for f in facts:
@@ -279,29 +271,104 @@ def find_nodes(model: Any, probe: bool = True) -> list[NodeFacts]:
     return facts
 
 
+def _scan(graph: Any, opset: int, path: tuple, prefix: str, outer_infos: dict[str, Any],
+          outer_consts: dict[str, np.ndarray], facts: list[NodeFacts]) -> None:
+    """Add the upsampling nodes of ``graph`` (and of the graphs inside its nodes) to ``facts``.
+
+    A subgraph sees the names of the graphs around it: their shapes and constants are passed down.
+    """
+    from onnx import AttributeProto, numpy_helper
+
+    infos = dict(outer_infos)
+    for vi in [*graph.input, *graph.value_info, *graph.output]:
+        infos[vi.name] = vi
+    consts = dict(outer_consts)
+    consts.update({t.name: numpy_helper.to_array(t) for t in graph.initializer})
+    for n in graph.node:
+        if n.op_type == "Constant" and n.domain in ("", "ai.onnx"):
+            a = _attributes(n)
+            for key in ("value", "value_floats", "value_ints", "value_float", "value_int"):
+                if key in a:
+                    v = a[key]
+                    consts[n.output[0]] = numpy_helper.to_array(v) if key == "value" else np.asarray(v)
+    for i, n in enumerate(graph.node):
+        if n.op_type in UPSAMPLING_OPS and n.domain in ("", "ai.onnx"):
+            facts.append(_node_facts(i, n, opset, infos, consts, path, prefix))
+        label = prefix + (n.name or f"{n.op_type}#{i}")
+        for attr in n.attribute:
+            subgraphs = [attr.g] if attr.type == AttributeProto.GRAPH else \
+                list(attr.graphs) if attr.type == AttributeProto.GRAPHS else []
+            for k, sub in enumerate(subgraphs):
+                where = f"{attr.name}[{k}]" if attr.type == AttributeProto.GRAPHS else attr.name
+                _scan(sub, opset, path + ((i, attr.name, k),), f"{label}/{where}/", infos, consts, facts)
+
+
+def _node_facts(i: int, n: Any, opset: int, infos: dict[str, Any], consts: dict[str, np.ndarray], path: tuple,
+                prefix: str) -> NodeFacts:
+    defaults = RESIZE_DEFAULTS if n.op_type == "Resize" else CONV_TRANSPOSE_DEFAULTS if n.op_type == "ConvTranspose" \
+        else {"mode": "nearest"}
+    attrs = {**defaults, **_attributes(n)}
+    xi = infos.get(n.input[0])
+    yi = infos.get(n.output[0])
+    f = NodeFacts(i, n.name, n.op_type, opset, attrs, list(n.input), n.output[0],
+                  _shape_of(xi) if xi is not None else None, _shape_of(yi) if yi is not None else None,
+                  graph_path=path, prefix=prefix)
+    if xi is not None and xi.type.tensor_type.elem_type in _DTYPES:
+        f.dtype = _DTYPES[xi.type.tensor_type.elem_type]
+    for slot, name in zip(input_slots(n.op_type, opset), n.input[1:]):
+        if not name:
+            continue
+        if name in consts:
+            setattr(f, slot, np.asarray(consts[name]))
+        else:
+            f.unknown.append(name)
+    if n.op_type == "Upsample" and "scales" in attrs and f.scales is None:  # Upsample-7: an attribute
+        f.scales = np.asarray(attrs["scales"], dtype=np.float32)
+    return f
+
+
+def input_slots(op_type: str, opset: int) -> list[str]:
+    """The :class:`NodeFacts` fields of a node's inputs after ``X``, in order."""
+    if op_type == "ConvTranspose":
+        return ["weight", "bias"]
+    if op_type == "Upsample" or opset < 11:  # Upsample-9, Resize-10: (X, scales)
+        return ["scales"]
+    return ["roi", "scales", "sizes"]
+
+
+def subgraph(model: Any, path: tuple) -> Any:
+    """The graph at ``path`` (:attr:`NodeFacts.graph_path`) inside ``model``: the main graph for ``()``."""
+    from onnx import AttributeProto
+
+    graph = model.graph
+    for index, name, k in path:
+        attr = next(a for a in graph.node[index].attribute if a.name == name)
+        graph = attr.g if attr.type == AttributeProto.GRAPH else attr.graphs[k]
+    return graph
+
+
 def _probe(model: Any, facts: list[NodeFacts]) -> None:
     """Fill unknown shapes and computed inputs by running the model in ONNX Runtime (static inputs only)."""
     inputs = graph_inputs(model)
     shapes = [_shape_of(i) for i in inputs]
     if not inputs or not all(_static(s) for s in shapes):
         return
+    if 8 * sum(int(np.prod(s, dtype=object)) for s in shapes) > RUN_BYTES // 8:
+        return  # a model this large is not run just to read shapes (the nodes say "pass --input-shape")
     ort = _maybe_ort()
     if ort is None:
         return
     onnx = _onnx()
+    main = {name for n in model.graph.node for name in n.output} | {i.name for i in model.graph.input}
     wanted: list[str] = []
-    for f in facts:
-        wanted += [f.inputs[0], f.output, *f.unknown]
+    for f in facts:  # a value inside a subgraph cannot be a model output; one from the main graph can
+        wanted += [name for name in (f.inputs[0], f.output, *f.unknown) if name in main]
     m = copy.deepcopy(model)
     present = {o.name for o in m.graph.output}
     for name in dict.fromkeys(wanted):
         if name not in present and name:
             m.graph.output.append(onnx.helper.make_empty_tensor_value_info(name))
-    rng = np.random.default_rng(0)
-    feeds = {}
-    for vi, shape in zip(inputs, shapes):
-        dtype = _DTYPES.get(vi.type.tensor_type.elem_type, "float32")
-        feeds[vi.name] = rng.random(shape).astype(dtype) if dtype.startswith(("float", "bfloat")) else np.zeros(shape, dtype)
+    feeds = random_feeds(inputs, dict(zip((i.name for i in inputs), shapes)), np.random.default_rng(0))
     try:
         sess = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
         names = [o.name for o in sess.get_outputs()]
@@ -313,11 +380,27 @@ def _probe(model: Any, facts: list[NodeFacts]) -> None:
             f.x_shape = tuple(values[f.inputs[0]].shape)
         if f.output in values:
             f.y_shape = tuple(values[f.output].shape)
-        slots = {"Resize": ["roi", "scales", "sizes"], "Upsample": ["scales"], "ConvTranspose": ["weight", "bias"]}[f.op_type]
-        for slot, name in zip(slots, f.inputs[1:]):
+        for slot, name in zip(input_slots(f.op_type, f.opset), f.inputs[1:]):
             if name in f.unknown and name in values:
                 setattr(f, slot, np.asarray(values[name]))
                 f.unknown.remove(name)
+
+
+def random_feeds(inputs: Sequence[Any], shapes: Mapping[str, Sequence[int]], rng: np.random.Generator,
+                 trial: int = 0) -> dict[str, np.ndarray]:
+    """Inputs for one run of a model: uniform [0, 1) floats; booleans True on even trials and False
+    on odd ones (so that two trials take both branches of an ``If`` on a flag); other types zero."""
+    feeds = {}
+    for vi in inputs:
+        shape = tuple(shapes[vi.name])
+        dtype = _DTYPES.get(vi.type.tensor_type.elem_type, "float32")
+        if dtype == "bool":
+            feeds[vi.name] = np.full(shape, trial % 2 == 0)
+        elif dtype.startswith(("float", "bfloat")):
+            feeds[vi.name] = rng.random(shape).astype(dtype if dtype != "bfloat16" else "float32")
+        else:
+            feeds[vi.name] = np.zeros(shape, dtype)
+    return feeds
 
 
 def _maybe_ort():

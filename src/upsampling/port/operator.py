@@ -34,10 +34,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from upsampling.errors import ShapeError, UpsamplingError
+from upsampling.errors import OutputTooLargeError, ShapeError, UpsamplingError
 from upsampling.spec import LAYOUTS
 
-__all__ = ["NotALinearResize", "Operator", "axis_tolerance", "probe", "worst_error"]
+__all__ = ["NotALinearResize", "Operator", "axis_tolerance", "check_bytes", "probe", "worst_error"]
+
+PROBE_BYTES = 256 * 2**20  # one probing call's input and output, at most (roughly)
+MATRIX_BYTES = 2**30  # the two dense per-axis matrices of an operation, at most
+
+
+def check_bytes(in_h: int, in_w: int, out_h: int, out_w: int,
+                hint: str = "pass an input_shape (and size) with the same sizes ratio that is smaller, e.g. a tenth") -> None:
+    """The dense per-axis matrices and one probe image must fit; say so before allocating them."""
+    need = 8 * (out_h * in_h + out_w * in_w)
+    image = 8 * (in_h * in_w + out_h * out_w)
+    if need > MATRIX_BYTES or image > 8 * PROBE_BYTES:
+        sizes = f"{_n(in_h)}x{_n(in_w)} to {_n(out_h)}x{_n(out_w)}"
+        raise OutputTooLargeError(
+            "input_shape", sizes,
+            message=f"comparing resizes of {sizes} needs {_mib(need)} of per-axis matrices "
+            f"and {_mib(image)} per probe image; {hint}",
+        )
+
+
+def _n(v: int) -> str:
+    return str(v) if abs(v) < 10**9 else f"{float(v):.3g}"
+
+
+def _mib(nbytes: int) -> str:
+    return f"{nbytes // 2**20:,} MiB" if nbytes < 2**80 else "more than 2**80 bytes"
 
 
 class NotALinearResize(UpsamplingError, ValueError):
@@ -125,6 +150,11 @@ def _unpack(y: np.ndarray, shape: tuple[int, ...], layout: str, count: int) -> n
             message=f"the callable returned shape {y.shape} for an input of shape {tuple(shape)} ({layout}); "
             "a resize keeps the batch and channel axes",
         )
+    if y.size == 0 or not np.issubdtype(y.dtype, np.number) or np.iscomplexobj(y):
+        raise NotALinearResize("fn", f"output of shape {y.shape} and dtype {y.dtype}",
+                               message=f"the callable returned an {'empty' if y.size == 0 else y.dtype} array of shape "
+                               f"{y.shape} for an input of shape {tuple(shape)} ({layout}): a resize returns real "
+                               "numbers, at least one per axis")
     y = np.moveaxis(y, [ah, aw], [len(shape) - 2, len(shape) - 1])
     flat = y.reshape((-1, y.shape[-2], y.shape[-1]))
     return flat[:count]
@@ -138,7 +168,18 @@ def _run_patterns(
     out: list[np.ndarray] = []
     for start in range(0, len(patterns), slots):
         chunk = patterns[start : start + slots]
-        y = run(_pack(chunk, shape, layout, dtype))
+        x = _pack(chunk, shape, layout, dtype)
+        try:
+            y = run(x)
+        except UpsamplingError:
+            raise
+        except Exception as exc:  # the user's black box: say which input it failed on
+            raise NotALinearResize(
+                "fn", f"{type(exc).__name__}: {exc}",
+                message=f"the callable raised {type(exc).__name__} ({' '.join(str(exc).split())[:200]}) on an input of "
+                f"shape {tuple(shape)} ({layout}, {np.dtype(dtype).name}); identify feeds it arrays of that shape, "
+                "layout and dtype",
+            ) from exc
         out.extend(_unpack(y, shape, layout, len(chunk)))
     return out
 
@@ -189,12 +230,17 @@ def probe(
     shape = tuple(int(v) for v in input_shape)
     ah, aw, _ = _spatial_last(layout, len(shape))
     n_h, n_w = shape[ah], shape[aw]
+    if 8 * int(np.prod(shape, dtype=object)) > PROBE_BYTES:
+        raise OutputTooLargeError("input_shape", shape, message=f"probing a resize of input shape {shape} needs "
+                                  f"{_mib(8 * int(np.prod(shape, dtype=object)))} per probe (at most "
+                                  f"{_mib(PROBE_BYTES)}); pass a smaller batch or image (the operation is read per axis)")
     dtype = np.dtype(dtype)
     rng = np.random.default_rng(seed)
     check = rng.standard_normal((n_h, n_w))
     base = _run_patterns(run, [np.zeros((n_h, n_w)), np.ones((n_h, n_w)), check], shape, layout, dtype)
     offset, ones, y_check = (np.asarray(b, dtype=np.float64) for b in base)
     out_h, out_w = offset.shape
+    check_bytes(n_h, n_w, out_h, out_w)
     ones = ones - offset
     flat = int(np.abs(ones).argmax())
     i0, j0 = divmod(flat, out_w)

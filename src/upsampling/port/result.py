@@ -77,10 +77,12 @@ class Translation:
         ]
         if self.exact:
             what = "a composition" if self.composition else "one call"
-            lines.append(f"exact ({what}): the same sample positions and weights; largest difference "
-                         f"{self.max_error:.2g} per unit of input range (float rounding)")
+            same = ("the same crops of the same full transposed convolution" if self.kind == "conv_transpose"
+                    else "the same sample positions and weights")
+            lines.append(f"exact ({what}): {same}; largest difference {self.max_error:.2g} per unit of input range "
+                         "(float rounding)")
         else:
-            lines.append(f"not exact: no {title} call or padding/crop composition samples like the source; "
+            lines.append(f"not exact: no {title} call or composition (padding, one resize, a crop or step) samples like the source; "
                          f"closest: {self.call}, worst error {self.max_error:.3g} per unit of input range")
             lines += [f"  why: {d}" for d in self.differences]
         lines.append(f"holds for {self.holds_for}: {self.reason}")

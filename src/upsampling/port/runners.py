@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from upsampling._optional import module_available, require
-from upsampling.port.onnx_graph import NodeFacts, resize_axes
+from upsampling.port.onnx_graph import NodeFacts, input_slots, resize_axes
 
 __all__ = ["RUNTIMES", "Runtime", "installed_runtimes", "node_model", "run_model", "spec_evaluator", "spec_output"]
 
@@ -64,11 +64,8 @@ def node_model(f: NodeFacts, opset: int | None = None, ir_version: int | None = 
     elem = {"float32": TensorProto.FLOAT, "float16": TensorProto.FLOAT16, "float64": TensorProto.DOUBLE}.get(
         f.dtype, TensorProto.FLOAT
     )
-    slots = {"Resize": ["roi", "scales", "sizes"], "Upsample": ["scales"], "ConvTranspose": ["weight", "bias"]}[f.op_type]
-    if f.op_type == "Resize" and f.opset < 11:
-        slots = ["scales"]
     names, inits = ["X"], []
-    for slot, original in zip(slots, f.inputs[1:]):
+    for slot, original in zip(input_slots(f.op_type, f.opset), f.inputs[1:]):
         value = getattr(f, slot)
         if not original or value is None:
             names.append("")

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from upsampling._options import options
-from upsampling.errors import OutputTooLargeError
-
 from upsampling.port.calls import (
     CV_FLAGS,
     PIL_FILTERS,
@@ -33,27 +31,12 @@ from upsampling.port.calls import (
     TorchInterpolate,
     TwinResize,
 )
-from upsampling.port.operator import Operator, axis_tolerance, probe, worst_error
+from upsampling.port.operator import PROBE_BYTES, Operator, axis_tolerance, check_bytes, probe, worst_error
 from upsampling.spec import ResizeSpec
 
 __all__ = ["Score", "candidates", "compare", "operator_of", "spec_operator"]
 
 _SLOTS = 32
-_PROBE_BYTES = 256 * 2**20  # one probing call's input and output, at most (roughly)
-_MATRIX_BYTES = 2**30  # the two dense per-axis matrices of an operation, at most
-
-
-def _check_bytes(dims: Dims, out_h: int, out_w: int) -> None:
-    """The dense matrices and one probe image must fit; say so before allocating them."""
-    need = 8 * (out_h * dims.h + out_w * dims.w)
-    image = 8 * (dims.h * dims.w + out_h * out_w)
-    if need > _MATRIX_BYTES or image > 8 * _PROBE_BYTES:
-        raise OutputTooLargeError(
-            "input_shape", f"{dims.h}x{dims.w} -> {out_h}x{out_w}",
-            message=f"comparing resizes of {dims.h}x{dims.w} to {out_h}x{out_w} needs {need / 2**20:.0f} MiB of "
-            f"per-axis matrices and {image / 2**20:.0f} MiB per probe image; pass an input_shape (and size) with "
-            "the same sizes ratio that is smaller, e.g. a tenth",
-        )
 
 
 def spec_operator(spec: ResizeSpec, dims: Dims) -> Operator:
@@ -77,11 +60,11 @@ def spec_operator(spec: ResizeSpec, dims: Dims) -> Operator:
 def operator_of(call: Call, dims: Dims, dtype: str = "float32") -> Operator:
     """What ``call`` computes on an input of ``dims``: probed through its twin (cached)."""
     out_h, out_w = call.out_hw(dims)
-    _check_bytes(dims, out_h, out_w)
+    check_bytes(dims.h, dims.w, out_h, out_w)
     if isinstance(call, EngineResize):  # the engine applies exactly its spec's plans, in any dtype
         return spec_operator(call.spec, dims)
     per_image = 8 * (dims.h * dims.w + out_h * out_w)
-    slots = max(1, min(_SLOTS, _PROBE_BYTES // max(per_image, 1)))
+    slots = max(1, min(_SLOTS, PROBE_BYTES // max(per_image, 1)))
     shape = call.probe_shape(dims, slots)
     # Small probes run the NumPy kernels (the same bits as Numba's), which spares them a compile;
     # large ones the fast kernels.
@@ -141,7 +124,7 @@ def candidates(to: str, source: Call, dims: Dims, out: tuple[int, int], opset: i
     nearest = source.family == "nearest"
     scales = None
     rule = source.size_rule()
-    if rule[0] in ("scale", "floor_size", "round_size", "scale_fractional"):
+    if source.scale_based():
         scales = tuple(float(v) for v in rule[1])
     h, w = out
     calls: list[Call] = []

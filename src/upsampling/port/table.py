@@ -37,8 +37,10 @@ def _cell(t) -> str:
         call = _short(t.call)
         if t.composition:
             pad = re.search(r"padded by \(([^)]*)\)", t.call)
+            every = re.search(r", (every .*)$", t.call)
             inner = _short(t.call.split(" on the input padded")[0])
             call = inner if pad is None or pad.group(1) == "0, 0, 0, 0" else f"pad ({pad.group(1)}), {inner}, crop"
+            call += f", {every.group(1)}" if every else ""
         return f"`{call}`{where}"
     why = t.differences[0] if t.differences else ""
     why = why.replace("|", "\\|")

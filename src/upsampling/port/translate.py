@@ -19,28 +19,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from upsampling import _checks
 from upsampling.errors import InvalidArgumentError, ShapeError
-from upsampling.port.calls import (
-    FRAMEWORKS,
-    TITLES,
-    Call,
-    Dims,
-    ONNXResize,
-    TwinResize,
-    code_with_size_from,
-    convert_layout,
-    resized,
-)
+from upsampling.frameworks._mapping import Setting
+from upsampling.port.calls import FLOAT_DTYPES, FRAMEWORKS, TITLES, Call, Dims, FloatDtype, Framework
+from upsampling.port.calls import ONNXResize, TwinResize, code_with_size_from, convert_layout, resized
 from upsampling.port.compose import Composition, compositions, fit_axis
 from upsampling.port.describe import call_words, difference_words, kernel_class, param_distance
 from upsampling.port.operator import Operator
 from upsampling.port.result import Translation
 from upsampling.port.search import Score, candidates, compare, operator_of, spec_operator
+from upsampling.spec import ResizeSpec
 
 __all__ = ["Translation", "convert_layout", "translate"]  # Translation lives in upsampling.port.result
 
@@ -79,6 +71,7 @@ def _rank(score: Score, source: Call) -> tuple:
         c.scale_based() != source.scale_based(),
         param_distance(source, c),
         c.settings() != source.settings() if c.framework == source.framework else True,
+        (max(c.step), sum(c.pad)) if isinstance(c, Composition) else (1, 0),
         len(c.expression()),
     )
 
@@ -186,6 +179,11 @@ def _holds(source: Call, best: Score, dims: Dims, dtype: str, to: str) -> tuple[
     if source.key() == target.key():
         rule = source.size_rule()
         what = "the output size given" if rule[0] == "size" else "the same output size and scale rule"
+        if source.family == "nearest":
+            return ("all input sizes",
+                    f"both pick pixels by {call_words(source)}, with {what}, in the same float arithmetic (the "
+                    f"registry gives both the same rule and scale), so the same pixels for every input size "
+                    f"(checked on {len(panel)} other sizes: {sizes})", ALL)
         return ("all input sizes",
                 f"both compute {call_words(source)}, with {what}, for every input size; they differ only in "
                 f"float rounding (checked on {len(panel)} other sizes: {sizes})", ALL)
@@ -212,18 +210,21 @@ def _holds_composition(source: Call, comp: Composition, dims: Dims, panel: list[
             return ("the input shape given", f"the same padding, size and crop do not fit input {d.h}x{d.w}; "
                     "translate again for another input size", CHECKED)
     formula = {
-        "align_corners": "align_corners on the padded input samples output i at i·(N-1)/(M-1) - p",
-        "half_pixel": "half-pixel sampling of the padded input places output i at (i + c + 1/2)·N/M - 1/2 - p",
-        "asymmetric": "asymmetric sampling of the padded input places output i at (i + c)·N/M - p",
+        "align_corners": "align_corners on the padded input samples output j at j·(N-1)/(M-1) - p",
+        "half_pixel": "half-pixel sampling of the padded input places output j at (j + 1/2)·N/M - 1/2 - p",
+        "asymmetric": "asymmetric sampling of the padded input places output j at j·N/M - p",
         "box": "Pillow's box moves the sample grid by a fraction of a pixel",
     }.get(comp.why, comp.why)
+    kept = "j = c + i" if comp.step == (1, 1) else f"j = c + s·i (s = {_factor(comp.step)})"
     return ("all input sizes",
-            f"{formula}, which equals the source's positions for every input size with this padding, output size "
-            f"and crop (the edge replication reproduces the clamped border); checked on {len(panel)} other sizes",
-            ALL)
+            f"{formula}; keeping {kept}, that equals the source's positions for every input size with this padding, "
+            f"output size and crop (the edge replication reproduces the clamped border); checked on {len(panel)} "
+            "other sizes", ALL)
 
 
-def _bit_identical(source: Call, target: Call) -> tuple[bool | None, str]:
+def _bit_identical(source: Call, target: Call, exact: bool, dtype: str) -> tuple[bool | None, str]:
+    if exact and source.family == target.family == "nearest" and (dtype == "float32" or target.framework != "pillow"):
+        return True, "nearest copies input values: picking the same pixels gives the same bits"
     if isinstance(target, (Composition, TwinResize)) or source.framework != target.framework:
         return None, ""
     if source.settings() and source.settings() == target.settings() and source.size_rule() == target.size_rule():
@@ -245,7 +246,8 @@ def translate_resize(source: Call, to: str, dims: Dims, layout: str, given: bool
         notes.append(f"no input_shape given: measured on {DEFAULT_DIMS.h}x{DEFAULT_DIMS.w} "
                      f"(pass input_shape for your own)")
     if not exact:
-        templates = _templates(cands)
+        templates = sorted(_templates(cands), key=lambda c: (kernel_class(c) != kernel_class(source),
+                                                             param_distance(source, c)))
         fits = (fit_axis(src_op.h), fit_axis(src_op.w))
         comps = compositions(templates, dims, out, fits)
         comp_scores = []
@@ -277,10 +279,10 @@ def translate_resize(source: Call, to: str, dims: Dims, layout: str, given: bool
         top = scores[:6]
         best = min(top, key=lambda s: s.worst_error(src_op))
         holds_for = "the input shape given"
-        reason = "the worst error is measured for this input shape"
+        reason = "the worst error is computed for this input shape (the supremum over inputs in a unit range)"
         differences = difference_words(source, best.call)
     worst = best.worst_error(src_op)
-    bit, bit_reason = _bit_identical(source, best.call)
+    bit, bit_reason = _bit_identical(source, best.call, bool(best.exact), dtype)
     if bit:
         notes.append(bit_reason)
     target_layout = best.call.layout(dims)
@@ -371,14 +373,14 @@ def _verify(t: Translation, source: Call, dims: Dims, layout: str) -> None:
 
 
 def translate(
-    source: Any,
-    to: str,
+    source: str | ResizeSpec | Setting,
+    to: Framework,
     input_shape: Sequence[int] | None = None,
     *,
     opset: int = 19,
     size: Sequence[int] | None = None,
     weight_shape: Sequence[int] | None = None,
-    dtype: str = "float32",
+    dtype: FloatDtype = "float32",
     verify: bool = False,
 ) -> Translation:
     """The exact equivalent of ``source`` in framework ``to``, as runnable code.
@@ -418,13 +420,12 @@ def translate(
     ShapeError
         An ``input_shape`` of the wrong rank for the source.
     """
-    from upsampling.frameworks._mapping import Setting
     from upsampling.port.calls import setting_call
     from upsampling.port.parse import ConvSource, parse_source
 
     _checks.choice("to", to, FRAMEWORKS)
     opset = _checks.integer("opset", opset, minimum=7)
-    _checks.choice("dtype", dtype, ("float32", "float64", "float16"))
+    _checks.choice("dtype", dtype, FLOAT_DTYPES)
     if isinstance(source, Setting) and size is None:  # default: twice the input
         template = setting_call(source, (1, 1))[0]
         dims0 = source_dims(template, input_shape)[0]

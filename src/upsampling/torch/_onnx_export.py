@@ -52,28 +52,36 @@ def exporting() -> bool:
 
 
 def static_shape(x: torch.Tensor) -> tuple[int, ...] | None:
-    """The input's shape as ints, or None when an axis is dynamic (``torch.export`` SymInt).
+    """The input's shape with ints for its height and width, or None when either is dynamic
+    (``torch.export`` SymInt).  The leading axes (batch, channels) may stay dynamic: the plans and
+    the Resize node depend on the last two axes only, so they are given as 1 here.
 
     Under the TorchScript exporter shapes are traced tensors: their value at trace time is used.
     """
-    dims = []
-    for d in x.shape:
-        if isinstance(d, torch.SymInt):
-            return None
-        dims.append(int(d))
-    return tuple(dims)
+    if any(isinstance(d, torch.SymInt) for d in x.shape[-2:]):
+        return None
+    return (1,) * (x.dim() - 2) + tuple(int(d) for d in x.shape[-2:])
+
+
+def _lead(x: torch.Tensor) -> tuple:
+    """The leading (batch, channel) lengths of ``x`` as they are: ints, or SymInts under ``torch.export``."""
+    return tuple(x.shape[:-2])
 
 
 class _Node(torch.autograd.Function):
     """One ONNX node for the TorchScript exporter: ``forward`` computes the eager value (so the
-    trace goes on with the right tensor), ``symbolic`` writes the node."""
+    trace goes on with the right tensor), ``symbolic`` writes the node.  ``values``: the constant
+    inputs as Python lists (``rank, roi, scales, sizes`` for Resize), for a rewrite the opset needs."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, eager: Callable, op: str, attrs: dict, *inputs: torch.Tensor | None) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, eager: Callable, op: str, attrs: dict, values: tuple | None,
+                *inputs: torch.Tensor | None) -> torch.Tensor:
         return eager(x)
 
     @staticmethod
-    def symbolic(g, x, eager, op, attrs, *inputs):
+    def symbolic(g, x, eager, op, attrs, values, *inputs):
+        if "axes" in attrs and g.opset < 18:  # Resize before opset 18 has no axes: full-rank roi and sizes
+            attrs, inputs = _full_rank_resize(g, x, attrs, values)
         args = [x]
         for value in inputs:
             if value is None:  # an omitted optional input ("")
@@ -91,11 +99,31 @@ class _Node(torch.autograd.Function):
         return g.op(op, *args, **kwargs)
 
 
+def _full_rank_resize(g, x, attrs: dict, values: tuple) -> tuple[dict, list]:
+    """A Resize written with ``axes`` (sizes of H and W only) rewritten for an opset without them:
+    ``sizes`` becomes ``Concat(Shape(x)[:-2], [h, w])`` (the batch may be dynamic), ``roi`` full rank."""
+    attrs = {k: v for k, v in attrs.items() if k != "axes"}
+    rank, roi, scales, sizes = values
+    lead = rank - 2
+    inputs: list = [None if roi is None else torch.tensor([0.0] * lead + list(roi[:2]) + [1.0] * lead + list(roi[2:]),
+                                                          dtype=torch.float32),
+                    None if scales is None else torch.tensor(scales, dtype=torch.float32), None]
+    if sizes is not None:
+        shape = g.op("Shape", x)
+        lead_sizes = g.op("Slice", shape, g.op("Constant", value_t=torch.tensor([0])),
+                          g.op("Constant", value_t=torch.tensor([lead])))
+        inputs[2] = g.op("Concat", lead_sizes, g.op("Constant", value_t=torch.tensor(sizes, dtype=torch.int64)),
+                         axis_i=0)
+    while inputs and inputs[-1] is None:
+        inputs.pop()
+    return attrs, inputs
+
+
 def _node(op: str, x: torch.Tensor, inputs: Sequence[torch.Tensor | None], attrs: dict, out_shape: Sequence[int],
-          eager: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+          eager: Callable[[torch.Tensor], torch.Tensor], values: tuple | None = None) -> torch.Tensor:
     """Write ONNX node ``op(x, *inputs)`` with ``attrs``, under whichever exporter is running."""
     if torch.jit.is_tracing():  # the TorchScript exporter (dynamo=False)
-        return _Node.apply(x, eager, op, dict(attrs), *inputs)
+        return _Node.apply(x, eager, op, dict(attrs), values, *inputs)
     return torch.onnx.ops.symbolic(op, [x, *inputs], attrs, dtype=x.dtype, shape=tuple(out_shape))
 
 
@@ -106,7 +134,11 @@ def resize_node(in_shape: Sequence[int], spec: dict) -> tuple[list, dict, tuple[
     """``(inputs [roi, scales, sizes] as lists or None, attributes, output shape)`` of the ONNX Resize that says ``spec``.
 
     ``spec``: the engine's resize arguments (``size`` or ``scale``, ``mode``, ...), resizing the
-    last two axes of an input of ``in_shape``.  The scale is written as float32, what ONNX holds.
+    last two axes of an input of ``in_shape``.  The scale is written as float32, what ONNX holds,
+    for every axis (1 for the batch and channels: the node works for any batch).  A size is
+    written for H and W with ``axes`` (opset 18), so that the batch may stay dynamic; before
+    opset 18 the TorchScript exporter rewrites it as ``Concat(Shape(x)[:-2], sizes)``
+    (:func:`_full_rank_resize`), and so does ``roi``.
     """
     from upsampling.spec import ResizeSpec
 
@@ -115,11 +147,12 @@ def resize_node(in_shape: Sequence[int], spec: dict) -> tuple[list, dict, tuple[
     out_shape = s.output_shape(in_shape)
     lead = [1] * (rank - 2)
     scales = sizes = roi = None
+    attrs: dict[str, Any] = {"mode": s.mode, "coordinate_transformation_mode": s.coordinate_transformation_mode}
     if s.size is not None:
-        sizes = [int(v) for v in in_shape[:-2]] + list(s.size)
+        sizes = list(s.size)
+        attrs["axes"] = [rank - 2, rank - 1]
     else:
         scales = [float(np.float32(v)) for v in lead + list(s.scale)]
-    attrs: dict[str, Any] = {"mode": s.mode, "coordinate_transformation_mode": s.coordinate_transformation_mode}
     if s.mode == "nearest":
         attrs["nearest_mode"] = s.nearest_mode
     if s.mode == "cubic":
@@ -132,7 +165,8 @@ def resize_node(in_shape: Sequence[int], spec: dict) -> tuple[list, dict, tuple[
         attrs["antialias"] = 1
     if s.coordinate_transformation_mode == "tf_crop_and_resize":
         y0, x0, y1, x1 = s.roi or (0.0, 0.0, 1.0, 1.0)
-        roi = [float(np.float32(v)) for v in [0.0] * (rank - 2) + [y0, x0] + [1.0] * (rank - 2) + [y1, x1]]
+        hw = [float(np.float32(v)) for v in (y0, x0, y1, x1)]
+        roi = hw if "axes" in attrs else [0.0] * (rank - 2) + hw[:2] + [1.0] * (rank - 2) + hw[2:]
         attrs["extrapolation_value"] = float(s.extrapolation_value)
     return [roi, scales, sizes], attrs, out_shape
 
@@ -156,11 +190,11 @@ def _ort_faithful(in_shape: Sequence[int], spec: dict, inputs: list, attrs: dict
     try:
         got = onnx_twin.resize(
             probe,
-            None if roi is None else [roi[len(in_shape) - 2], roi[len(in_shape) - 1], roi[-2], roi[-1]],
+            None if roi is None else [roi[len(roi) // 2 - 2], roi[len(roi) // 2 - 1], roi[-2], roi[-1]],
             None if scales is None else scales[-2:],
             None if sizes is None else sizes[-2:],
             behaviour="onnxruntime",
-            **attrs,
+            **{k: v for k, v in attrs.items() if k != "axes"},
         )
     except ValueError as exc:  # ORT refuses the node
         return False, f"ONNX Runtime refuses it ({exc})"
@@ -230,7 +264,8 @@ def export_resize(x: torch.Tensor, spec: dict, eager: Callable[[torch.Tensor], t
         )
     if mode == "area":
         return _plan_graph(x, in_shape, spec)
-    inputs, attrs, out_shape = resize_node(in_shape, spec)
+    inputs, attrs, out_hw = resize_node(in_shape, spec)
+    out_shape = (*_lead(x), *out_hw[-2:])
     faithful, _ = _ort_faithful(in_shape, spec, inputs, attrs)
     if not faithful:
         return _plan_graph(x, in_shape, spec)
@@ -242,11 +277,12 @@ def export_resize(x: torch.Tensor, spec: dict, eager: Callable[[torch.Tensor], t
     ]
     while tensors and tensors[-1] is None:  # trailing optional inputs are left out
         tensors.pop()
+    values = (len(in_shape), *inputs)
     work = torch.float64 if x.dtype == torch.float64 else torch.float32
     if x.dtype == work:
-        return _node("Resize", x, tensors, attrs, out_shape, eager)
+        return _node("Resize", x, tensors, attrs, out_shape, eager, values)
     # float16/bfloat16: the layer computes in float32, and so does the exported graph
-    return _node("Resize", x.to(work), tensors, attrs, out_shape, lambda t: eager(t).to(work)).to(x.dtype)
+    return _node("Resize", x.to(work), tensors, attrs, out_shape, lambda t: eager(t).to(work), values).to(x.dtype)
 
 
 # --- ConvTranspose -----------------------------------------------------------------------------
