@@ -22,7 +22,7 @@ Run with ``make bench`` (or ``.venv/bin/python benchmarks/harness.py [--quick] [
 * ``--ab SWITCH=VALUE``: our NHWC call is timed twice in every round, as "ours" and as
   "ours [SWITCH=VALUE]" with one of our switches flipped only around that library's blocks (an
   option of ``upsampling.set_options``, e.g. ``spin_workers=False``, or a module attribute, e.g.
-  ``upsampling.kernels.numba_fused.STREAM_MIN_BYTES=2**25``).  It prints, per case, the flipped
+  ``upsampling.kernels.fused.STREAM_MIN_BYTES=2**25``).  It prints, per case, the flipped
   time over the plain one in each round: on this VM only such side-by-side ratios over many
   rounds (``--rounds 12``) settle differences of 5-15 %.  ``--peers opencv,torch`` keeps only
   the peers whose names contain one of those words.
@@ -548,7 +548,7 @@ def ab_switch(spec: str) -> tuple[str, Callable[[], contextlib.AbstractContextMa
     ``VALUE`` (a Python literal or expression of literals such as ``2**25``), restored after.
 
     ``NAME=VALUE`` names an option of :func:`upsampling.set_options` or, with dots, a module
-    attribute (``upsampling.kernels.numba_fused.STREAM_MIN_BYTES=0``).
+    attribute (``upsampling.kernels.fused.STREAM_MIN_BYTES=0``).
     """
     target, sep, text = spec.partition("=")
     if not sep:
