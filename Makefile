@@ -64,7 +64,7 @@ test-asan: $(VENV)/.test-installed
 	cmake --build build/asan
 	rm -rf build/asan-pkg && mkdir -p build/asan-pkg && cp -r src/upsampling build/asan-pkg/ && \
 		cp build/asan/_native*.so build/asan-pkg/upsampling/kernels/
-	cd build/asan-pkg && PYTHONPATH=$(CURDIR)/build/asan-pkg:$$($(PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])") \
+	cd build/asan-pkg && PYTHONPATH=$(CURDIR)/build/asan-pkg:$$($(abspath $(PY)) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])") \
 		UPSAMPLING_EXPECT_SANITIZED=1 \
 		LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so) $$($(CXX) -print-file-name=libubsan.so)" \
 		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
