@@ -87,6 +87,20 @@ struct ArgmaxArgs {
   bool h_first = true;
 };
 
+// OpenCV's 8-bit bilinear fixed point (csrc/fixed_point.hpp): x (H_in, W_in·Q) uint8 ->
+// out (H_out, W_out·Q) uint8 with integer weights alpha (W_out, tw) and beta (H_out, th).
+struct FixedArgs {
+  const void* x = nullptr;
+  void* out = nullptr;
+  intp h_in = 0, row_in = 0, q = 1;
+  const intp* ix = nullptr;
+  const int64_t* ax = nullptr;
+  intp w_out = 0, tw = 0;
+  const intp* iy = nullptr;
+  const int64_t* by = nullptr;
+  intp h_out = 0, th = 0;
+};
+
 // The tiled transposed convolution (csrc/conv_tiles.hpp).
 using GemmFn = void (*)(int, int, int, int, int, int, double, const void*, int, const void*, int,
                         double, void*, int);
@@ -126,6 +140,7 @@ struct KernelTable {
   void (*axis_rows)(const AxisArgs&, intp r0, intp r1);
   void (*argmax_rows)(const ArgmaxArgs&, intp r0, intp r1);
   void (*conv_tile)(const ConvArgs&, intp tile);
+  void (*fixed_linear_rows)(const FixedArgs&, intp r0, intp r1);
   // Test hooks: a streamed copy / blend of one row (bits as the plain one).
   void (*stream_copy)(void* dst, const void* src, intp bytes);
   void (*store_fence)();

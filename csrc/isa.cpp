@@ -27,6 +27,7 @@ namespace UPS_CAT(isa_, UPS_ISA) {
 #include "copy.hpp"
 #include "argmax.hpp"
 #include "conv_tiles.hpp"
+#include "fixed_point.hpp"
 
 void stream_copy_hook(void* dst, const void* src, intp bytes) { stream_copy(dst, src, bytes); }
 void store_fence_hook() { store_fence(); }
@@ -37,7 +38,7 @@ const KernelTable* UPS_CAT(table_, UPS_ISA)() {
   namespace k = UPS_CAT(isa_, UPS_ISA);
   static const KernelTable table = {
       UPS_STR(UPS_ISA), k::resize_rows, k::copy_rows, k::axis_rows, k::argmax_rows, k::conv_tile,
-      k::stream_copy_hook, k::store_fence_hook,
+      k::fixed_linear_rows, k::stream_copy_hook, k::store_fence_hook,
   };
   return &table;
 }

@@ -92,8 +92,8 @@ const ups::KernelTable& table() { return *g_table.load(std::memory_order_acquire
 
 // Which kernel each family ran last ("w_first/avx512", ...), for kernels.info().
 std::mutex g_last_mutex;
-std::string g_last[5];
-enum Family { kResize, kCopy, kAxis, kArgmax, kConv };
+std::string g_last[6];
+enum Family { kResize, kCopy, kAxis, kArgmax, kConv, kFixed };
 void record(Family f, const char* what) {
   std::lock_guard<std::mutex> lk(g_last_mutex);
   g_last[f] = std::string(what) + "/" + table().name;
@@ -310,6 +310,36 @@ void argmax(const In& x, bool classes_first, intp classes, const In& ih, const I
   run_rows(images * a.h_out, threads, chunks, [&](intp r0, intp r1) { k.argmax_rows(a, r0, r1); });
 }
 
+void fixed_linear_u8(const In& x, intp q, const In& ix, const In& ax, const In& iy, const In& by, const Out& out,
+                     int threads, intp chunks) {
+  ups::FixedArgs a;
+  c_order(x, "x", 2);
+  c_order(out, "out", 2);
+  if (dtype(x, "x") != DType::u8 || dtype(out, "out") != DType::u8) fail("x, out: expected uint8");
+  a.h_in = dim(x, 0), a.row_in = dim(x, 1);
+  if (q < 1 || a.row_in % q) fail("q: expected a positive divisor of the row length");
+  a.q = q;
+  a.ix = index_table(ix, "ix", a.row_in / q);
+  a.iy = index_table(iy, "iy", a.h_in);
+  c_order(ax, "ax", 2);
+  c_order(by, "by", 2);
+  if (dtype(ax, "ax") != DType::i64 || dtype(by, "by") != DType::i64) fail("ax, by: expected int64 weights");
+  if (dim(ax, 0) != dim(ix, 0) || dim(ax, 1) != dim(ix, 1) || dim(by, 0) != dim(iy, 0) || dim(by, 1) != dim(iy, 1))
+    fail("ax, by: shapes differ from their indices");
+  a.ax = static_cast<const int64_t*>(ax.data()), a.by = static_cast<const int64_t*>(by.data());
+  for (intp i = 0; i < dim(ax, 0) * dim(ax, 1); ++i)
+    if (a.ax[i] < -(1 << 20) || a.ax[i] > (1 << 20)) fail("ax: weights beyond 2**20");
+  for (intp i = 0; i < dim(by, 0) * dim(by, 1); ++i)
+    if (a.by[i] < -(1 << 20) || a.by[i] > (1 << 20)) fail("by: weights beyond 2**20");
+  a.w_out = dim(ix, 0), a.tw = dim(ix, 1), a.h_out = dim(iy, 0), a.th = dim(iy, 1);
+  if (a.tw < 1 || a.th < 1 || a.tw > 64 || a.th > 64) fail("ix, iy: expected 1 to 64 taps");
+  if (dim(out, 0) != a.h_out || dim(out, 1) != a.w_out * q) fail("out: wrong shape");
+  a.x = x.data(), a.out = out.data();
+  record(kFixed, "fixed_linear_u8");
+  const ups::KernelTable& k = table();
+  run_rows(a.h_out, threads, chunks, [&](intp r0, intp r1) { k.fixed_linear_rows(a, r0, r1); });
+}
+
 // ----------------------------------------------------------------------------- BLAS and tiles
 
 struct Blas {
@@ -472,9 +502,9 @@ nb::dict info() {
     d["blas"] = g_blas.handle ? nb::cast(g_blas.path) : nb::none();
   }
   nb::dict last;
-  static const char* fam[] = {"resize", "nearest_copy", "resize_axis", "argmax", "conv_tiles"};
+  static const char* fam[] = {"resize", "nearest_copy", "resize_axis", "argmax", "conv_tiles", "fixed_linear_u8"};
   std::lock_guard<std::mutex> lk(g_last_mutex);
-  for (int i = 0; i < 5; ++i) last[fam[i]] = g_last[i].empty() ? nb::none() : nb::cast(g_last[i]);
+  for (int i = 0; i < 6; ++i) last[fam[i]] = g_last[i].empty() ? nb::none() : nb::cast(g_last[i]);
   d["last"] = last;
 #if defined(UPSAMPLING_SANITIZE_BUILD)
   d["sanitized"] = true;
@@ -509,6 +539,8 @@ NB_MODULE(_native, m) {
   m.def("resize_axis", &resize_axis, "x"_a, "index"_a, "weight"_a, "out"_a, "threads"_a, "chunks"_a);
   m.def("argmax", &argmax, "x"_a, "classes_first"_a, "classes"_a, "ih"_a, "wh"_a, "iw"_a, "ww"_a, "labels"_a,
         "h_first"_a, "threads"_a, "chunks"_a);
+  m.def("fixed_linear_u8", &fixed_linear_u8, "x"_a, "q"_a, "ix"_a, "ax"_a, "iy"_a, "by"_a, "out"_a, "threads"_a,
+        "chunks"_a);
   m.def("blas_bind", &blas_bind, "path"_a);
   m.def("conv_tiles", &conv_tiles, "x"_a, "full"_a, "families"_a, "groups"_a, "tile_rows"_a, "tiles_per_image"_a,
         "threads"_a);

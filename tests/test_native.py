@@ -309,3 +309,24 @@ print(kernels.info()["last"]["resize"], kernels.load_fast_kernels(), sorted(t.na
     if NATIVE is not None:
         assert last.startswith("w_first/") and loaded == "True"
     assert threads.strip() == "['MainThread']"
+
+
+def test_opencv_uint8_bilinear_fixed_point_kernel_matches_the_numpy_pipeline(rng):
+    """The OpenCV twin's 8-bit INTER_LINEAR (its fixed point) through the compiled kernel gives
+    the twin's NumPy pipeline's bits: up and down, 1-5 channels, 2-D images, views."""
+    from upsampling.frameworks import opencv
+
+    for trial in range(60):
+        h, w = (int(v) for v in rng.integers(1, 40, size=2))
+        c = int(rng.choice([0, 1, 3, 4, 5]))
+        shape = (h, w) if c == 0 else (h, w, c)
+        x = rng.integers(0, 256, size=shape, dtype=np.uint8)
+        if trial % 3 == 1:
+            x = x[::-1]
+        dsize = tuple(int(v) for v in rng.integers(1, 90, size=2))
+        got = opencv.resize(x, dsize, interpolation=opencv.INTER_LINEAR)
+        with options(kernel="numpy"):
+            ref = opencv.resize(x, dsize, interpolation=opencv.INTER_LINEAR)
+        assert got.dtype == ref.dtype == np.uint8 and np.array_equal(got, ref), (trial, shape, dsize)
+    if NATIVE is not None:
+        assert info()["last"]["fixed_linear_u8"] is not None

@@ -64,3 +64,20 @@ def _mask() -> int:
 def test_refuses_more_than_four_channels(tmp_path):
     with pytest.raises(OptionError, match="1-4 channels"):
         write_image(str(tmp_path / "x.png"), np.zeros((2, 2, 5), np.uint8))
+
+
+def test_parts_deflated_on_threads_make_one_valid_stream(tmp_path, rng, monkeypatch):
+    """Split into many parts (tiny part size): zlib and Pillow read the stream back exactly."""
+    import zlib
+
+    from upsampling.explain import images
+
+    x = rng.integers(0, 256, size=(70, 90, 3), dtype=np.uint8)
+    x[:30] = 17  # runs too
+    for part in (1, 100, 4096, 10**9):
+        monkeypatch.setattr(images, "_PART_BYTES", part)
+        raw = np.arange(50_000, dtype=np.uint32).astype(np.uint8)
+        assert zlib.decompress(images._zlib_stream(raw)) == raw.tobytes(), part
+        write_image(str(tmp_path / "p.png"), x)
+        with Image.open(tmp_path / "p.png") as im:
+            assert np.array_equal(np.asarray(im), x), part

@@ -7,6 +7,7 @@ the pixel before), compression level 1 with the run-length strategy (``Z_RLE``).
 encoder tries every filter on every row, which took 3x longer than ``cv2.imwrite`` for a 2048²
 RGB image (0.42 s against 0.14 s; this writer 0.16 s) for files of about the same size
 (5.3 MiB here, cv2's 5.3 MiB, Pillow's at level 1 5.7 MiB); see docs/performance.md.
+Large images are deflated in parts on several threads (:func:`_zlib_stream`).
 The file is written to a temporary file beside the target and renamed over it, so an
 interrupted write leaves the old file or the new one.
 """
@@ -80,8 +81,7 @@ def png_bytes(arr: np.ndarray) -> bytes:
     filtered[:, 0] = 1  # filter type 1, Sub: byte minus the byte one pixel to the left (mod 256)
     filtered[:, 1 : 1 + c] = rows[:, :c]
     np.subtract(rows[:, c:], rows[:, :-c], out=filtered[:, 1 + c :], casting="unsafe")
-    deflate = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
-    data = deflate.compress(filtered) + deflate.flush()
+    data = _zlib_stream(filtered.reshape(-1))
     header = struct.pack(">IIBBBBB", w, h, 8, _COLOUR_TYPE[c], 0, 0, 0)
     return _SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
 
@@ -90,6 +90,40 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+# Bytes of filtered rows per deflate part (parts are compressed on threads; zlib releases the GIL).
+_PART_BYTES = 4 * 2**20
+
+
+def _zlib_stream(raw: np.ndarray) -> bytes:
+    """``raw`` as one zlib stream, deflated at level 1 with ``Z_RLE`` in parts on several threads
+    (pigz's scheme): each part is a raw deflate stream of its own, every part but the last ends
+    on a byte boundary (``Z_SYNC_FLUSH``), so their concatenation is one valid deflate stream;
+    then the zlib header and the Adler-32 of the whole.  With ``Z_RLE`` (matches one byte back)
+    splitting costs nothing in size."""
+    n = raw.size
+    parts = max(1, min(os.cpu_count() or 1, n // _PART_BYTES))
+    bounds = [n * i // parts for i in range(parts + 1)]
+    out: list[bytes] = [b""] * parts
+
+    def deflate(i: int) -> None:
+        d = zlib.compressobj(1, zlib.DEFLATED, -15, 9, zlib.Z_RLE)
+        chunk = raw[bounds[i] : bounds[i + 1]]
+        out[i] = d.compress(chunk) + d.flush(zlib.Z_FINISH if i == parts - 1 else zlib.Z_SYNC_FLUSH)
+
+    if parts == 1:
+        deflate(0)
+    else:
+        import threading
+
+        workers = [threading.Thread(target=deflate, args=(i,)) for i in range(1, parts)]
+        for t in workers:
+            t.start()
+        deflate(0)
+        for t in workers:
+            t.join()
+    return b"\x78\x01" + b"".join(out) + struct.pack(">I", zlib.adler32(raw))
 
 
 def write_image(path: str, y: np.ndarray, option: str = "OUT") -> None:

@@ -288,3 +288,25 @@ def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, label
     row_cost = n_classes * (plan_h.taps * shape[axis + 1] + (plan_w.taps + 1) * plan_w.n_out)
     threads, chunks = _schedule(rows, row_cost)
     _native.argmax(x3, classes_first, n_classes, ih, wh, iw, ww, labels3, h_first, threads, chunks)
+
+
+def fixed_linear_uint8(x: np.ndarray, qx, qy) -> np.ndarray:
+    """OpenCV's 8-bit bilinear resize in its fixed point (``csrc/fixed_point.hpp``): the same
+    bits as :func:`upsampling.frameworks.opencv._linear_uint8`'s NumPy pipeline.
+
+    ``x`` is ``(H, W)`` or ``(H, W, C)`` uint8; ``qx`` and ``qy`` are the W and H plans with
+    weights on the 2**-11 grid (:func:`upsampling.plan.quantized_plan`).  Returns the uint8
+    result ``(H_out, W_out[, C])``.
+    """
+    ix, iy, ax, by = _for_plans(qy, qx, ("fixed-u8",), lambda: (
+        np.ascontiguousarray(qx.index, dtype=np.int64),
+        np.ascontiguousarray(qy.index, dtype=np.int64),
+        np.ascontiguousarray(np.rint(qx.weight * 2048), dtype=np.int64),
+        np.ascontiguousarray(np.rint(qy.weight * 2048), dtype=np.int64),
+    ))
+    q = x.shape[2] if x.ndim == 3 else 1
+    x2 = _rows3(x, (1, x.shape[0], x.shape[1] * q))[0]
+    out = np.empty((qy.n_out, qx.n_out) + x.shape[2:], dtype=np.uint8)
+    threads, chunks = _schedule(qy.n_out, q * (qx.taps + qy.taps) * qx.n_out)
+    _native.fixed_linear_u8(x2, q, ix, ax, iy, by, out.reshape(qy.n_out, qx.n_out * q), threads, chunks)
+    return out
