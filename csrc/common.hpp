@@ -40,6 +40,11 @@ struct ResizeArgs {
   bool direct = false;    // the output has the work dtype: rows are summed straight into it
   bool stream = false;    // write output rows with streaming (non-temporal) stores
   ResizeKind kind = ResizeKind::w_first;
+  // W first, 1-4 channels: the W plan repeats every `phases` output pixels with unit stride over
+  // pixels [j_lo, j_lo + phases·blocks): pixel j_lo + P·m + r, tap t reads input pixel
+  // base + m + rel[r·tw + t] with weight ww[j_lo + r, t].  phases == 0: no such run.
+  intp phases = 0, j_lo = 0, blocks = 0, base = 0;
+  const intp* rel = nullptr;
 };
 
 // Nearest neighbour as a copy of raw bits (csrc/copy.hpp): out[b, o, j·Q + k] =

@@ -16,11 +16,22 @@
 
 #include "stream.hpp"
 
+template <class U, int R>
+inline void gather_runs(const U* __restrict row, const int64_t* cols, intp n_cols, U* __restrict dst) {
+  for (intp j = 0; j < n_cols; ++j) {
+    const U* __restrict s = row + cols[j];
+    for (int k = 0; k < R; ++k) dst[j * R + k] = s[k];
+  }
+}
+
 template <class U>
 inline void gather_row(const U* __restrict row, const int64_t* cols, intp n_cols, intp run, U* __restrict dst) {
-  if (run == 1) {
-    for (intp e = 0; e < n_cols; ++e) dst[e] = row[cols[e]];
-    return;
+  switch (run) {  // 1-4 channels: each pixel's run copied with a fixed count
+    case 1: gather_runs<U, 1>(row, cols, n_cols, dst); return;
+    case 2: gather_runs<U, 2>(row, cols, n_cols, dst); return;
+    case 3: gather_runs<U, 3>(row, cols, n_cols, dst); return;
+    case 4: gather_runs<U, 4>(row, cols, n_cols, dst); return;
+    default: break;
   }
   for (intp j = 0; j < n_cols; ++j) {
     const U* __restrict s = row + cols[j];

@@ -188,7 +188,7 @@ void run_rows(intp rows, int threads, intp chunks, F&& kernel) {
 // ----------------------------------------------------------------------------- entry points
 
 void resize_fused(const In& x, const In& ih, const In& wh, const In& iw, const In& ww, intp q, const Out& out, int kind,
-                  bool stream, int threads, intp chunks) {
+                  bool stream, int threads, intp chunks, nb::object period) {
   ups::ResizeArgs a;
   c_order(x, "x", 3);
   c_order(out, "out", 3);
@@ -218,8 +218,25 @@ void resize_fused(const In& x, const In& ih, const In& wh, const In& iw, const I
   a.rounding = is_int(a.out_type);
   bounds(a.out_type, a.lo, a.hi);
   a.stream = stream && a.direct;
-  static const char* names[] = {"w_first", "h_first", "h_first_sparse"};
-  record(kResize, names[kind]);
+  const char* name = kind == 0 ? "w_first" : kind == 1 ? "h_first" : "h_first_sparse";
+  if (!period.is_none()) {  // (phases, j_lo, blocks, base, rel (phases, tw) int64): see ResizeArgs
+    if (kind != 0 || q > 4) fail("period: only for the W-first kernel with 1-4 channels");
+    nb::tuple p = nb::cast<nb::tuple>(period);
+    if (nb::len(p) != 5) fail("period: expected (phases, j_lo, blocks, base, rel)");
+    a.phases = nb::cast<intp>(p[0]), a.j_lo = nb::cast<intp>(p[1]), a.blocks = nb::cast<intp>(p[2]);
+    a.base = nb::cast<intp>(p[3]);
+    In rel = nb::cast<In>(p[4]);
+    c_order(rel, "rel", 2);
+    if (dtype(rel, "rel") != DType::i64 || dim(rel, 0) != a.phases || dim(rel, 1) != a.tw) fail("rel: wrong shape");
+    a.rel = static_cast<const intp*>(rel.data());
+    const intp w_in = a.row_in / q;
+    if (a.phases < 1 || a.blocks < 1 || a.j_lo < 0 || a.j_lo + a.phases * a.blocks > a.w_out || a.tw > 64)
+      fail("period: out of range");
+    for (intp i = 0; i < a.phases * a.tw; ++i)
+      if (a.base + a.rel[i] < 0 || a.base + a.rel[i] + a.blocks > w_in) fail("period: reads outside the row");
+    name = "w_first_periodic";
+  }
+  record(kResize, name);
   const ups::KernelTable& k = table();
   run_rows(a.images * a.h_out, threads, chunks, [&](intp r0, intp r1) { k.resize_rows(a, r0, r1); });
 }
@@ -534,7 +551,7 @@ NB_MODULE(_native, m) {
   }, "name"_a, "Switch the instruction set ('auto', 'avx512', 'avx2' or 'baseline'); returns the one chosen.");
   m.def("set_spin_us", &ups::set_spin_us, "us"_a);
   m.def("resize_fused", &resize_fused, "x"_a, "ih"_a, "wh"_a, "iw"_a, "ww"_a, "q"_a, "out"_a, "kind"_a, "stream"_a,
-        "threads"_a, "chunks"_a);
+        "threads"_a, "chunks"_a, "period"_a = nb::none());
   m.def("copy_rows", &copy_rows, "x"_a, "out"_a, "ih"_a, "cols"_a, "run"_a, "stream"_a, "threads"_a, "chunks"_a);
   m.def("resize_axis", &resize_axis, "x"_a, "index"_a, "weight"_a, "out"_a, "threads"_a, "chunks"_a);
   m.def("argmax", &argmax, "x"_a, "classes_first"_a, "classes"_a, "ih"_a, "wh"_a, "iw"_a, "ww"_a, "labels"_a,

@@ -223,6 +223,43 @@ inline void w_pass(const W* src, W* dst, const intp* iw, const W* ww, intp w_out
   }
 }
 
+// The W pass of a periodic W plan (integer upscale factors, 1-4 channels), phase by phase: for
+// each phase r, its outputs over all periods read the input row from a fixed offset on, so each
+// tap is one contiguous shifted multiply-add into a scratch row (vectorised, no gather); then
+// the phases are interleaved into dst.  Per element the same operations in the same order as
+// w_pass (blend_span sums the taps left to right, each rounded in W).  Border pixels outside the
+// periodic run take w_pass.
+template <class W, int Q>
+inline void w_pass_planar(const W* src, W* dst, const ups::ResizeArgs& a, const W* ww, W* scratch) {
+  const intp P = a.phases, jlo = a.j_lo, M = a.blocks, tw = a.tw, j_hi = jlo + P * M;
+  w_pass_q<W, Q>(src, dst, a.iw, ww, jlo, tw);
+  w_pass_q<W, Q>(src, dst + j_hi * Q, a.iw + j_hi * tw, ww + j_hi * tw, a.w_out - j_hi, tw);
+  const intp n = M * Q;
+  const W* taps[64];
+  for (intp r = 0; r < P; ++r) {
+    for (intp t = 0; t < tw; ++t) taps[t] = src + (a.base + a.rel[r * tw + t]) * Q;
+    blend_span<W, W>(taps, ww + (jlo + r) * tw, tw, scratch + r * n, n);
+  }
+  W* __restrict d = dst + jlo * Q;
+  for (intp m = 0; m < M; ++m)
+    for (intp r = 0; r < P; ++r)
+      for (int k = 0; k < Q; ++k) d[(m * P + r) * Q + k] = scratch[r * n + m * Q + k];
+}
+
+template <class W>
+inline void w_pass_rows(const W* src, W* dst, const ups::ResizeArgs& a, const W* ww, W* scratch) {
+  if (a.phases > 0) {
+    switch (a.q) {
+      case 1: w_pass_planar<W, 1>(src, dst, a, ww, scratch); return;
+      case 2: w_pass_planar<W, 2>(src, dst, a, ww, scratch); return;
+      case 3: w_pass_planar<W, 3>(src, dst, a, ww, scratch); return;
+      case 4: w_pass_planar<W, 4>(src, dst, a, ww, scratch); return;
+      default: break;
+    }
+  }
+  w_pass<W>(src, dst, a.iw, ww, a.w_out, a.tw, a.q);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Storing a finished row of work-dtype values into the output.
 
@@ -312,6 +349,7 @@ void fused_w_first(const ups::ResizeArgs& a, intp r0, intp r1) {
   std::vector<W> acc(a.direct ? 0 : static_cast<size_t>(n));
   std::vector<W> conv(std::is_same<T, W>::value ? 0 : static_cast<size_t>(a.row_in));
   std::vector<const W*> rows(static_cast<size_t>(th));
+  std::vector<W> scratch(static_cast<size_t>(a.phases * a.blocks * a.q));
   RowCache lru(th + 1);
   StoreFn<W> store = a.direct ? nullptr : store_for<W>(a.out_type);
   int64_t clock = 0;
@@ -331,7 +369,7 @@ void fused_w_first(const ups::ResizeArgs& a, intp r0, intp r1) {
           for (intp e = 0; e < a.row_in; ++e) conv[e] = static_cast<W>(src[e]);
           src_w = conv.data();
         }
-        w_pass<W>(src_w, cache.data() + slot * n, a.iw, ww, a.w_out, a.tw, a.q);
+        w_pass_rows<W>(src_w, cache.data() + slot * n, a, ww, scratch.data());
       }
       rows[t] = cache.data() + slot * n;
     }

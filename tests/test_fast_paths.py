@@ -165,7 +165,7 @@ def test_nearest_copies_bits_with_the_per_axis_result(dtype, monkeypatch, native
         assert got.dtype == ref.dtype and got.shape == ref.shape
         assert np.array_equal(got, ref, equal_nan=True), f"trial {trial}: {layout} {shape} -> {size} {kw}"
         assert np.array_equal(np.signbit(got), np.signbit(ref)), f"trial {trial}: sign of zeros"
-    assert {1, 8, 21} <= runs, runs
+    assert {1, 8, 21} <= runs and runs & {2, 3, 4}, runs  # element gather, channel runs, fixed 2-4 runs
     img = rng.integers(0, 100, size=(1, 4, 4, 3)).astype(dtype)
     calls.clear()
     copied = upsampling.resize(img, (16, 16), mode="nearest", coordinate_transformation_mode="asymmetric", layout="NHWC")

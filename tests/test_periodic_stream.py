@@ -77,6 +77,65 @@ def test_integer_factors_bit_identical(monkeypatch, rng, dtype, cases):
         assert _same_bits(got, ref), f"trial {trial}: {layout} c={c} {x.shape} -> {size} {kw}"
 
 
+def _w_plans(rng, trial: int):
+    """W plans of every mode and convention, up- and downscales, integer and other factors."""
+    from upsampling.resizing import resize_plans
+
+    n_in = int(rng.integers(1, 40))
+    factor = [2, 3, 4, 8, 0.5, 0.25, 1.5, 2.5][trial % 8]
+    n_out = max(1, int(round(n_in * factor)))
+    mode = ["nearest", "linear", "cubic"][trial % 3]
+    kw = dict(mode=mode, coordinate_transformation_mode=["half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel"][trial % 4])
+    if trial % 5 == 0 and mode != "nearest":
+        kw["antialias"] = True
+    plans, _ = resize_plans(np.zeros((1, 2, n_in, 1), np.float32), (2, n_out), **kw)
+    return plans[2], kw
+
+
+def test_find_period_rebuilds_the_plan_exactly(rng):
+    found = 0
+    for trial in range(300):
+        plan, kw = _w_plans(rng, trial)
+        ww = plan.weight.astype(np.float32)
+        period = fused.find_period(plan.index, ww)
+        if period is None:
+            continue
+        found += 1
+        p, j_lo, blocks, base, rel = period
+        assert blocks >= 2 and 2 * p * blocks >= plan.n_out and rel.shape == (p, plan.taps)
+        for m in range(blocks):
+            for r in range(p):
+                j = j_lo + p * m + r
+                assert np.array_equal(plan.index[j], base + m + rel[r]), (trial, kw)
+                assert np.array_equal(ww[j], ww[j_lo + r]), (trial, kw)
+    assert found > 60  # integer-factor upscales repeat
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
+def test_phase_by_phase_w_pass_equals_the_per_pixel_one(monkeypatch, rng, native_calls, dtype):
+    """Integer upscales of 1-4 channels take the phase-by-phase W pass (a period is passed);
+    the same bits as without it and as the NumPy path, with borders, views, every mode."""
+    used = 0
+    for trial in range(40):
+        layout, c, factor, kw = UPSCALES[trial % len(UPSCALES)]
+        h, w = (int(v) for v in rng.integers(3, 40, size=2))
+        x = _image(rng, layout, c, h, w, dtype)
+        if trial % 2:
+            x = x[(slice(None),) * (x.ndim - 1) + (slice(None, None, -1),)]
+        size = (h * factor, w * factor)
+        native_calls.calls.clear()
+        monkeypatch.setattr(fused, "NEAREST_COPY", False)
+        got = upsampling.resize(x, size, layout=layout, **kw)
+        used += any(args[11] is not None for args in native_calls.named("resize_fused"))
+        monkeypatch.setattr(fused, "PERIODIC", False)
+        plain = upsampling.resize(x, size, layout=layout, **kw)
+        monkeypatch.setattr(fused, "PERIODIC", True)
+        with options(kernel="numpy"):
+            ref = upsampling.resize(x, size, layout=layout, **kw)
+        assert _same_bits(got, plain) and _same_bits(got, ref), f"trial {trial}: {layout} c={c} {x.shape} -> {size} {kw}"
+    assert used >= 20, used
+
+
 @pytest.mark.parametrize("width", [1, 2, 4, 8])
 def test_streamed_copies_bit_identical(rng, width):
     """Streamed raw-bit copies of every width, on and off the 64-byte grid, leave nothing

@@ -163,18 +163,62 @@ def _prepared(plan_h, plan_w, work: np.dtype) -> tuple[np.ndarray, np.ndarray, n
     return _for_plans(plan_h, plan_w, (work.str,), lambda: (*_taps(plan_h, work), *_taps(plan_w, work)))
 
 
+# Periods looked for in W plans (integer upscale factors up to 16).
+MAX_PHASES = 16
+# False: no phase-by-phase W pass (a switch for the harness's --ab and for tests).
+PERIODIC = True
+
+
+def find_period(index: np.ndarray, weight: np.ndarray, max_phases: int = MAX_PHASES) -> tuple | None:
+    """The W plan's longest unit-stride periodic run: ``(P, j_lo, blocks, base, rel)`` such that
+    output pixel ``j_lo + P·m + r`` (``m < blocks``), tap ``t``, reads input pixel
+    ``base + m + rel[r, t]`` with weight ``weight[j_lo + r, t]`` (bit for bit), covering at least
+    half of the outputs with two or more periods; ``None`` if there is none.
+
+    index, weight : the plan's ``(n_out, taps)`` indices and its weights *in the work dtype*.
+    Integer upscales repeat (x2 half-pixel: output ``1 + 2m + r`` reads ``m + r`` and ``m + 1``
+    with weights that depend on ``r`` only); the W-first kernel then runs its W pass phase by
+    phase, as contiguous multiply-adds (``csrc/resize.hpp`` ``w_pass_planar``).
+    """
+    n_out, taps = index.shape
+    for p in range(1, max_phases + 1):
+        if 4 * p > n_out:
+            break
+        step = index[p:] - index[:-p]
+        good = np.all(step == 1, axis=1) & np.all(weight[p:] == weight[:-p], axis=1)
+        if not good.any():
+            continue
+        padded = np.concatenate(([False], good, [False])).astype(np.int8)
+        edges = np.flatnonzero(np.diff(padded))
+        k = int(np.argmax(edges[1::2] - edges[::2]))
+        a, b = int(edges[2 * k]), int(edges[2 * k + 1])
+        blocks = (b + p - a) // p
+        if blocks < 2 or blocks * p * 2 < n_out:
+            continue
+        base = int(index[a : a + p].min())
+        rel = np.ascontiguousarray(index[a : a + p] - base, dtype=np.int64)
+        return p, a, blocks, base, rel
+    return None
+
+
+def _period(plan_h, plan_w, work: np.dtype, iw: np.ndarray, ww: np.ndarray) -> tuple | None:
+    """:func:`find_period` of a W plan, cached like :func:`_prepared`."""
+    return _for_plans(plan_h, plan_w, ("period", work.str), lambda: find_period(iw, ww))
+
+
 def _copy_taps(plan_h, plan_w, q: int) -> tuple[np.ndarray, np.ndarray, int] | None:
     """``(ih, cols, run)`` for the bit copy when both plans are one tap of weight exactly 1
-    (nearest neighbour), else ``None``.  From :data:`_PIXEL_LOOP_MIN_CHANNELS` channels on, each
-    pixel's channels are copied as a run from ``cols[j] = iw[j]·Q`` (``run = Q``); below, element
-    by element (``cols[j·Q + k] = iw[j]·Q + k``, ``run = 1``).  Cached like :func:`_prepared`."""
+    (nearest neighbour), else ``None``.  With 2-4 channels and from
+    :data:`_PIXEL_LOOP_MIN_CHANNELS` on, each pixel's channels are copied as a run from
+    ``cols[j] = iw[j]·Q`` (``run = Q``; 2-4 with a fixed count); 5-7 channels element by element
+    (``cols[j·Q + k] = iw[j]·Q + k``, ``run = 1``).  Cached like :func:`_prepared`."""
 
     def build() -> tuple[np.ndarray, np.ndarray, int] | None:
         if plan_h.taps != 1 or plan_w.taps != 1 or not (np.all(plan_h.weight == 1) and np.all(plan_w.weight == 1)):
             return None
         ih = np.ascontiguousarray(plan_h.index[:, 0], dtype=np.int64)
         start = plan_w.index[:, 0].astype(np.int64) * q
-        if q >= _PIXEL_LOOP_MIN_CHANNELS:
+        if q >= _PIXEL_LOOP_MIN_CHANNELS or q <= 4:
             cols, run = start, q
         else:
             cols, run = (start[:, None] + np.arange(q)).reshape(-1), 1
@@ -240,7 +284,10 @@ def apply_two_axes(
     row_cost = q * (plan_h.taps * shape[axis + 1] + plan_w.taps * plan_w.n_out)
     stream = kind == _W_FIRST and out.dtype == work and out.nbytes >= stream_min_bytes() and _streamable_rows(out3)
     threads, chunks = _schedule(rows, row_cost)
-    _native.resize_fused(x3, ih, wh, iw, ww, q, out3, kind, stream, threads, chunks)
+    period = None
+    if kind == _W_FIRST and q <= 4 and PERIODIC and plan_w.n_out >= plan_w.n_in and plan_w.taps >= 2:
+        period = _period(plan_h, plan_w, work, iw, ww)
+    _native.resize_fused(x3, ih, wh, iw, ww, q, out3, kind, stream, threads, chunks, period)
 
 
 def apply_axis(x: np.ndarray, axis: int, plan, dtype: np.dtype) -> np.ndarray:
