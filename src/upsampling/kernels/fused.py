@@ -31,7 +31,6 @@ allocated besides the output (pass ``out=`` to skip that too).
 
 from __future__ import annotations
 
-import glob
 import math
 from collections.abc import Callable
 from typing import Any
@@ -117,6 +116,8 @@ def stream_min_bytes() -> int:
 def _last_level_cache_bytes() -> int:
     """The largest cache Linux lists for CPU 0 (``/sys/.../cache/index*/size``, e.g.
     ``32768K``), or 0 when it lists none (other systems, some containers)."""
+    import glob
+
     best = 0
     for entry in glob.glob("/sys/devices/system/cpu/cpu0/cache/index*/size"):
         try:
