@@ -17,8 +17,8 @@ Run with ``make bench`` (or ``.venv/bin/python benchmarks/harness.py [--quick] [
   preallocated output (compare it with "opencv into dst").
 * argmax cases: fused ``upsample_argmax`` vs each peer's resize-then-argmax, time and peak extra
   resident memory of one call, each measured in a fresh process (``--probe-memory``).
-* Startup: ``import upsampling`` and the first call in a fresh process (Numba's compiled code
-  comes from its disk cache), the median of three fresh processes.
+* Startup: ``import upsampling`` and the first calls in a fresh process, the median of three
+  fresh processes.
 * ``--processes [RUNS]``: whole processes instead -- the CLI resizing a 1024² PNG to 2048²
   against a cv2 script (imread, resize, imwrite), and scripts doing 1 and 100 resizes of logits
   against cv2 scripts, on the same input files, each pair run in turn RUNS times (wall time
@@ -466,7 +466,7 @@ def memory_probe(shape: tuple[int, ...], out_hw: tuple[int, int], name: str) -> 
     mods = _peers_available()
     from upsampling.kernels import load_fast_kernels
 
-    load_fast_kernels()  # the Numba kernels load in the background; measure them, not NumPy's
+    load_fast_kernels()  # a no-op with the compiled kernels (kept for older installs)
     small = np.random.default_rng(3).standard_normal((shape[0], shape[1], 8, 8), dtype=np.float32)
     argmax_fns(mods, small, (16, 16))[name]()
     nchw = np.random.default_rng(2).standard_normal(shape, dtype=np.float32)
@@ -487,7 +487,7 @@ def _subprocess_json(args: list[str]) -> object:
 
 
 def startup_costs() -> dict[str, float]:
-    """``import upsampling`` and the first resize/argmax/conv calls of a fresh process (Numba's disk cache warm)."""
+    """``import upsampling`` and the first resize/argmax calls of a fresh process."""
     import subprocess
 
     _subprocess_json(["--probe-startup"])  # fills the disk cache if this is the first run
@@ -525,7 +525,7 @@ def _probe_startup() -> dict[str, float]:
         fn()
         res[f"first_{label}_s"] = first
         res[f"second_{label}_s"] = time.perf_counter() - t
-    # Until the background import of Numba finishes, calls run the NumPy kernel (same bits).
+    # (load_fast_kernels is a no-op since the kernels are compiled; kept for the field below.)
     from upsampling.kernels import load_fast_kernels
 
     load_fast_kernels()
@@ -749,9 +749,9 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
             libs = {"ours": case.ours, **({AB[0]: case.ours} if AB else {}), **peers}
             for lib, fn in libs.items():
                 if lib.startswith("ours"):
-                    # A plan's specialised kernel compiles in the background on its first call
-                    # (the generic one runs meanwhile, same bits): time the kernel users get --
-                    # with the --ab switch flipped too, since it may ask for another kernel.
+                    # Warm-up calls, with the --ab switch flipped too (the Numba kernels compiled
+                    # a specialisation on first use; the compiled ones need no warm-up, but the
+                    # caches of plans and prepared taps still fill on the first call).
                     try:
                         with AB[1]() if AB and lib == AB[0] else contextlib.nullcontext():
                             fn()
@@ -935,7 +935,7 @@ def main(argv: list[str] | None = None) -> int:
     mods = _peers_available()
     from upsampling.kernels import load_fast_kernels
 
-    load_fast_kernels()  # time the Numba kernels, not the NumPy ones used while they load
+    load_fast_kernels()  # a no-op with the compiled kernels (kept for older installs)
     print(f"peers: {', '.join(sorted(mods))}", file=sys.stderr)
     matmul, matmul_source = measure_matmul_rate(mods)
     floors = {"bandwidth": measure_bandwidth(), "matmul": matmul, "matmul_source": matmul_source}
@@ -945,14 +945,11 @@ def main(argv: list[str] | None = None) -> int:
     startup = None if args.no_startup else startup_costs()
     if startup:
         table += (
-            f"\n\nFresh process (Numba disk cache warm): `import upsampling` {startup['import_upsampling_s'] * 1e3:.0f} ms "
+            f"\n\nFresh process: `import upsampling` {startup['import_upsampling_s'] * 1e3:.0f} ms "
             f"(loads Numba: {'yes' if startup['import_loads_numba'] else 'no'}); first `resize` (A) "
-            f"{startup['first_resize_s'] * 1e3:.0f} ms, second {startup['second_resize_s'] * 1e3:.1f} ms; first "
-            f"`upsample_argmax` (A) {startup['first_upsample_argmax_s'] * 1e3:.0f} ms, second "
-            f"{startup['second_upsample_argmax_s'] * 1e3:.1f} ms (both on the NumPy kernel while Numba loads in the "
-            f"background); Numba kernels ready {startup['fast_kernels_ready_s'] * 1e3:.0f} ms after the first call, "
-            f"then `resize` (A) {startup['first_fast_resize_s'] * 1e3:.1f} ms (first Numba call: loads its cached code), "
-            f"{startup['second_fast_resize_s'] * 1e3:.1f} ms."
+            f"{startup['first_resize_s'] * 1e3:.1f} ms, second {startup['second_resize_s'] * 1e3:.1f} ms; first "
+            f"`upsample_argmax` (A) {startup['first_upsample_argmax_s'] * 1e3:.1f} ms, second "
+            f"{startup['second_upsample_argmax_s'] * 1e3:.1f} ms (compiled kernels from the first call)."
         )
     print(table)
     out = Path(args.out) if args.out else default_out(args)

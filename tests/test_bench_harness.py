@@ -91,3 +91,31 @@ def test_ab_warm_up_runs_the_flipped_call_before_waiting_for_kernels():
         """
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_whole_process_measurement_reports_the_childs_own_peak():
+    """--processes: a command's peak memory is its own (not the harness's, which Linux would
+    carry across a fork and exec), a failing command is an error, and the table renders."""
+    done = _run(
+        """
+        import sys, numpy as np, harness
+        ballast = np.ones(300 * 2**20 // 8)  # the harness process holds 300 MiB
+        wall, peak = harness._run_process([sys.executable, "-S", "-c", "pass"])
+        assert 0 < wall < 30 and 1 * 2**20 < peak < 60 * 2**20, (wall, peak)
+        try:
+            harness._run_process([sys.executable, "-S", "-c", "raise SystemExit(3)"])
+        except RuntimeError as exc:
+            assert "exited 3" in str(exc)
+        else:
+            raise AssertionError("a failing command passed")
+        side = {"wall_s_median": 0.5, "wall_s_range": [0.4, 0.6], "peak_bytes_median": 2**26}
+        res = {"cases": {"x": {"description": "d", "peer_name": "p", "wall_ratio_median": 1.0,
+                               "wall_ratio_range": [0.9, 1.1], "ours": side, "peer": side, "peak_ratio": 1.0}},
+               "first_call": {"first_s_median": 0.002, "tenth_s_median": 0.001,
+                              "first_over_tenth_median": 2.0, "first_over_tenth_range": [1.5, 2.5]}}
+        table = harness.processes_markdown(res)
+        assert "| x: d | 0.500" in table and "first ÷ tenth 2.00" in table, table
+        print("ok")
+        """
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
