@@ -79,19 +79,16 @@ void argmax_w_first(const ups::ArgmaxArgs& a, intp r0, intp r1) {
   const W* ww = static_cast<const W*>(a.ww);
   const intp C = a.classes, th = a.th, tw = a.tw;
   const intp n = a.w_out * C;
-  std::vector<W> cache(static_cast<size_t>((th + 1) * n)), scores(static_cast<size_t>(n));
+  RowCache<W> cache(th, n);
+  std::vector<W> scores(static_cast<size_t>(n));
   std::vector<const W*> rows(static_cast<size_t>(th));
-  RowCache lru(th + 1);
   int64_t clock = 0;
   for (intp r = r0; r < r1; ++r) {
     const intp b = r / a.h_out, o = r - b * a.h_out;
     ++clock;
     for (intp t = 0; t < th; ++t) {
       const intp row = a.ih[o * th + t];
-      intp slot = lru.slot(b * a.h_in + row, clock);
-      if (slot < 0) {
-        slot = -slot - 1;
-        W* dst = cache.data() + slot * n;
+      rows[t] = cache.get(b * a.h_in + row, clock, [&](W* dst) {
         if (a.classes_first) {  // each class plane's row, resized along W, stored pixel-major
           for (intp c = 0; c < C; ++c) {
             const W* src = x + ((b * C + c) * a.h_in + row) * a.w_in;
@@ -104,8 +101,7 @@ void argmax_w_first(const ups::ArgmaxArgs& a, intp r0, intp r1) {
         } else {
           w_pass<W>(x + (b * a.h_in + row) * a.w_in * C, dst, a.iw, ww, a.w_out, tw, C);
         }
-      }
-      rows[t] = cache.data() + slot * n;
+      });
     }
     blend_span<W, W>(rows.data(), wh + o * th, th, scores.data(), n);
     char* dst = static_cast<char*>(a.labels) + (b * a.h_out + o) * a.w_out * a.label_width;

@@ -30,27 +30,23 @@ inline void fixed_linear_rows(const ups::FixedArgs& a, intp r0, intp r1) {
   const uint8_t* x = static_cast<const uint8_t*>(a.x);
   uint8_t* out = static_cast<uint8_t*>(a.out);
   const intp n = a.w_out * a.q, th = a.th;
-  std::vector<int64_t> cache(static_cast<size_t>((th + 1) * n)), acc(static_cast<size_t>(n));
-  RowCache lru(th + 1);
+  RowCache<int64_t> cache(th, n);
+  std::vector<int64_t> acc(static_cast<size_t>(n));
   int64_t clock = 0;
   for (intp o = r0; o < r1; ++o) {
     ++clock;
     for (intp e = 0; e < n; ++e) acc[e] = 0;
     for (intp t = 0; t < th; ++t) {
       const intp row = a.iy[o * th + t];
-      intp slot = lru.slot(row, clock);
-      if (slot < 0) {
-        slot = -slot - 1;
+      const int64_t* s = cache.get(row, clock, [&](int64_t* dst) {
         const uint8_t* src = x + row * a.row_in;
-        int64_t* dst = cache.data() + slot * n;
         switch (a.q) {
           case 1: fixed_h_pass<1>(src, dst, a.ix, a.ax, a.w_out, a.tw, 1); break;
           case 3: fixed_h_pass<3>(src, dst, a.ix, a.ax, a.w_out, a.tw, 3); break;
           case 4: fixed_h_pass<4>(src, dst, a.ix, a.ax, a.w_out, a.tw, 4); break;
           default: fixed_h_pass<0>(src, dst, a.ix, a.ax, a.w_out, a.tw, a.q);
         }
-      }
-      const int64_t* s = cache.data() + slot * n;
+      });
       const int64_t b = a.by[o * th + t];
       for (intp e = 0; e < n; ++e) acc[e] += (s[e] * b) >> 16;
     }

@@ -313,26 +313,38 @@ inline intp dtype_size(ups::DType t) {
 // ---------------------------------------------------------------------------------------------
 // The W-first row cache
 
-struct RowCache {
-  std::vector<int64_t> keys, stamps;
-  explicit RowCache(intp slots) : keys(static_cast<size_t>(slots), -1), stamps(static_cast<size_t>(slots), 0) {}
-  // The slot of `key` stamped `clock`: slot on a hit, -slot - 1 on a miss (the least recently
-  // used slot, now keyed `key`; the caller fills it).  A slot the current output row already
-  // uses has stamps == clock, so with more slots than taps it is never evicted.
-  intp slot(int64_t key, int64_t clock) {
-    const intp n = static_cast<intp>(keys.size());
-    for (intp s = 0; s < n; ++s)
-      if (keys[s] == key) {
-        stamps[s] = clock;
-        return s;
+template <class V>
+class RowCache {
+ public:
+  // `taps + 1` rows of n values: the rows an output row reads, and one more, so that a row the
+  // current output row uses is never evicted.
+  RowCache(intp taps, intp n)
+      : n_(n), data_(static_cast<size_t>((taps + 1) * n)), keys_(static_cast<size_t>(taps + 1), -1),
+        stamps_(static_cast<size_t>(taps + 1), 0) {}
+
+  // The cached row `key` (an input row), stamped `clock`; on a miss the least recently used slot
+  // is keyed `key` and filled by fill(V* row).
+  template <class Fill>
+  const V* get(int64_t key, int64_t clock, Fill&& fill) {
+    const intp slots = static_cast<intp>(keys_.size());
+    for (intp s = 0; s < slots; ++s)
+      if (keys_[s] == key) {
+        stamps_[s] = clock;
+        return data_.data() + s * n_;
       }
     intp best = 0;
-    for (intp s = 1; s < n; ++s)
-      if (stamps[s] < stamps[best]) best = s;
-    keys[best] = key;
-    stamps[best] = clock;
-    return -best - 1;
+    for (intp s = 1; s < slots; ++s)
+      if (stamps_[s] < stamps_[best]) best = s;
+    keys_[best] = key;
+    stamps_[best] = clock;
+    fill(data_.data() + best * n_);
+    return data_.data() + best * n_;
   }
+
+ private:
+  intp n_;
+  std::vector<V> data_;
+  std::vector<int64_t> keys_, stamps_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -345,23 +357,20 @@ void fused_w_first(const ups::ResizeArgs& a, intp r0, intp r1) {
   const W* ww = static_cast<const W*>(a.ww);
   const intp n = a.row_out, th = a.th;
   const intp osize = dtype_size(a.out_type);
-  std::vector<W> cache(static_cast<size_t>((th + 1) * n));
+  RowCache<W> cache(th, n);
   std::vector<W> acc(a.direct ? 0 : static_cast<size_t>(n));
   std::vector<W> conv(std::is_same<T, W>::value ? 0 : static_cast<size_t>(a.row_in));
   std::vector<const W*> rows(static_cast<size_t>(th));
   std::vector<W> scratch(static_cast<size_t>(a.phases * a.blocks * a.q));
-  RowCache lru(th + 1);
   StoreFn<W> store = a.direct ? nullptr : store_for<W>(a.out_type);
   int64_t clock = 0;
   for (intp r = r0; r < r1; ++r) {
     const intp b = r / a.h_out, o = r - b * a.h_out;
     ++clock;
     for (intp t = 0; t < th; ++t) {
-      const intp row = a.ih[o * th + t];
-      intp slot = lru.slot(b * a.h_in + row, clock);
-      if (slot < 0) {
-        slot = -slot - 1;
-        const T* src = x + (b * a.h_in + row) * a.row_in;
+      const intp row = b * a.h_in + a.ih[o * th + t];
+      rows[t] = cache.get(row, clock, [&](W* dst) {
+        const T* src = x + row * a.row_in;
         const W* src_w;
         if constexpr (std::is_same<T, W>::value) {
           src_w = src;
@@ -369,9 +378,8 @@ void fused_w_first(const ups::ResizeArgs& a, intp r0, intp r1) {
           for (intp e = 0; e < a.row_in; ++e) conv[e] = static_cast<W>(src[e]);
           src_w = conv.data();
         }
-        w_pass_rows<W>(src_w, cache.data() + slot * n, a, ww, scratch.data());
-      }
-      rows[t] = cache.data() + slot * n;
+        w_pass_rows<W>(src_w, dst, a, ww, scratch.data());
+      });
     }
     char* out_row = static_cast<char*>(a.out) + (b * a.h_out + o) * n * osize;
     if (a.direct) {
