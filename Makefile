@@ -12,6 +12,8 @@ TORCH  := torch==2.13.0
 # The compiled kernels' sources: an install stamp older than one of them rebuilds the extension
 # (pip install -e . reruns CMake in build/, which recompiles only what changed).
 NATIVE := CMakeLists.txt $(wildcard csrc/*.cpp csrc/*.hpp)
+# The build backend and the bindings, also in .venv so that `make build` can skip pip's isolation.
+BUILD_DEPS := "scikit-build-core>=0.10" "nanobind>=2.0"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,18 +24,20 @@ $(PY):
 # `pip install -e .` builds the C++ kernels (scikit-build-core + nanobind from PyPI, CMake and a
 # C++17 compiler from the machine; about a minute on 2 cores).
 $(VENV)/.demo-installed: pyproject.toml $(NATIVE) | $(PY)
-	$(PIP) install "$(TORCH)"
+	$(PIP) install "$(TORCH)" $(BUILD_DEPS)
 	$(PIP) install -e ".[torch,cli,plot]"
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml $(NATIVE) | $(PY)
-	$(PIP) install "$(TORCH)"
+	$(PIP) install "$(TORCH)" $(BUILD_DEPS)
 	$(PIP) install -e ".[test,fast,cli,plot,explain,dask]"
 	touch $@
 
-# Rebuild the compiled kernels after editing csrc/ (also done by `make test` and `make demo`).
+# Rebuild the compiled kernels after editing csrc/ (also done by `make test` and `make demo`):
+# without build isolation, so CMake reuses build/ and recompiles only what changed.
 build: | $(PY)
-	$(PIP) install --no-deps --no-build-isolation -e . || $(PIP) install --no-deps -e .
+	$(PIP) install $(BUILD_DEPS)
+	$(PIP) install --no-deps --no-build-isolation -e .
 	@$(PY) -c "import upsampling.kernels as k; i = k.info(); print('kernels:', i['isa'] if i['native'] else i['fallback_reason'])"
 
 demo: $(VENV)/.demo-installed
