@@ -17,12 +17,17 @@ Run with ``make bench`` (or ``.venv/bin/python benchmarks/harness.py [--quick] [
   preallocated output (compare it with "opencv into dst").
 * argmax cases: fused ``upsample_argmax`` vs each peer's resize-then-argmax, time and peak extra
   resident memory of one call, each measured in a fresh process (``--probe-memory``).
-* Startup: ``import upsampling`` and the first call in a fresh process (Numba's compiled code
-  comes from its disk cache), the median of three fresh processes.
+* Startup: ``import upsampling`` and the first calls in a fresh process, the median of three
+  fresh processes.
+* ``--processes [RUNS]``: whole processes instead -- the CLI resizing a 1024² PNG to 2048²
+  against a cv2 script (imread, resize, imwrite), and scripts doing 1 and 100 resizes of logits
+  against cv2 scripts, on the same input files, each pair run in turn RUNS times (wall time
+  and the OS's peak resident memory); then the first call's time against the tenth's in fresh
+  processes.  Writes results/processes.json.
 * ``--ab SWITCH=VALUE``: our NHWC call is timed twice in every round, as "ours" and as
   "ours [SWITCH=VALUE]" with one of our switches flipped only around that library's blocks (an
   option of ``upsampling.set_options``, e.g. ``spin_workers=False``, or a module attribute, e.g.
-  ``upsampling.kernels.numba_fused.STREAM_MIN_BYTES=2**25``).  It prints, per case, the flipped
+  ``upsampling.kernels.fused.STREAM_MIN_BYTES=2**25``).  It prints, per case, the flipped
   time over the plain one in each round: on this VM only such side-by-side ratios over many
   rounds (``--rounds 12``) settle differences of 5-15 %.  ``--peers opencv,torch`` keeps only
   the peers whose names contain one of those words.
@@ -461,7 +466,7 @@ def memory_probe(shape: tuple[int, ...], out_hw: tuple[int, int], name: str) -> 
     mods = _peers_available()
     from upsampling.kernels import load_fast_kernels
 
-    load_fast_kernels()  # the Numba kernels load in the background; measure them, not NumPy's
+    load_fast_kernels()  # a no-op with the compiled kernels (kept for older installs)
     small = np.random.default_rng(3).standard_normal((shape[0], shape[1], 8, 8), dtype=np.float32)
     argmax_fns(mods, small, (16, 16))[name]()
     nchw = np.random.default_rng(2).standard_normal(shape, dtype=np.float32)
@@ -482,7 +487,7 @@ def _subprocess_json(args: list[str]) -> object:
 
 
 def startup_costs() -> dict[str, float]:
-    """``import upsampling`` and the first resize/argmax/conv calls of a fresh process (Numba's disk cache warm)."""
+    """``import upsampling`` and the first resize/argmax calls of a fresh process."""
     import subprocess
 
     _subprocess_json(["--probe-startup"])  # fills the disk cache if this is the first run
@@ -520,7 +525,7 @@ def _probe_startup() -> dict[str, float]:
         fn()
         res[f"first_{label}_s"] = first
         res[f"second_{label}_s"] = time.perf_counter() - t
-    # Until the background import of Numba finishes, calls run the NumPy kernel (same bits).
+    # (load_fast_kernels is a no-op since the kernels are compiled; kept for the field below.)
     from upsampling.kernels import load_fast_kernels
 
     load_fast_kernels()
@@ -532,6 +537,156 @@ def _probe_startup() -> dict[str, float]:
     up.resize(x, (512, 512))
     res["second_fast_resize_s"] = time.perf_counter() - t
     return res
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole processes (--processes): start-up, imports, first calls, IO and peak memory included.
+
+_PROCESS_SCRIPTS = {
+    # name -> (description, ours, peer name, peer); {dir} is the folder of the shared inputs.
+    "cli-png": (
+        "CLI: 1024² RGB PNG -> 2048² PNG, bilinear as OpenCV (read, resize, write)",
+        ["{upsampling}", "resize", "{dir}/in.png", "{dir}/ours.png", "--size", "2048x2048", "--like", "opencv"],
+        "opencv script (imread, resize, imwrite)",
+        ["{python}", "-c", "import cv2; img = cv2.imread('{dir}/in.png'); "
+         "cv2.imwrite('{dir}/peer.png', cv2.resize(img, (2048, 2048), interpolation=cv2.INTER_LINEAR))"],
+    ),
+    "script-100": (
+        "script: import, then 100 x resize of 1x64x64x21 float32 logits to 512² (bilinear)",
+        ["{python}", "-c", "import numpy as np, upsampling; x = np.load('{dir}/logits.npy'); "
+         "\nfor _ in range(100): upsampling.resize(x, (512, 512), layout='NHWC')"],
+        "opencv script",
+        ["{python}", "-c", "import numpy as np, cv2; x = np.load('{dir}/logits.npy')[0]; "
+         "\nfor _ in range(100): cv2.resize(x, (512, 512), interpolation=cv2.INTER_LINEAR)"],
+    ),
+    "script-1": (
+        "script: import, then 1 such resize",
+        ["{python}", "-c", "import numpy as np, upsampling; x = np.load('{dir}/logits.npy'); "
+         "upsampling.resize(x, (512, 512), layout='NHWC')"],
+        "opencv script",
+        ["{python}", "-c", "import numpy as np, cv2; x = np.load('{dir}/logits.npy')[0]; "
+         "cv2.resize(x, (512, 512), interpolation=cv2.INTER_LINEAR)"],
+    ),
+}
+# Printed by a fresh process: the first call's time and the tenth's (the first-call target).
+_FIRST_CALLS = (
+    "import json, time, numpy as np, upsampling; x = np.load('{dir}/logits.npy'); t = []\n"
+    "for _ in range(10):\n s = time.perf_counter(); upsampling.resize(x, (512, 512), layout='NHWC'); "
+    "t.append(time.perf_counter() - s)\n"
+    "print(json.dumps([t[0], t[9]]))"
+)
+
+
+def _process_inputs(folder: Path) -> None:
+    """The inputs every library reads: a 1024² RGB PNG (smooth content plus noise, as a photo)
+    and 1x64x64x21 float32 logits (.npy)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:1024, 0:1024] / 1024
+    img = np.stack([128 + 60 * np.sin(6 * xx + 3 * yy * c) + 40 * np.cos(9 * yy * xx + c) for c in (1, 2, 3)], -1)
+    img = np.clip(img + rng.normal(0, 6, img.shape), 0, 255).astype(np.uint8)
+    Image.fromarray(img).save(folder / "in.png")
+    np.save(folder / "logits.npy", rng.standard_normal((1, 64, 64, 21)).astype(np.float32))
+
+
+# A small launcher process (python -S -I: a few MiB) forks and execs the command and reports its
+# wall time and peak resident memory.  Linux keeps a process's peak across exec, so a command
+# forked straight from this harness (100+ MiB) would report the harness's size as its peak.
+_LAUNCHER = (
+    "import json, os, sys, time\n"
+    "t = time.perf_counter(); pid = os.fork()\n"
+    "if pid == 0:\n"
+    "    fd = os.open(os.devnull, os.O_WRONLY); os.dup2(fd, 1)\n"
+    "    os.execv(sys.argv[1], sys.argv[1:])\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "print(json.dumps([time.perf_counter() - t, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)]))\n"
+)
+
+
+def _run_process(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (bytes, the OS's own accounting) of one process.
+
+    ``PYTHONDONTWRITEBYTECODE`` is dropped: an installed package has its bytecode cached (pip
+    compiles it), and an editable one caches it on the warm-up run; without it every run
+    recompiles the package's sources (about 0.1 s here)."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    out = subprocess.run([sys.executable, "-S", "-I", "-c", _LAUNCHER, *argv], capture_output=True, text=True, env=env)
+    wall, peak, code = json.loads(out.stdout.strip().splitlines()[-1])
+    if code:
+        raise RuntimeError(f"{argv[:3]}... exited {code}: {out.stderr[-500:]}")
+    return wall, float(peak)
+
+
+def run_processes(runs: int) -> dict:
+    """Each whole-process case, ours and the peer in turn (A B A B ...), ``runs`` pairs after one
+    warm-up pair; medians and ranges of wall time and peak memory, and the ratio pair by pair.
+    Then the first call's time against the tenth's in fresh processes."""
+    import subprocess
+    import tempfile
+
+    results: dict = {"cases": {}}
+    with tempfile.TemporaryDirectory(prefix="upsampling-bench-") as tmp:
+        folder = Path(tmp)
+        _process_inputs(folder)
+        exe = Path(sys.executable).parent / "upsampling"
+        fill = {"dir": tmp, "python": sys.executable, "upsampling": str(exe)}
+        for name, (desc, ours, peer_name, peer) in _PROCESS_SCRIPTS.items():
+            a = [part.format(**fill) for part in ours]
+            b = [part.format(**fill) for part in peer]
+            _run_process(a), _run_process(b)  # warm the file cache
+            samples = {"ours": [], "peer": []}
+            for _ in range(runs):
+                samples["ours"].append(_run_process(a))
+                samples["peer"].append(_run_process(b))
+            ratios = [o[0] / p[0] for o, p in zip(samples["ours"], samples["peer"])]
+            row = {"description": desc, "peer_name": peer_name, "wall_ratio_median": statistics.median(ratios),
+                   "wall_ratio_range": [min(ratios), max(ratios)]}
+            for who, ss in samples.items():
+                walls, peaks = [w for w, _ in ss], [m for _, m in ss]
+                row[who] = {"wall_s_median": statistics.median(walls), "wall_s_range": [min(walls), max(walls)],
+                            "peak_bytes_median": statistics.median(peaks)}
+            row["peak_ratio"] = row["ours"]["peak_bytes_median"] / row["peer"]["peak_bytes_median"]
+            results["cases"][name] = row
+            print(f"  {name}: ours / peer wall {row['wall_ratio_median']:.2f}", file=sys.stderr)
+        firsts = []
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        for _ in range(runs):
+            out = subprocess.run(
+                [sys.executable, "-c", _FIRST_CALLS.format(**fill)], capture_output=True, text=True, check=True, env=env
+            )
+            firsts.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        ratios = [f / t for f, t in firsts]
+        results["first_call"] = {
+            "first_s_median": statistics.median(f for f, _ in firsts),
+            "tenth_s_median": statistics.median(t for _, t in firsts),
+            "first_over_tenth_median": statistics.median(ratios),
+            "first_over_tenth_range": [min(ratios), max(ratios)],
+        }
+    return results
+
+
+def processes_markdown(res: dict) -> str:
+    lines = [
+        "Whole processes (ours and the peer in turn; medians, ranges in brackets):",
+        "",
+        "| case | ours (s) | peer | peer (s) | ours ÷ peer, wall | ours / peer peak MiB | peak ratio |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    for name, r in res["cases"].items():
+        o, p = r["ours"], r["peer"]
+        lines.append(
+            f"| {name}: {r['description']} | {o['wall_s_median']:.3f} [{o['wall_s_range'][0]:.3f}–{o['wall_s_range'][1]:.3f}] "
+            f"| {r['peer_name']} | {p['wall_s_median']:.3f} [{p['wall_s_range'][0]:.3f}–{p['wall_s_range'][1]:.3f}] "
+            f"| {r['wall_ratio_median']:.2f} [{r['wall_ratio_range'][0]:.2f}–{r['wall_ratio_range'][1]:.2f}] "
+            f"| {o['peak_bytes_median'] / 2**20:.0f} / {p['peak_bytes_median'] / 2**20:.0f} | {r['peak_ratio']:.2f} |"
+        )
+    f = res["first_call"]
+    lines += ["", f"First call in a fresh process: {f['first_s_median'] * 1e3:.2f} ms, tenth {f['tenth_s_median'] * 1e3:.2f} ms: "
+              f"first ÷ tenth {f['first_over_tenth_median']:.2f} [{f['first_over_tenth_range'][0]:.2f}–{f['first_over_tenth_range'][1]:.2f}]."]
+    return "\n".join(lines)
 
 
 # Pause before each library's timing; see run().
@@ -548,7 +703,7 @@ def ab_switch(spec: str) -> tuple[str, Callable[[], contextlib.AbstractContextMa
     ``VALUE`` (a Python literal or expression of literals such as ``2**25``), restored after.
 
     ``NAME=VALUE`` names an option of :func:`upsampling.set_options` or, with dots, a module
-    attribute (``upsampling.kernels.numba_fused.STREAM_MIN_BYTES=0``).
+    attribute (``upsampling.kernels.fused.STREAM_MIN_BYTES=0``).
     """
     target, sep, text = spec.partition("=")
     if not sep:
@@ -594,9 +749,9 @@ def run(cases: list[Case], floors: dict[str, float], repeats: int) -> list[dict]
             libs = {"ours": case.ours, **({AB[0]: case.ours} if AB else {}), **peers}
             for lib, fn in libs.items():
                 if lib.startswith("ours"):
-                    # A plan's specialised kernel compiles in the background on its first call
-                    # (the generic one runs meanwhile, same bits): time the kernel users get --
-                    # with the --ab switch flipped too, since it may ask for another kernel.
+                    # Warm-up calls, with the --ab switch flipped too (the Numba kernels compiled
+                    # a specialisation on first use; the compiled ones need no warm-up, but the
+                    # caches of plans and prepared taps still fill on the first call).
                     try:
                         with AB[1]() if AB and lib == AB[0] else contextlib.nullcontext():
                             fn()
@@ -746,6 +901,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="blocks of calls per library, alternating (default 3)")
     parser.add_argument("--ab", metavar="SWITCH=VALUE", help="also time ours with one switch flipped (see above)")
     parser.add_argument("--peers", help="comma-separated words: only the peers whose names contain one")
+    parser.add_argument(
+        "--processes", nargs="?", const=5, type=int, metavar="RUNS",
+        help="only the whole-process cases (CLI and scripts vs OpenCV's), RUNS pairs each (default 5)",
+    )
     args = parser.parse_args(argv)
     global INTERLEAVE, ROUNDS, AB, PEER_FILTER
     INTERLEAVE = args.interleave
@@ -762,12 +921,21 @@ def main(argv: list[str] | None = None) -> int:
         spec = {c[0]: c for c in [("A-argmax", (1, 21, 64, 64), (512, 512)), ("L-argmax", (1, 21, 128, 128), (1024, 1024))]}
         print(json.dumps(memory_probe(spec[name][1], spec[name][2], lib)))
         return 0
+    if args.processes:
+        res = run_processes(args.processes)
+        table = processes_markdown(res)
+        print(table)
+        out = Path(args.out) if args.out else RESULTS / "processes.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"date": datetime.date.today().isoformat(), "machine": {"cpus": os.cpu_count(), **cpu_model()},
+                                   **res, "table": table}, indent=1, default=float))
+        return 0
     only = set(args.only.split(",")) if args.only else None
     repeats = 3 if args.quick else args.repeats
     mods = _peers_available()
     from upsampling.kernels import load_fast_kernels
 
-    load_fast_kernels()  # time the Numba kernels, not the NumPy ones used while they load
+    load_fast_kernels()  # a no-op with the compiled kernels (kept for older installs)
     print(f"peers: {', '.join(sorted(mods))}", file=sys.stderr)
     matmul, matmul_source = measure_matmul_rate(mods)
     floors = {"bandwidth": measure_bandwidth(), "matmul": matmul, "matmul_source": matmul_source}
@@ -777,14 +945,11 @@ def main(argv: list[str] | None = None) -> int:
     startup = None if args.no_startup else startup_costs()
     if startup:
         table += (
-            f"\n\nFresh process (Numba disk cache warm): `import upsampling` {startup['import_upsampling_s'] * 1e3:.0f} ms "
+            f"\n\nFresh process: `import upsampling` {startup['import_upsampling_s'] * 1e3:.0f} ms "
             f"(loads Numba: {'yes' if startup['import_loads_numba'] else 'no'}); first `resize` (A) "
-            f"{startup['first_resize_s'] * 1e3:.0f} ms, second {startup['second_resize_s'] * 1e3:.1f} ms; first "
-            f"`upsample_argmax` (A) {startup['first_upsample_argmax_s'] * 1e3:.0f} ms, second "
-            f"{startup['second_upsample_argmax_s'] * 1e3:.1f} ms (both on the NumPy kernel while Numba loads in the "
-            f"background); Numba kernels ready {startup['fast_kernels_ready_s'] * 1e3:.0f} ms after the first call, "
-            f"then `resize` (A) {startup['first_fast_resize_s'] * 1e3:.1f} ms (first Numba call: loads its cached code), "
-            f"{startup['second_fast_resize_s'] * 1e3:.1f} ms."
+            f"{startup['first_resize_s'] * 1e3:.1f} ms, second {startup['second_resize_s'] * 1e3:.1f} ms; first "
+            f"`upsample_argmax` (A) {startup['first_upsample_argmax_s'] * 1e3:.1f} ms, second "
+            f"{startup['second_upsample_argmax_s'] * 1e3:.1f} ms (compiled kernels from the first call)."
         )
     print(table)
     out = Path(args.out) if args.out else default_out(args)

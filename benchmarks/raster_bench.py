@@ -139,8 +139,6 @@ def main() -> None:
     t = time.perf_counter()
     make_input(args.workdir, args.side)
     print(f"input: {args.side} x {args.side} float32 ({args.side**2 * 4 / 1e6:,.0f} MB) in {time.perf_counter() - t:.1f} s")
-    import numba
-
     import dask
 
     import upsampling
@@ -163,7 +161,8 @@ def main() -> None:
         "output_chunks": w["output_chunks"],
         "cpus": os.cpu_count(),
         "load_average_at_end": os.getloadavg(),  # the machine may be shared: read the figures with it
-        "versions": {"upsampling": upsampling.__version__, "dask": dask.__version__, "numba": numba.__version__},
+        "versions": {"upsampling": upsampling.__version__, "dask": dask.__version__},
+        "kernels": upsampling.kernels.info().get("isa") or "numpy",
         "runs": runs,
     }
     if "in-memory" in runs:

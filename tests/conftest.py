@@ -26,13 +26,34 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _fast_kernels_loaded() -> None:
-    """Numba's kernels load in the background (upsampling.kernels); the tests of the fast
-    paths must run them, not the NumPy kernel used while they load."""
-    from upsampling.kernels import load_fast_kernels
+class NativeSpy:
+    """Stands in for ``upsampling.kernels._native`` and records each call ``(name, args)``."""
 
-    load_fast_kernels()
+    def __init__(self, real) -> None:
+        self.real = real
+        self.calls: list[tuple[str, tuple]] = []
+
+    def __getattr__(self, name: str):
+        fn = getattr(self.real, name)
+
+        def call(*args, **kwargs):
+            self.calls.append((name, args))
+            return fn(*args, **kwargs)
+
+        return call
+
+    def named(self, name: str) -> list[tuple]:
+        return [args for n, args in self.calls if n == name]
+
+
+@pytest.fixture
+def native_calls(monkeypatch: pytest.MonkeyPatch) -> NativeSpy:
+    """Records the compiled kernels the fast paths call (``spy.named("resize_fused")``)."""
+    from upsampling.kernels import fused
+
+    spy = NativeSpy(fused._native)
+    monkeypatch.setattr(fused, "_native", spy)
+    return spy
 
 
 @pytest.fixture

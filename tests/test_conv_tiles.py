@@ -4,7 +4,8 @@
 strides 1-4, kernels 1-7, crops -4..6, outputs longer than the full size, 1-pixel inputs,
 batch > 1, float32/float64) with one-row tiles, the default tiles and several threads, with
 both weight layouts (PyTorch's, and TensorFlow's seen through a transpose, which takes the
-``trans_b`` GEMM), and compared with the scatter reference and the GEMM + col2im engine.  Then
+``trans_b`` GEMM), and compared with the scatter reference and the GEMM + col2im engine.  The
+tiles run in compiled code (``csrc/conv_tiles.hpp``) on the native pool.  Then
 the public engine with the tiles forced on views, the fallback when the private library is
 missing, the checks of :func:`upsampling.kernels._blas.gemm`, and that ``import upsampling``
 loads none of it.
@@ -66,7 +67,6 @@ def test_tiles_match_scatter_and_engine_on_random_grid(monkeypatch, tiles):
     """float64 to 1e-12 and float32 to 1e-5 against both references, both weight layouts."""
     rng = np.random.default_rng(4242 + len(tiles))
     threads = 1 if tiles == "one-thread" else 3  # 3 > cores: the shared tile counter under contention
-    monkeypatch.setattr(conv_tiles._threads, "_PARALLEL_MIN_WORK", 0)  # threads even for tiny problems
     if tiles == "one-row":  # a tile per extended block row: every tile boundary and edge
         monkeypatch.setattr(conv_tiles, "_TILE_BYTES", 1)
     for trial in range(120):
@@ -86,15 +86,6 @@ def test_tiles_match_scatter_and_engine_on_random_grid(monkeypatch, tiles):
         got32 = conv_tiles.conv_transpose2d_tiles(x32, w32, *args, F32, BLAS, threads=threads)
         assert got32.dtype == F32
         _close32(got32, scatter, msg)
-
-
-@pytest.mark.parametrize("threads", [1, 2, 3, 5])
-def test_tile_scheduler_runs_every_tile_once(monkeypatch, threads):
-    monkeypatch.setattr(conv_tiles._threads, "_PARALLEL_MIN_WORK", 0)
-    for tiles in (0, 1, 2, 3, 7, 40):
-        seen: list[int] = []
-        conv_tiles._run_tiles(seen.append, tiles, 1.0, threads)  # list.append is atomic under the GIL
-        assert sorted(seen) == list(range(tiles)), (threads, tiles)
 
 
 @needs_blas

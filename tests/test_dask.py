@@ -45,18 +45,11 @@ SHAPES = {"HW": lambda h, w, c: (h, w), "HWC": lambda h, w, c: (h, w, c), "CHW":
 
 
 @pytest.fixture(autouse=True)
-def _one_numba_thread():
-    """Blocks here are tiny: one Numba thread avoids waking a thread pool per call (slow on a
-    loaded machine).  The split of work over threads never changes a result."""
-    try:
-        import numba
-    except ImportError:
+def _one_kernel_thread():
+    """Blocks here are tiny: one kernel thread per call avoids hand-offs to the native pool (slow
+    on a loaded machine).  The split of work over threads never changes a result."""
+    with upsampling.options(threads=1):
         yield
-        return
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
 
 
 def bits_equal(a: np.ndarray, b: np.ndarray) -> bool:
@@ -516,9 +509,9 @@ def test_import_upsampling_does_not_import_dask():
 
 
 #: Per-worker memory limit of the LocalCluster test.  A dask worker process that has imported
-#: distributed, dask.array, zarr and upsampling already holds ~95-130 MiB before any data (and
-#: ~280 MiB once Numba and LLVM are loaded, so the workers use the NumPy kernel: same bits,
-#: see tests/test_kernels.py); the nanny pauses a worker at 80% of its limit and kills it at 95%.
+#: distributed, dask.array, zarr and upsampling already holds ~95-130 MiB before any data (the
+#: compiled kernels add ~2 MiB; the workers run the NumPy kernel here, same bits, see
+#: tests/test_kernels.py); the nanny pauses a worker at 80% of its limit and kills it at 95%.
 WORKER_LIMIT = 224 * 2**20
 
 

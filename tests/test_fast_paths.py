@@ -1,6 +1,6 @@
 """The fast paths against the reference paths, on random inputs over the parameter grid.
 
-* fused two-axis resize (:mod:`upsampling.kernels.numba_fused`): the same bits as the per-axis
+* fused two-axis resize (:mod:`upsampling.kernels.fused`, compiled): the same bits as the per-axis
   NumPy kernel (``options(kernel="numpy")``) and float-rounding close to the pointwise reference;
 * fused ``upsample_argmax``: the same labels as ``np.argmax(resize(...))`` (ties, NaN);
 * phase-decomposed 2-D transposed convolution (``conv_transpose2d_blocks``): float-rounding close
@@ -19,13 +19,12 @@ import pytest
 
 import upsampling
 from upsampling import options
-from upsampling.kernels import _threads
+from upsampling.kernels import fused
 from upsampling.kernels.argmax import CLASS_AXIS, upsample_argmax
 from upsampling.kernels.numpy_conv import conv_transpose2d_blocks, conv_transpose_numpy
 from upsampling.reference.conv_transpose_scatter import conv_transpose_scatter
 from upsampling.resizing import apply_plans, resize_plans
 
-pytest.importorskip("numba")
 
 SEED = 20261201
 CONVENTIONS = ["half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric"]
@@ -98,14 +97,18 @@ def test_fused_resize_close_to_pointwise_reference():
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5, err_msg=f"trial {trial}: {layout} {shape} {size} {kw}")
 
 
-def test_fused_resize_threaded_chunks_bit_identical(monkeypatch):
+@pytest.fixture
+def many_chunks(monkeypatch):
+    """Every compiled call split into 5 chunks per thread on 3 threads, however small."""
+    monkeypatch.setattr(fused, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(fused, "CHUNKS_PER_THREAD", 5)
+    with options(threads=3):
+        yield
+
+
+def test_fused_resize_threaded_chunks_bit_identical(many_chunks):
     """Every call split into many small row chunks on 3 threads (each chunk starts with an
     empty W-first row cache): still the per-axis bits, for float and integer outputs."""
-    monkeypatch.setattr(_threads, "_PARALLEL_MIN_WORK", 0)
-    monkeypatch.setattr(_threads, "_CHUNKS_PER_THREAD", 5)
-    # Not NUMBA_NUM_THREADS: Numba re-reads its config when it compiles and refuses a new
-    # thread count once its own pool has started.
-    monkeypatch.setattr(_threads, "thread_count", lambda: 3)
     rng = np.random.default_rng(SEED + 9)
     for trial in range(80):
         kw, layout, shape, size = _random_config(rng, trial)
@@ -121,27 +124,15 @@ def test_fused_resize_threaded_chunks_bit_identical(monkeypatch):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32])
-def test_nearest_copies_bits_with_the_per_axis_result(dtype, monkeypatch):
+def test_nearest_copies_bits_with_the_per_axis_result(dtype, monkeypatch, native_calls, many_chunks):
     """Nearest neighbour takes the bit-copying kernel (``copy_rows``) whenever the output
     dtype is the input's, and gives the per-axis path's values: full-range integers,
     NaN/±inf/-0 floats, every layout and convention, views, upscales and downscales, many
     small chunks on 3 threads, with and without streaming stores, periodic W plans of 1-4
     channels included.  With another output dtype, or ``NEAREST_COPY`` off, it blends."""
-    from upsampling.kernels import numba_fused
-
-    from upsampling.kernels import numba_periodic
-
-    calls = []
-    runs = set()  # copy_rows' q: 1 (element gather) and 8, 21 (channel runs) must all occur
-    real = numba_fused.copy_rows
-    monkeypatch.setattr(numba_fused, "copy_rows", lambda *a: calls.append(1) or runs.add(a[3]) or real(*a))
-    # Periodic W plans (1-4 channels, integer upscales) keep their compiled blend; here every
-    # plan takes the copy, so that it is tested on all of them.
-    monkeypatch.setattr(numba_periodic, "find_period", lambda iw, ww: None)
-    monkeypatch.setattr(numba_fused, "_PREPARED", {})
-    monkeypatch.setattr(_threads, "_PARALLEL_MIN_WORK", 0)
-    monkeypatch.setattr(_threads, "_CHUNKS_PER_THREAD", 5)
-    monkeypatch.setattr(_threads, "thread_count", lambda: 3)
+    monkeypatch.setattr(fused, "_PREPARED", {})
+    calls = native_calls.calls
+    runs = set()  # copy_rows' run: 1 (element gather) and 8, 21 (channel runs) must all occur
     rng = np.random.default_rng(SEED + 13 + np.dtype(dtype).num)
     for trial in range(60):
         layout = list(SHAPES)[trial % len(SHAPES)]
@@ -163,44 +154,46 @@ def test_nearest_copies_bits_with_the_per_axis_result(dtype, monkeypatch):
         )
         view = _view(rng, x, ["contiguous", "strided", "negative"][trial % 3])
         # Every other trial writes with streaming stores (outputs of any size).
-        monkeypatch.setattr(numba_fused, "STREAM_MIN_BYTES", 0 if trial % 2 else 2**62)
+        monkeypatch.setattr(fused, "STREAM_MIN_BYTES", 0 if trial % 2 else 2**62)
         calls.clear()
         got = upsampling.resize(view, size, layout=layout, **kw)
-        assert calls, f"trial {trial}: the copy kernel was not used"
+        copies = native_calls.named("copy_rows")
+        assert copies, f"trial {trial}: the copy kernel was not used"
+        runs.update(args[4] for args in copies)
         with options(kernel="numpy"):
             ref = upsampling.resize(x, size, layout=layout, **kw)
         assert got.dtype == ref.dtype and got.shape == ref.shape
         assert np.array_equal(got, ref, equal_nan=True), f"trial {trial}: {layout} {shape} -> {size} {kw}"
         assert np.array_equal(np.signbit(got), np.signbit(ref)), f"trial {trial}: sign of zeros"
-    assert {1, 8, 21} <= runs, runs
-    monkeypatch.undo()
-    monkeypatch.setattr(numba_fused, "copy_rows", lambda *a: calls.append(1) or real(*a))
-    monkeypatch.setattr(numba_fused, "_PREPARED", {})
+    assert {1, 8, 21} <= runs and runs & {2, 3, 4}, runs  # element gather, channel runs, fixed 2-4 runs
     img = rng.integers(0, 100, size=(1, 4, 4, 3)).astype(dtype)
     calls.clear()
     copied = upsampling.resize(img, (16, 16), mode="nearest", coordinate_transformation_mode="asymmetric", layout="NHWC")
-    assert calls, "a periodic W plan of 1-4 channels copies too"
+    assert native_calls.named("copy_rows"), "a periodic W plan of 1-4 channels copies too"
     calls.clear()
-    monkeypatch.setattr(numba_fused, "NEAREST_COPY", False)
+    monkeypatch.setattr(fused, "NEAREST_COPY", False)
     blended = upsampling.resize(img, (16, 16), mode="nearest", coordinate_transformation_mode="asymmetric", layout="NHWC")
-    assert not calls and np.array_equal(copied, blended)
-    monkeypatch.setattr(numba_fused, "NEAREST_COPY", True)
+    assert not native_calls.named("copy_rows") and native_calls.named("resize_fused")
+    assert np.array_equal(copied, blended)
+    monkeypatch.setattr(fused, "NEAREST_COPY", True)
     other = np.float64 if dtype == np.float32 else np.float32
     plans, _ = resize_plans(img, (5, 6), mode="nearest")
+    calls.clear()
     got = apply_plans(img, plans, out_dtype=other)
-    assert not calls and got.dtype == other
+    assert not native_calls.named("copy_rows") and got.dtype == other
 
 
-def test_sparse_h_first_kernel_for_shrinking_width(monkeypatch):
+def _kinds(native_calls) -> list[int]:
+    """The kernel kind of each fused resize call (0 W first, 1 H first, 2 H first sparse)."""
+    return [args[7] for args in native_calls.named("resize_fused")]
+
+
+def test_sparse_h_first_kernel_for_shrinking_width(native_calls):
     """Downscales whose W taps read fewer columns than a row has, with 8 or more channels per
     pixel, take the kernel that blends only those columns (with fewer channels the whole-row
     blend is faster and is taken); same bits as the per-axis path (float and integer, 1-21
     channels)."""
-    from upsampling.kernels import numba_fused
-
-    calls = []
-    real = numba_fused.fused_h_first_sparse
-    monkeypatch.setattr(numba_fused, "fused_h_first_sparse", lambda *a: calls.append(1) or real(*a))
+    calls = native_calls.calls
     rng = np.random.default_rng(SEED + 11)
     for c in (1, 2, 3, 8, 21):
         for dtype in (np.float32, np.float64, np.uint8):
@@ -210,20 +203,16 @@ def test_sparse_h_first_kernel_for_shrinking_width(monkeypatch):
                 got = upsampling.resize(x, size, mode=mode)
                 with options(kernel="numpy"):
                     ref = upsampling.resize(x, size, mode=mode)
-                assert bool(calls) == (c >= 8), (c, dtype, size, mode)
+                assert (2 in _kinds(native_calls)) == (c >= 8), (c, dtype, size, mode)
                 assert np.array_equal(got, ref), (c, dtype, size, mode)
 
 
-def test_h_first_blend_with_prefetch_keeps_the_bits(monkeypatch):
+def test_h_first_blend_with_prefetch_keeps_the_bits(native_calls):
     """The whole-row H-first kernel blends two-tap rows in 256-element blocks, prefetching the
     next output row's input rows: same bits as the per-axis path for rows of 0-3 whole blocks
     plus every kind of tail, the last output row of an image, float and integer dtypes, and
     taps other than two (which take the plain blend)."""
-    from upsampling.kernels import numba_fused
-
-    calls = []
-    real = numba_fused.fused_h_first
-    monkeypatch.setattr(numba_fused, "fused_h_first", lambda *a: calls.append(1) or real(*a))
+    calls = native_calls.calls
     rng = np.random.default_rng(SEED + 12)
     for w_in, c in ((64, 1), (128, 2), (86, 3), (256, 1), (300, 3), (773, 1), (260, 4)):
         for dtype in (np.float32, np.float64, np.uint8):
@@ -234,7 +223,7 @@ def test_h_first_blend_with_prefetch_keeps_the_bits(monkeypatch):
                 got = upsampling.resize(x, size, mode=mode, antialias=aa)
                 with options(kernel="numpy"):
                     ref = upsampling.resize(x, size, mode=mode, antialias=aa)
-                assert calls, (w_in, c, dtype, mode, aa, w_out)
+                assert 1 in _kinds(native_calls), (w_in, c, dtype, mode, aa, w_out)
                 assert np.array_equal(got, ref), (w_in, c, dtype, mode, aa, w_out)
 
 
@@ -399,127 +388,3 @@ def test_conv2d_transpose_face_uses_blocks_and_stays_contiguous():
             ref = upsampling.conv2d_transpose(x, w, (shape[0], *out, cout), s, "SAME")
         assert got.flags.c_contiguous
         np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
-
-
-def test_run_rows_covers_every_row_once():
-    for rows, threads in itertools.product([1, 2, 7, 100, 1001], [1, 2, 3]):
-        seen = np.zeros(rows, dtype=int)
-
-        def kernel(r0, r1, seen=seen):
-            seen[r0:r1] += 1
-
-        _threads.run_rows(kernel, rows, row_cost=10**9, threads=threads)
-        assert (seen == 1).all(), (rows, threads)
-
-
-@pytest.mark.parametrize("spins", [_threads._SPINS, 1])
-def test_spinning_workers_cover_rows_raise_and_share(monkeypatch, spins):
-    """run_rows through the spinning workers (spinning, and with ``spins=1`` sleeping between
-    calls and woken by the semaphore): every row exactly once over many calls, work really
-    done on another thread, an exception in any chunk reaches the caller and the workers
-    go on, and callers on several threads at once (one gets the spinners, the others the
-    pool) each get all their rows."""
-    import threading
-    import time
-
-    from upsampling.kernels import load_fast_kernels
-
-    load_fast_kernels()
-    monkeypatch.setattr(_threads, "_SPINS", spins)
-    assert _threads._get_spinners(2) is not None
-    for trial in range(200):
-        rows, threads = 1 + trial % 37, 2 + trial % 2
-        seen = np.zeros(rows, dtype=int)
-        where = set()
-
-        def kernel(r0, r1, seen=seen, where=where):
-            where.add(threading.get_ident())
-            seen[r0:r1] += 1
-
-        _threads.run_rows(kernel, rows, row_cost=10**9, threads=threads)
-        assert (seen == 1).all(), (trial, rows, threads)
-    spinners = {t.ident for t in threading.enumerate() if t.name == "upsampling-spin"}
-    assert len(spinners) >= 2
-    where = []
-
-    def slow(r0, r1):  # sleeping releases the GIL: the caller cannot take every chunk
-        time.sleep(0.002)
-        where.append(threading.get_ident())  # at the end: run_rows must wait for it
-
-    _threads.run_rows(slow, 8, row_cost=10**9, threads=2, chunks=8)
-    assert len(where) == 8 and set(where) & spinners and threading.get_ident() in where
-
-    for bad in range(6):  # chunk ``bad`` raises, whichever thread runs it
-
-        def failing(r0, r1, bad=bad):
-            if r0 <= bad < r1:
-                raise KeyError(bad)
-
-        with pytest.raises(KeyError):
-            _threads.run_rows(failing, 6, row_cost=10**9, threads=2, chunks=6)
-    seen = np.zeros(50, dtype=int)
-    _threads.run_rows(lambda r0, r1: seen.__setitem__(slice(r0, r1), seen[r0:r1] + 1), 50, 10**9, threads=2)
-    assert (seen == 1).all()
-
-    results = []
-
-    def caller(k):
-        counts = np.zeros(301, dtype=int)
-        for _ in range(20):
-            _threads.run_rows(lambda r0, r1: counts.__setitem__(slice(r0, r1), counts[r0:r1] + 1), 301, 10**9, threads=2)
-        results.append(bool((counts == 20).all()))
-
-    callers = [threading.Thread(target=caller, args=(k,)) for k in range(4)]
-    for t in callers:
-        t.start()
-    for t in callers:
-        t.join()
-    assert results == [True] * 4
-
-
-def test_spin_workers_option_turns_spinning_off(monkeypatch):
-    from upsampling import set_options
-    from upsampling.errors import InvalidArgumentError
-    from upsampling.kernels import load_fast_kernels
-
-    load_fast_kernels()
-    posted = []
-    real = _threads._Spinner.post
-    monkeypatch.setattr(_threads._Spinner, "post", lambda self, job: posted.append(1) or real(self, job))
-    seen = np.zeros(40, dtype=int)
-    kernel = lambda r0, r1: seen.__setitem__(slice(r0, r1), seen[r0:r1] + 1)  # noqa: E731
-    _threads.run_rows(kernel, 40, 10**9, threads=2)
-    assert posted and (seen == 1).all()
-    posted.clear()
-    with options(spin_workers=False):
-        _threads.run_rows(kernel, 40, 10**9, threads=2)
-    assert not posted and (seen == 2).all()
-    for bad in ("yes", 1, None):
-        with pytest.raises(InvalidArgumentError, match="spin_workers"):
-            set_options(spin_workers=bad)
-
-
-def test_numba_loads_in_the_background_and_results_do_not_depend_on_it():
-    """A fresh process: the first resize starts the background import and returns without
-    waiting for it (NumPy kernel); after load_fast_kernels() the fused kernel runs; same bits."""
-    import subprocess
-    import sys
-
-    code = """
-import sys, numpy as np, upsampling
-from upsampling import kernels
-assert 'numba' not in sys.modules
-x = np.random.default_rng(5).standard_normal((2, 9, 11, 3)).astype(np.float32)
-first = upsampling.resize(x, (20, 7), mode="cubic")
-started = kernels._loader is not None
-assert kernels.load_fast_kernels() is True
-assert kernels.fused_resize_kernel() is not None and 'numba' in sys.modules
-again = upsampling.resize(x, (20, 7), mode="cubic")
-with upsampling.options(kernel="numpy"):
-    ref = upsampling.resize(x, (20, 7), mode="cubic")
-assert np.array_equal(first, ref) and np.array_equal(again, ref)
-print("ok", started)
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["ok", "True"]

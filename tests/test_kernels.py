@@ -1,4 +1,4 @@
-"""Fast kernels give the same bits as the NumPy kernel (and so the same as each other)."""
+"""The compiled kernels give the same bits as the NumPy kernel (and so the same as each other)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 import upsampling
 from upsampling import options
 
-pytest.importorskip("numba")
 
 
-def test_numba_kernel_is_bit_identical_to_numpy(rng):
+
+def test_compiled_kernel_is_bit_identical_to_numpy(rng):
     modes = ["nearest", "linear", "cubic", "area"]
     for trial in range(120):
         layout = str(rng.choice(["HW", "HWC", "CHW", "NHWC", "NCHW"]))

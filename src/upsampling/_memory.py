@@ -3,7 +3,7 @@
 A fresh array of more than a few MiB costs page faults the first time it is written: the
 kernel maps and zeroes every page.  On this project's 2-core machine that is about 0.1 ms per
 MiB (a 48 MiB image: 4-8 ms against 4-5 ms to compute it on two threads;
-``benchmarks/order_and_pool.py``).  glibc reuses freed memory only for allocations below its mmap threshold
+``benchmarks/order_and_pool.py``, in the git history).  glibc reuses freed memory only for allocations below its mmap threshold
 (at most 32 MiB), so a loop that resizes frame after frame pays for every large output again.
 
 :func:`empty` returns an ordinary C-ordered ndarray whose memory comes from a small pool.

@@ -1,5 +1,5 @@
-"""Process-wide options: the output byte limit, the kernel choice, the output pool and the
-worker threads' spinning."""
+"""Process-wide options: the output byte limit, the kernel choice, the output pool, the
+kernels' thread count and their worker threads' spinning."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from typing import Any
 _DEFAULTS: dict[str, Any] = {
     # Largest output (in bytes) any function allocates without being asked to.
     "max_output_bytes": 16 * 2**30,
-    # "auto": the fastest available kernel (Numba when installed, else NumPy);
+    # "auto": the fastest available kernel (the compiled one when it loads, else NumPy);
     # "numpy": the vectorised NumPy kernel; "reference": the readable per-pixel path.
     "kernel": "auto",
     # Free memory of dead large outputs kept for the next ones (upsampling._memory); 0: off.
     "output_pool_bytes": 256 * 2**20,
     # Whether the fast kernels' worker threads spin ~0.2 ms after a call before sleeping.
     "spin_workers": True,
+    # Threads a compiled kernel call runs on (the caller included); None: one per CPU.
+    "threads": None,
 }
 _options: dict[str, Any] = dict(_DEFAULTS)
 
@@ -36,7 +38,9 @@ def set_options(**changes: Any) -> dict[str, Any]:
     pooling off and releases what is held.  ``spin_workers`` (bool): the fast kernels'
     worker threads watch for the next call for about 0.2 ms after each call (a core stays
     busy) instead of sleeping at once; ``False`` for machines shared with other work, at the
-    cost of a thread wake-up per call (:mod:`upsampling.kernels._threads`).
+    cost of a thread wake-up per call (:mod:`upsampling.kernels`).  ``threads`` (int >= 1, or
+    ``None`` for one per CPU): how many threads a compiled kernel call runs on, the calling
+    thread included; the split never changes a result.
     """
     from upsampling.errors import InvalidArgumentError
 
@@ -56,6 +60,10 @@ def set_options(**changes: Any) -> dict[str, Any]:
             raise InvalidArgumentError(name, value, "a non-negative integer number of bytes (0: no pool)")
         if name == "spin_workers" and not isinstance(value, bool):
             raise InvalidArgumentError(name, value, "True or False")
+        if name == "threads" and value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1024
+        ):
+            raise InvalidArgumentError(name, value, "a whole number of threads from 1 to 1024, or None (one per CPU)")
         previous[name] = _options[name]
     _options.update(changes)
     if "output_pool_bytes" in changes:

@@ -140,7 +140,7 @@ def apply_plans(
         return); it saves allocating (and page-faulting) a fresh output on every call.
 
     Two adjacent axes without ``outside`` masks go through the fused kernel
-    (:mod:`upsampling.kernels.numba_fused`) when Numba is installed: both axes in one pass
+    (:mod:`upsampling.kernels.fused`, compiled) when it loads: both axes in one pass
     over row-sized buffers, the same bits as resizing one axis at a time in ``order``.
     """
     out_dtype = x.dtype if out_dtype is None else np.dtype(out_dtype)

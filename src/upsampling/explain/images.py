@@ -1,7 +1,14 @@
-"""Read and write PNG files for ``upsampling resize`` / ``compare`` / ``segment`` (Pillow, the ``cli`` extra).
+"""Read and write PNG files for ``upsampling resize`` / ``compare`` / ``segment`` (the ``cli`` extra).
 
-:func:`image_header` reads only the header (size and mode), so a command can estimate its memory
-before decoding anything; :func:`write_image` writes atomically (:mod:`upsampling._files`).
+Reading takes Pillow (PNG, JPEG, ...).  :func:`image_header` reads only the header (size and
+mode), so a command can estimate its memory before decoding anything.
+
+Writing takes imagecodecs' libpng encoder with the settings ``cv2.imwrite`` uses by default: every
+row filtered with PNG's *Sub* filter, zlib level 1 with the run-length strategy (``Z_RLE``).
+Pillow's encoder has no filter option and tries every filter on every row: 0.42 s for a 2048²
+RGB image against ``cv2.imwrite``'s 0.14 s, for files of about the same size (see
+docs/performance.md).  :func:`write_image` writes atomically (:mod:`upsampling._files`): an
+interrupted write leaves the old file or the new one.
 """
 
 from __future__ import annotations
@@ -97,19 +104,33 @@ def to_uint8(y: np.ndarray) -> np.ndarray:
     return out
 
 
-def write_image(path: str, y: np.ndarray, option: str = "OUT", *, overwrite: bool = False) -> None:
-    """Write ``y`` (``(H, W)`` or ``(H, W, C)``) as a PNG, atomically (the old file or the new one,
-    never half).  The caller checked ``path`` with :func:`upsampling._files.check_output` first."""
-    from upsampling._files import atomic_output
-    from upsampling.errors import OutputPathError
-
-    Image = require("PIL.Image", "cli")
+def png_bytes(y: np.ndarray) -> bytes:
+    """``y`` (``(H, W)`` or ``(H, W, C)``, C 1-4; any real dtype, converted by :func:`to_uint8`) as
+    the bytes of an 8-bit PNG file: Sub-filtered rows, deflated at level 1 with ``Z_RLE``
+    (``cv2.imwrite``'s defaults)."""
+    codecs = require("imagecodecs", "cli")
     arr = to_uint8(y)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and not 1 <= arr.shape[2] <= 4):
+        raise OptionError("OUT", "an image of 1-4 channels", f"array of shape {arr.shape}")
+    png = codecs.PNG
+    return codecs.png_encode(
+        np.ascontiguousarray(arr), level=png.COMPRESSION.SPEED, strategy=png.STRATEGY.RLE, filter=png.FILTER.SUB
+    )
+
+
+def write_image(path: str, y: np.ndarray, option: str = "OUT", *, overwrite: bool = False) -> None:
+    """Write ``y`` (``(H, W)`` or ``(H, W, C)``) as a PNG (:func:`png_bytes`), atomically (the old
+    file or the new one, never half).  The caller checked ``path`` with
+    :func:`upsampling._files.check_output` first."""
+    from upsampling._files import atomic_output
+    from upsampling.errors import OutputPathError
+
+    data = png_bytes(y)
     try:
         with atomic_output(path, overwrite=overwrite, option=option) as tmp:
-            Image.fromarray(arr).save(tmp, format="PNG")
+            Path(tmp).write_bytes(data)
     except OutputPathError:
         raise
     except (OSError, ValueError, KeyError) as exc:

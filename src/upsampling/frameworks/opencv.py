@@ -24,6 +24,7 @@ from upsampling.errors import InvalidArgumentError as _InvalidArgumentError
 from upsampling.errors import ShapeError as _ShapeError
 from upsampling.errors import UnsupportedError as _UnsupportedError
 from upsampling.frameworks._mapping import Setting as _Setting
+from upsampling.kernels import fused_resize_kernel as _fused_resize_kernel
 from upsampling.plan import AxisPlan as _AxisPlan
 from upsampling.plan import complement_fixed_plan as _complement_fixed_plan
 from upsampling.plan import index_plan as _index_plan
@@ -282,6 +283,9 @@ def _linear_uint8(x: _np.ndarray, plan_x: _AxisPlan, plan_y: _AxisPlan) -> _np.n
     scalar tail (``(sum S*beta + 2**21) >> 22``) would apply; observed bit for bit.
     """
     qx, qy = _quantized_plan(plan_x), _quantized_plan(plan_y)
+    fast = _fused_resize_kernel()
+    if fast is not None and x.ndim in (2, 3):  # the same integer pipeline, compiled
+        return fast.fixed_linear_uint8(x, qx, qy)
     rows = _apply_plans(x, {1: qx}, out_dtype=_np.float64, parameter="dsize") * 2048
     rows = _np.rint(rows).astype(_np.int64) >> 4  # exact integers already; >> 4 floors
     beta = _np.rint(qy.weight * 2048).astype(_np.int64)

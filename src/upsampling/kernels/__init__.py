@@ -1,122 +1,162 @@
-"""Fast paths.  Each is tested against the readable reference in :mod:`upsampling.reference`.
+"""Fast paths and their dispatch.  Each is tested against the readable reference.
 
-The Numba kernels load in the background: the first resize of a process starts a thread
-that imports Numba and the kernel modules (0.3-0.5 s on this project's machine, more when it
-is busy) and, until they are ready, calls use the NumPy kernel.  Both give the same bits
-(``tests/test_fast_paths.py``), so no result depends on the timing; only the first calls of
-a process are slower than later ones instead of the first waiting half a second.
-:func:`load_fast_kernels` waits for them (the test suite and the benchmark harness do).
+The fast kernels are compiled C++ (``upsampling.kernels._native``, sources in ``csrc/``, built
+by ``pip install`` through scikit-build-core and nanobind): the fused two-axis resize, the
+nearest-neighbour bit copy, the per-axis resize, the fused ``upsample_argmax`` and the tiles of
+the transposed convolution.  They run at full speed from the first call (nothing to compile or
+load in the background), release the GIL for the whole call and run on a small native thread
+pool (``set_options(threads=...)``), and give the NumPy path's bits
+(``tests/test_fast_paths.py``).  The instruction set (baseline, AVX2, AVX-512) is chosen at
+import from what the CPU reports; :func:`info` says which ran.
+
+When the extension cannot be imported (a source checkout that was never built, an unsupported
+platform), or ``UPSAMPLING_NATIVE=0`` is set, every call takes the NumPy kernels, which give the
+same results, and one warning says so.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import warnings
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-from upsampling._optional import module_available
 from upsampling._options import _options
 
-__all__ = ["fused_resize_kernel", "load_fast_kernels", "resize_axis_kernel"]
+__all__ = ["fused_resize_kernel", "info", "load_fast_kernels", "native", "resize_axis_kernel", "thread_count"]
 
 _lock = threading.Lock()
-_loader: threading.Thread | None = None
-_fused: ModuleType | None = None
-_apply_axis: Callable | None = None
-_failed: BaseException | None = None
+_loaded: ModuleType | None = None
+_failure: str | None = None
+_tried = False
+_CPU_COUNT = os.cpu_count() or 1
 
 
-def _load() -> None:
-    global _fused, _apply_axis, _failed
+def _stale_sources(module: ModuleType) -> list[str]:
+    """C++ sources of a source checkout that are newer than the built extension (an editable
+    install after a C++ edit that was not rebuilt), else ``[]``."""
+    csrc = Path(__file__).resolve().parents[3] / "csrc"
+    built = getattr(module, "__file__", None)
+    if not built or not csrc.is_dir():
+        return []
     try:
-        from upsampling.kernels import numba_fused
-        from upsampling.kernels.numba_resize import apply_axis
-
-        _warm(numba_fused)
-        from upsampling.kernels import _spin
-
-        _spin.warm()  # run_rows' workers spin on it between calls
-        _apply_axis = apply_axis
-        _fused = numba_fused
-    except BaseException as exc:  # pragma: no cover - a broken Numba install
-        _failed = exc
+        built_at = os.stat(built).st_mtime
+        files = [*csrc.iterdir(), csrc.parent / "CMakeLists.txt"]
+        return sorted(f.name for f in files if f.suffix in (".cpp", ".hpp", ".txt") and f.stat().st_mtime > built_at)
+    except OSError:
+        return []
 
 
-def _warm(numba_fused: ModuleType) -> None:
-    """Load the compiled code of the commonest signatures (float32 resize and argmax, both
-    axis orders, float32 nearest) from Numba's disk cache here, not in the first call that needs them: that
-    load is 0.1-0.3 s per signature."""
-    import numpy as np
-
-    from upsampling.resizing import resize_plans
-
-    for shape, size in (((1, 3, 4, 3), (6, 8)), ((1, 6, 8, 3), (3, 4))):  # W first, H first
-        x = np.zeros(shape, dtype=np.float32)
-        plans, out_shape = resize_plans(x, size)
-        h_first = plans[1].n_out < plans[1].n_in
-        numba_fused.apply_two_axes(x, 1, plans[1], plans[2], h_first, np.dtype(np.float32), np.empty(out_shape, np.float32))
-        labels = np.empty(out_shape[:3], dtype=np.uint8)
-        numba_fused.argmax_two_axes(x, 1, 3, plans[1], plans[2], labels, h_first=h_first)
-    plans, out_shape = resize_plans(x, (6, 8), mode="nearest")  # the bit-copying kernel (uint32)
-    numba_fused.apply_two_axes(x, 1, plans[1], plans[2], True, np.dtype(np.float32), np.empty(out_shape, np.float32))
-
-
-def _start() -> bool:
-    """Start the background import once; whether the Numba kernels are ready now."""
-    global _loader
-    if _fused is not None:
-        return True
-    if _failed is not None:
-        return False
+def native() -> ModuleType | None:
+    """The compiled kernels (imported on first use), or ``None`` when they cannot be imported
+    or ``UPSAMPLING_NATIVE=0``; the first failure is reported once, as a warning."""
+    global _loaded, _failure, _tried
+    if _tried:
+        return _loaded
     with _lock:
-        if _loader is None:
-            if not module_available("numba"):
-                return False
-            _loader = threading.Thread(target=_load, name="upsampling-load-numba", daemon=True)
-            _loader.start()
-    return _fused is not None
+        if _tried:
+            return _loaded
+        if os.environ.get("UPSAMPLING_NATIVE", "1") == "0":
+            _failure = "UPSAMPLING_NATIVE=0"
+        else:
+            try:
+                from upsampling.kernels import _native as module
+            except ImportError as exc:
+                _failure = f"{type(exc).__name__}: {exc}"
+            else:
+                _loaded = module
+                isa = os.environ.get("UPSAMPLING_ISA")
+                if isa and isa != "auto" and module.info()["isa"] != isa:
+                    warnings.warn(
+                        f"upsampling: UPSAMPLING_ISA={isa!r} is not built or not supported by this CPU; "
+                        f"running {module.info()['isa']!r} (supported: {', '.join(module.info()['supported'])})",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
+                stale = _stale_sources(module)
+                if stale:
+                    warnings.warn(
+                        f"upsampling: the compiled kernels are older than {', '.join(stale)}; rebuild them with "
+                        "`make build` (or `pip install -e .`)",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
+        if _failure is not None:
+            warnings.warn(
+                f"upsampling: compiled kernels unavailable ({_failure}); using the NumPy kernels (same results, slower)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        _tried = True
+    return _loaded
+
+
+def thread_count() -> int:
+    """Threads a compiled kernel call runs on: ``options(threads=...)``, else one per CPU."""
+    threads = _options["threads"]
+    return _CPU_COUNT if threads is None else threads
+
+
+def info() -> dict[str, Any]:
+    """Which kernels run, for bug reports and tests.
+
+    ``native``: whether the compiled kernels are in use; ``fallback_reason``: why not (else
+    ``None``); ``isa``: the instruction set running (``"avx512"``, ``"avx2"``, ``"baseline"``),
+    ``built`` and ``supported``: the sets compiled in and those this CPU runs; ``threads``:
+    threads per call; ``last``: the kernel each family ran last, with its instruction set
+    (``{"resize": "w_first/avx512", ...}``); ``blas``: the private OpenBLAS the transposed
+    convolution's tiles call, once loaded; ``kernel``: ``options(kernel=...)``.
+    """
+    module = native()
+    out: dict[str, Any] = {
+        "native": module is not None and _options["kernel"] == "auto",
+        "fallback_reason": _failure,
+        "kernel": _options["kernel"],
+        "threads": thread_count(),
+    }
+    if module is not None:
+        out.update(module.info())
+    return out
 
 
 def load_fast_kernels(wait: bool = True) -> bool:
-    """Start loading the Numba kernels (if installed) and, with ``wait``, block until done.
-
-    Waiting also waits for the specialised kernels that calls so far have asked for
-    (:mod:`.numba_periodic` compiles them in the background).  Returns whether the kernels are
-    ready.  Re-raises the import error of a broken Numba install when waiting.
-    """
-    _start()
-    if wait and _loader is not None:
-        _loader.join()
-        if _failed is not None:
-            raise _failed
-        import sys
-
-        periodic = sys.modules.get("upsampling.kernels.numba_periodic")
-        if periodic is not None:
-            periodic.wait_for_compiles()
-    return _fused is not None
+    """Kept for compatibility: the compiled kernels need no loading or warm-up.  Returns
+    whether they are available (``wait`` is ignored)."""
+    return native() is not None
 
 
 def resize_axis_kernel() -> Callable:
     """The per-axis resize kernel chosen by ``upsampling.options(kernel=...)``.
 
-    Both kernels give the same bits; Numba is used when installed, loaded and not disabled.
+    Both kernels give the same bits; the compiled one is used when it loads and is not disabled.
     """
-    if _options["kernel"] == "auto" and _start():
-        assert _apply_axis is not None
-        return _apply_axis
+    if _options["kernel"] == "auto" and native() is not None:
+        from upsampling.kernels.fused import apply_axis
+
+        return apply_axis
     from upsampling.kernels.numpy_resize import apply_axis
 
     return apply_axis
 
 
 def fused_resize_kernel() -> ModuleType | None:
-    """The fused two-axis kernel module (:mod:`.numba_fused`), or ``None``.
+    """The fused two-axis kernel module (:mod:`.fused`), or ``None``.
 
-    ``None`` when Numba is missing, still loading, or ``upsampling.options(kernel=...)`` is
-    not ``"auto"``; the fused kernel gives the per-axis kernels' bits, so the choice never
+    ``None`` when the compiled kernels are unavailable or ``upsampling.options(kernel=...)``
+    is not ``"auto"``; the fused kernel gives the per-axis kernels' bits, so the choice never
     changes a result.
     """
-    if _options["kernel"] != "auto" or not _start():
+    if _options["kernel"] != "auto" or native() is None:
         return None
-    return _fused
+    from upsampling.kernels import fused
+
+    return fused
+
+
+def _reset_for_tests() -> None:
+    """Forget the import attempt (tests force the fallback and then restore the kernels)."""
+    global _loaded, _failure, _tried
+    _loaded, _failure, _tried = None, None, False

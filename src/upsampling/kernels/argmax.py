@@ -133,8 +133,8 @@ def upsample_argmax(
     resized and cast to ``logits.dtype`` exactly as :func:`upsampling.resize` does, ties go
     to the lowest class and a NaN score wins.  Extra memory is one band of scores (at
     most ~64 MiB, at least one output row for all classes), not ``C`` full-size maps; with
-    Numba and float32/float64 scores, one output row of scores per thread
-    (:func:`upsampling.kernels.numba_fused.argmax_two_axes`).
+    the compiled kernels and float32/float64 scores, one output row of scores per thread
+    (:func:`upsampling.kernels.fused.argmax_two_axes`).
 
     Examples
     --------
@@ -176,7 +176,7 @@ def upsample_argmax(
         and x.dtype in (np.float32, np.float64)
         and all(p.outside is None for p in plans.values())
     ):
-        # One output row of scores per thread, never a band (:mod:`.numba_fused`); same labels.
+        # One output row of scores per thread, never a band (:mod:`.fused`); same labels.
         fused.argmax_two_axes(x, ah, c_axis, plans[ah], plans[ah + 1], labels, h_first=order[0] == ah)
         return labels
     h_plan = plans[ah]

@@ -11,17 +11,18 @@ column block, read from its shift ``(c_h - lo_h, c_w - lo_w)`` on, is its output
 What differs is the order of the work and whose threads run it.  NumPy's path builds the
 im2col of a batch chunk, runs one GEMM on NumPy's BLAS threads, then copies the result into
 output order.  Here the extended block rows of each image are cut into a few tiles per thread
-(:func:`_tile_rows`); the calling thread and the pool threads of
-:mod:`upsampling.kernels._threads` take tiles from a shared counter (:func:`_run_tiles`) and,
-per tile, build its im2col (or use the input rows themselves when they already are the GEMM
-operand: one tap per axis, as k2 s2), run one single-threaded GEMM through the private
-OpenBLAS (:mod:`upsampling.kernels._blas`, which releases the GIL) and copy the result into
-the output blocks while it is still in cache.  Tiles of a family cover disjoint extended
+(:func:`_tile_rows`); the calling thread and the native pool's threads take tiles from a shared
+counter and, per tile, build its im2col (or use the input rows themselves when they already are
+the GEMM operand: one tap per axis, as k2 s2), run one single-threaded GEMM through the private
+OpenBLAS (loaded by :mod:`upsampling.kernels._blas`, called from C++) and copy the result into
+the output blocks while it is still in cache -- all in compiled code, with the GIL released
+(``csrc/conv_tiles.hpp``).  This module plans: the families, their stacked weights, the tiles.  Tiles of a family cover disjoint extended
 rows and an extended row of a pair lands on exactly one output block row, so every output
 element is written once and no two tiles write the same memory.
 
 Why a few large tiles and not L2-sized ones: OpenBLAS packs the whole weight matrix again in
-every GEMM call, and small tiles pay that (and a dozen NumPy calls each) again and again --
+every GEMM call, and small tiles pay that again and again (the Numba-era path also paid a dozen
+NumPy calls per tile) --
 H (8x32x32x128 -> 64 channels, k4 s2) took longer in 40 tiles of 7 block rows than in 8
 tiles of 33.
 """
@@ -29,16 +30,14 @@ tiles of 33.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from upsampling.kernels import _threads
+from upsampling.kernels import native, thread_count
 from upsampling.kernels._blas import Blas
 from upsampling.kernels.numpy_conv import (
-    _im2col,
     _phase_segments,
     _phase_weight,
     blocks_to_output,
@@ -52,12 +51,9 @@ __all__ = ["conv_transpose2d_tiles", "tiles_blas"]
 # and the largest working set of one tile (padded input rows, im2col, GEMM result).
 _TILES_PER_THREAD = 2
 _TILE_BYTES = 4 * 2**20
-# Per-thread scratch buffers up to this size are kept between calls (larger ones are freed).
-_KEEP_SCRATCH_BYTES = 32 * 2**20
-# Scratch and GEMM rows are aligned to this many bytes.
+# Stacked weights are aligned to this many bytes.
 _ALIGN = 64
 
-_scratch = threading.local()
 
 _Run = tuple[int, int, int, int, int]  # (r0, r1, c, taps, j0) of _phase_segments
 
@@ -98,23 +94,6 @@ def _aligned(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     raw = np.empty(nbytes + _ALIGN, dtype=np.uint8)
     start = -raw.ctypes.data % _ALIGN
     return raw[start : start + nbytes].view(dtype).reshape(shape)
-
-
-def _scratch_rows(name: str, rows: int, cols: int, dtype: np.dtype) -> np.ndarray:
-    """This thread's scratch matrix ``(rows, cols)``, rows padded to :data:`_ALIGN` bytes.
-
-    Kept between calls (no page faults on the next call) unless larger than
-    :data:`_KEEP_SCRATCH_BYTES`.  Returns a view whose rows start on aligned addresses.
-    """
-    per = _ALIGN // dtype.itemsize
-    ld = -(-max(cols, 1) // per) * per
-    need = rows * ld
-    buf = getattr(_scratch, name, None)
-    if buf is None or buf.dtype != dtype or buf.size < need:
-        buf = _aligned((need,), dtype)
-        if buf.nbytes <= _KEEP_SCRATCH_BYTES:
-            setattr(_scratch, name, buf)
-    return buf[:need].reshape(rows, ld)[:, :cols]
 
 
 def _families(
@@ -226,59 +205,18 @@ def _tile_rows(families: list[_Family], c_in: int, threads: int, n: int, itemsiz
     return -(-rows // min(rows, per_image))
 
 
-def _run_tile(
-    blas: Blas,
-    x: np.ndarray,
-    full: np.ndarray,
-    families: list[_Family],
-    groups: int,
-    tile: int,
-    tile_rows: int,
-    tiles_per_image: int,
-) -> None:
-    """Every family's im2col, GEMM and copy into ``full`` for one tile (one image's rows)."""
-    image, first = divmod(tile, tiles_per_image)
-    n, b_h, s_h, b_w, s_w, m = full.shape
-    c_g = x.shape[3] // groups
-    m_g = m // groups
-    dtype = full.dtype
+def _native_families(families: list[_Family]) -> list[tuple]:
+    """The families as :func:`upsampling.kernels._native.conv_tiles` takes them: per family
+    ``(D_h, D_w, lo_h, lo_w, E_h, E_w, columns, trans_b, direct, [weights per group], pairs)``
+    with ``pairs`` an ``(n, 8)`` int64 array of ``(r0, r1, c0, c1, col0, col1, off_h, off_w)``."""
+    out = []
     for f in families:
-        e0, e1 = first * tile_rows, min(f.extent[0], (first + 1) * tile_rows)
-        if e1 <= e0:
-            continue
-        e_w = f.extent[1]
-        for g in range(groups):
-            channels = slice(g * c_g, (g + 1) * c_g)
-            if f.direct:
-                a = x[image, e0:e1].reshape(-1, x.shape[3])[:, channels]
-            else:
-                # the tile's extended block rows e0:e1 are blocks 0.. of a grid shifted by e0
-                image_x = x[image : image + 1, :, :, channels]
-                a = _im2col(image_x, (e1 - e0, e_w), (e0 + f.lo[0], f.lo[1]), f.taps, buffers=_scratch_rows)
-            y = _scratch_rows("y", a.shape[0], f.columns, dtype)
-            blas.gemm(a, f.weights[g], y, trans_b=f.trans_b)
-            out_ch = slice(g * m_g, (g + 1) * m_g)
-            for p in f.pairs:
-                o0, o1 = max(0, e0 - p.off_h), min(b_h, e1 - p.off_h)
-                if o1 <= o0:
-                    continue
-                phases = (p.rows.stop - p.rows.start, p.cols.stop - p.cols.start)
-                part = y[:, p.col0 : p.col1].reshape(e1 - e0, e_w, *phases, m_g)
-                part = part[o0 + p.off_h - e0 : o1 + p.off_h - e0, p.off_w : p.off_w + b_w]
-                np.copyto(full[image, o0:o1, p.rows, :, p.cols, out_ch], part.transpose(0, 2, 1, 3, 4))
-
-
-def _run_tiles(tile: Callable[[int], None], tiles: int, tile_macs: float, threads: int) -> None:
-    """Call ``tile(t)`` for every ``t < tiles``: the calling thread and ``threads - 1`` pool
-    threads take tiles one at a time (:func:`~upsampling.kernels._threads.run_rows` with one
-    chunk per tile: its default three chunks per thread split a few equal tiles unevenly).
-    Tiles release the GIL in their GEMMs and large copies."""
-
-    def run(t0: int, t1: int) -> None:
-        for t in range(t0, t1):
-            tile(t)
-
-    _threads.run_rows(run, tiles, tile_macs, threads=threads, chunks=tiles)
+        pairs = np.array(
+            [(p.rows.start, p.rows.stop, p.cols.start, p.cols.stop, p.col0, p.col1, p.off_h, p.off_w) for p in f.pairs],
+            dtype=np.int64,
+        ).reshape(-1, 8)
+        out.append((*f.taps, *f.lo, *f.extent, f.columns, f.trans_b, f.direct, list(f.weights), pairs))
+    return out
 
 
 def conv_transpose2d_tiles(
@@ -301,7 +239,7 @@ def conv_transpose2d_tiles(
     first), ``out_size`` ``(OH, OW)``.  Returns ``(N, C_out, OH, OW)`` in ``dtype``, a view of
     channels-last memory (C-ordered after ``transpose(0, 2, 3, 1)`` when ``OH``, ``OW`` are
     multiples of the strides).  ``blas``: the private OpenBLAS (:func:`upsampling.kernels._blas.load`);
-    ``threads``: default :func:`upsampling.kernels._threads.thread_count`.
+    ``threads``: default :func:`upsampling.kernels.thread_count`.
     """
     n, c_in, h, wd = x.shape
     m = w.shape[1] * groups
@@ -317,14 +255,12 @@ def conv_transpose2d_tiles(
     for rows, cols in empty:  # phases no tap reaches (kernel shorter than the stride)
         full[:, :, rows, :, cols] = 0
     if families:
-        threads = _threads.thread_count() if threads is None else threads
+        threads = thread_count() if threads is None else threads
         tile_rows = _tile_rows(families, c_in, threads, n, dtype.itemsize)
         per_image = -(-max(f.extent[0] for f in families) // tile_rows)
-        macs = sum(f.weights[0].size * f.extent[1] for f in families) * groups * tile_rows
-        def tile(t: int) -> None:
-            _run_tile(blas, xl, full, families, groups, t, tile_rows, per_image)
-
-        _run_tiles(tile, n * per_image, macs, threads)
+        module = native()
+        module.blas_bind(blas.path)
+        module.conv_tiles(xl, full, _native_families(families), groups, tile_rows, per_image, threads)
     return blocks_to_output(full, out_size)
 
 
@@ -364,8 +300,8 @@ def tiles_blas(
     """The private OpenBLAS when the tiled path should run this 2-D transposed convolution.
 
     ``None`` (run :func:`~upsampling.kernels.numpy_conv.conv_transpose2d_blocks`) when the
-    problem is one the NumPy path runs as fast (see :data:`_MIN_MACS`) or the library does
-    not load.  Shapes are the engine's: x ``(N, C_in, H, W)``, w ``(C_in, C_out/groups, kh, kw)``.
+    problem is one the NumPy path runs as fast (see :data:`_MIN_MACS`), or the library or the
+    compiled kernels (which run the tiles) do not load.  Shapes are the engine's: x ``(N, C_in, H, W)``, w ``(C_in, C_out/groups, kh, kw)``.
     """
     n, c_in = x_shape[:2]
     m_g, kh, kw = w_shape[1:]
@@ -381,6 +317,8 @@ def tiles_blas(
             phases = phases_h * sum(r[1] - r[0] for r in cols if r[3] == d_w)
             if d_h * d_w * c_g < _MIN_K or phases * m_g < _MIN_COLUMNS:
                 return None
+    if native() is None:
+        return None
     from upsampling.kernels import _blas
 
     return _blas.load()
