@@ -48,10 +48,10 @@ def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
     path.write_bytes(b"old")
     monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk gone")))
     with pytest.raises(OptionError, match="disk gone"):
-        write_image(str(path), np.zeros((4, 4, 3), np.uint8))
+        write_image(str(path), np.zeros((4, 4, 3), np.uint8), overwrite=True)
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out.png"]
     monkeypatch.undo()
-    write_image(str(path), np.zeros((4, 4, 3), np.uint8))
+    write_image(str(path), np.zeros((4, 4, 3), np.uint8), overwrite=True)
     assert path.read_bytes().startswith(b"\x89PNG") and [p.name for p in tmp_path.iterdir()] == ["out.png"]
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~_mask()
 
