@@ -6,10 +6,21 @@ is busy) and, until they are ready, calls use the NumPy kernel.  Both give the s
 (``tests/test_fast_paths.py``), so no result depends on the timing; only the first calls of
 a process are slower than later ones instead of the first waiting half a second.
 :func:`load_fast_kernels` waits for them (the test suite and the benchmark harness do).
+
+Fork safety.  A forked child inherits the parent's memory but only the thread that called
+``fork``: a lock another thread held stays held forever, and a background job the parent
+started never finishes in the child.  So ``os.fork`` (a ``multiprocessing`` "fork" pool, say)
+first waits for the loader thread if it is running (its imports hold module locks) and for any
+Numba compilation in progress (Numba's compiler lock), and the child then resets every piece of
+background state: here, in :mod:`.numba_periodic` (pending compiles), :mod:`._threads` (worker
+threads and their locks), :mod:`._blas` and :mod:`upsampling._memory` (their locks).  Tested
+with fork-pool workers after each kind of background work (``tests/test_fork_safety.py``).
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections.abc import Callable
 from types import ModuleType
@@ -72,6 +83,9 @@ def _start() -> bool:
         if _loader is None:
             if not module_available("numba"):
                 return False
+            import logging  # noqa: F401 - before our fork hooks: see _register_fork_hooks
+
+            _register_fork_hooks()
             _loader = threading.Thread(target=_load, name="upsampling-load-numba", daemon=True)
             _loader.start()
     return _fused is not None
@@ -108,6 +122,63 @@ def resize_axis_kernel() -> Callable:
     from upsampling.kernels.numpy_resize import apply_axis
 
     return apply_axis
+
+
+def _numba_compiler_lock():
+    """Numba's global compiler lock if Numba is imported, else ``None``."""
+    module = sys.modules.get("numba.core.compiler_lock")
+    return None if module is None else getattr(module, "global_compiler_lock", None)
+
+
+_held_for_fork: list = []
+_in_fork = False
+
+
+def _before_fork() -> None:
+    """Let background work that holds locks finish before the process forks (see the module
+    docstring): the loader's imports, then any Numba compilation (its compiler lock is held
+    across the fork and released on both sides)."""
+    global _in_fork
+    if _in_fork:  # registered more than once (_register_fork_hooks): the first call does it
+        return
+    _in_fork = True
+    loader = _loader
+    if loader is not None and loader.is_alive() and loader is not threading.current_thread():
+        loader.join()
+    lock = _numba_compiler_lock()
+    if lock is not None:
+        lock.acquire()
+        _held_for_fork.append(lock)
+
+
+def _after_fork_in_parent() -> None:
+    global _in_fork
+    while _held_for_fork:
+        _held_for_fork.pop().release()
+    _in_fork = False
+
+
+def _after_fork_in_child() -> None:  # pragma: no cover - runs in forked children
+    global _lock, _loader
+    _after_fork_in_parent()  # the forking thread is the child's only thread: it owns the lock
+    _lock = threading.Lock()
+    if _loader is not None and _fused is None and _failed is None:
+        _loader = None  # it had not finished: the child starts its own when needed
+
+
+def _register_fork_hooks() -> None:
+    """Register :func:`_before_fork` and its partners (again).
+
+    ``os.fork`` runs the *before* hooks in reverse order of registration, and other modules'
+    hooks take locks our background threads need: ``logging``'s takes its module lock, which
+    Numba's compiler logs through.  Ours must run first, so it is registered (again) each time
+    background work starts, after ``logging`` and Numba are imported; a repeated hook returns
+    at once (``_in_fork``).
+    """
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(
+            before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child
+        )
 
 
 def fused_resize_kernel() -> ModuleType | None:

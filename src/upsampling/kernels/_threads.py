@@ -143,8 +143,9 @@ def _get_spinners(workers: int) -> list[_Spinner] | None:
 
 def _forget_threads() -> None:  # pragma: no cover - runs in forked children
     """A forked child has none of the parent's threads: start new ones when needed."""
-    global _pool, _spinners, _spin_lock
+    global _pool, _pool_lock, _spinners, _spin_lock
     _pool = None
+    _pool_lock = threading.Lock()
     _spinners = None
     _spin_lock = threading.Lock()
 

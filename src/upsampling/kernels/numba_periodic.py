@@ -31,6 +31,7 @@ benchmark harness).
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from dataclasses import dataclass
@@ -365,9 +366,26 @@ def kernel(q: int, period: Period | None, taps: int, args: tuple, work: float, w
         _pending.add(ready_key)
         _queue.put((ready_key, _kernels[key], tuple(_stand_in(a) for a in args)))
         if _compiler is None:
+            from upsampling.kernels import _register_fork_hooks
+
+            _register_fork_hooks()  # ahead of any fork hook registered since the loader's
             _compiler = threading.Thread(target=_compile_loop, name="upsampling-compile", daemon=True)
             _compiler.start()
     return None
+
+
+def _forget_compiles() -> None:  # pragma: no cover - runs in forked children
+    """A forked child has no compiler thread: drop the requests it would have served (the
+    child asks again when a plan needs one) and the locks another thread may have held."""
+    global _lock, _queue, _compiler
+    _lock = threading.Condition()
+    _queue = queue.SimpleQueue()
+    _compiler = None
+    _pending.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_compiles)
 
 
 def wait_for_compiles() -> None:
