@@ -195,3 +195,12 @@ def test_tensorflow_same_is_pytorch_full_output_cropped(rng):
             assert alt.shape == expect.shape and not np.allclose(alt, expect)
             shifted += 1
     assert shifted > 3
+
+
+def test_int64_overflow_wraps_as_torch_does():
+    """PyTorch's int64 transposed convolution wraps modulo 2**64 (checked live, not assumed)."""
+    torch = framework("torch")
+    x = np.full((1, 1, 2, 2), 2**62, np.int64)
+    w = np.full((1, 1, 2, 2), 3, np.int64)
+    ref = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w)).numpy()
+    assert np.array_equal(twin.conv_transpose2d(x, w), ref)

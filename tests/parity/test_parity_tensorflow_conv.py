@@ -255,3 +255,14 @@ def test_refusals_match_tensorflow(changes):
     with pytest.raises((ValueError, TypeError)) as info:
         upsampling.conv2d_transpose(**kw)
     assert isinstance(info.value, upsampling.UpsamplingError) and info.value.parameter
+
+
+def test_int32_overflow_wraps_as_tensorflow_does():
+    """TF's int32 convolutions wrap modulo 2**32 (checked live, not assumed)."""
+    tf = framework("tensorflow")
+    x = np.full((1, 2, 2, 1), 2**30, np.int32)
+    w = np.full((2, 2, 1, 1), 3, np.int32)
+    ref = tf.nn.conv2d_transpose(x, w, (1, 3, 3, 1), 1, "VALID").numpy()
+    assert np.array_equal(upsampling.conv2d_transpose(x, w, (1, 3, 3, 1), 1, "VALID"), ref)
+    y = np.full((1, 3, 3, 1), 2**30, np.int32)
+    assert np.array_equal(upsampling.conv2d(y, w, 1, "VALID"), tf.nn.conv2d(y, w, 1, "VALID").numpy())

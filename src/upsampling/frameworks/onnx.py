@@ -51,10 +51,28 @@ UPSAMPLE = _Setting(
 _BEHAVIOURS = ("spec", "onnxruntime")
 
 
+def _input_values(name: str, value: _Any) -> list | None:
+    """An optional 1-D input tensor (``roi``, ``scales``, ``sizes``) as a list; ``None`` when
+    absent or empty, as ONNX treats an empty input."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(v, (list, tuple, _np.ndarray, str, bytes)) for v in value):
+            raise _InvalidArgumentError(name, value, "a 1-D sequence of numbers")
+        return list(value) or None
+    arr = _checks.as_array(name, value)
+    if arr.dtype.kind not in "fiub" or arr.ndim > 1:
+        raise _InvalidArgumentError(name, value, "a 1-D sequence of numbers")
+    return None if arr.size == 0 else arr.ravel().tolist()
+
+
 def _flag(name: str, value: _Any) -> bool:
-    if value in (0, 1, True, False):
+    """An ONNX int attribute used as a flag: an int or a bool (NumPy's too); non-zero is on, as
+    the onnx reference and ONNX Runtime read it.  Strings and floats are refused (a string
+    attribute makes an invalid model; ``bool("0")`` would be on)."""
+    if isinstance(value, (bool, _np.bool_)) or _checks.is_integer(value):
         return bool(value)
-    raise _InvalidArgumentError(name, value, "0 or 1")
+    raise _InvalidArgumentError(name, value, "an int: 0 or 1 (ONNX reads any non-zero int as 1)")
 
 
 def resize(
@@ -112,6 +130,8 @@ def resize(
     _checks.choice("behaviour", behaviour, _BEHAVIOURS)
     antialias = _flag("antialias", antialias)
     exclude_outside = _flag("exclude_outside", exclude_outside)
+    cubic_coeff_a = _checks.finite("cubic_coeff_a", cubic_coeff_a)
+    extrapolation_value = _checks.real("extrapolation_value", extrapolation_value)
     if antialias and mode == "nearest":
         raise _UnsupportedError("antialias", 1, "0 when mode='nearest'", "ONNX antialias applies to linear and cubic.")
     if behaviour == "onnxruntime" and exclude_outside and not (mode == "cubic" or (mode == "linear" and antialias)):
@@ -129,14 +149,14 @@ def resize(
         if any(not 0 <= a < rank for a in axes) or len(set(axes)) != len(axes):
             raise _InvalidArgumentError("axes", axes, f"distinct axes in [-{rank}, {rank - 1}]")
     k = len(axes)
-    scales = None if scales is None or _np.size(scales) == 0 else [float(v) for v in _np.ravel(scales)]
-    sizes = None if sizes is None or _np.size(sizes) == 0 else [v for v in _np.ravel(sizes)]
+    scales = _input_values("scales", scales)
+    sizes = _input_values("sizes", sizes)
     if (scales is None) == (sizes is None):
         raise _InvalidArgumentError("scales", scales, "exactly one of scales and sizes", f"Got sizes={sizes!r}.")
-    if roi is None or _np.size(roi) == 0:
+    if _input_values("roi", roi) is None:
         roi_pairs = [(0.0, 1.0)] * k
     else:
-        r = [float(v) for v in _np.ravel(roi)]
+        r = [_checks.finite("roi", v) for v in _input_values("roi", roi)]  # NaN: an index of -2**63
         if len(r) == 2 * rank and k != rank:
             r = [r[a] for a in axes] + [r[rank + a] for a in axes]
         if len(r) != 2 * k:
@@ -171,11 +191,23 @@ def resize(
     _checks.output_bytes("sizes" if sizes else "scales", out_shape, X.dtype)
     setting = RESIZE_ORT if behaviour == "onnxruntime" else RESIZE_SPEC
     plans = {}
+    with _checks.sizes_named("sizes" if sizes else "scales"):
+        plans = _resize_plans(X, setting, behaviour, axes, n_in, n_out, axis_scales, roi_pairs, mode,
+                              coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias)
+    if plans is None:  # ORT copies the input when no axis changes length
+        return X.copy()
+    return _apply_plans(X, plans, extrapolation_value=extrapolation_value, parameter="sizes" if sizes else "scales")
+
+
+def _resize_plans(X, setting, behaviour, axes, n_in, n_out, axis_scales, roi_pairs, mode,
+                  coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias):
+    """:func:`resize`'s plan per resized axis (``None``: ORT returns a copy of the input)."""
+    plans = {}
     for a, n, o, s, rp in zip(axes, n_in, n_out, axis_scales, roi_pairs):
         identity = o == n and s == 1.0 and rp == (0.0, 1.0)
         if behaviour == "onnxruntime" and n_out == n_in and coordinate_transformation_mode != "tf_crop_and_resize":
             # ORT copies the input when no axis changes length, whatever the scales.
-            return X.copy()
+            return None
         if behaviour == "onnxruntime" and coordinate_transformation_mode == "tf_crop_and_resize" and o == n:
             identity = True  # observed: ORT copies such an axis and ignores its roi
         if identity:
@@ -198,11 +230,11 @@ def resize(
             out_length=length,
             roi=rp,
             nearest_mode=nearest_mode,
-            cubic_coeff_a=float(cubic_coeff_a),
+            cubic_coeff_a=cubic_coeff_a,
             exclude_outside=exclude_outside and mode != "nearest",
             antialias=antialias,
         )
-    return _apply_plans(X, plans, extrapolation_value=float(extrapolation_value), parameter="sizes" if sizes else "scales")
+    return plans
 
 
 def upsample(X: _Any, scales: _Any, mode: str = "nearest") -> _np.ndarray:
@@ -213,15 +245,21 @@ def upsample(X: _Any, scales: _Any, mode: str = "nearest") -> _np.ndarray:
     """
     X = _checks.numeric_array("X", X)
     _checks.choice("mode", mode, ("nearest", "linear"))
-    scales = [_checks.positive_finite("scales", v) for v in _checks.sequence("scales", list(_np.ravel(scales)), X.ndim)]
-    _checks.output_bytes("scales", [int(_math.floor(n * s)) for n, s in zip(X.shape, scales)], X.dtype)
+    scales = [_checks.positive_finite("scales", v) for v in _checks.sequence("scales", _input_values("scales", scales) or [], X.ndim)]
+    out_shape = [int(_math.floor(n * s)) for n, s in zip(X.shape, scales)]
+    _checks.output_bytes("scales", out_shape, X.dtype)
+    if 0 in out_shape:  # the reference's nearest indexing would fail on an empty axis
+        raise _InvalidArgumentError("scales", scales, f"scales giving at least 1 sample on each axis of {list(X.shape)}")
+    if 0 in X.shape:
+        raise _ShapeError("X", X.shape, "a non-empty array")
     plans = {}
     for a, s in enumerate(scales):
         n = X.shape[a]
         o = int(_math.floor(n * s))
         if o == n and s == 1.0:
             continue
-        plans[a] = UPSAMPLE.plan(n, o, mode=mode, scale=s)
+        with _checks.sizes_named("scales"):
+            plans[a] = UPSAMPLE.plan(n, o, mode=mode, scale=s)
     return _apply_plans(X, plans, parameter="scales")
 
 

@@ -497,8 +497,12 @@ def resize(
                 _UnsupportedError,
             )
         ipp = _ipp_takes(interpolation, x)
-        plan_y = _axis_plan(interpolation, n_h, out_h, inv_y, area_down, ipp)
-        plan_x = _axis_plan(interpolation, n_w, out_w, inv_x, area_down, ipp)
+        with _checks.sizes_named("dsize" if size is not None and size[0] > 0 and size[1] > 0 else "fx"):
+            plan_y = _axis_plan(interpolation, n_h, out_h, inv_y, area_down, ipp)
+            plan_x = _axis_plan(interpolation, n_w, out_w, inv_x, area_down, ipp)
+        # The integer paths below hold a few int64/float64 arrays of the input's and the output's
+        # size (their fixed-point sums); the generic path checks its own in apply_plans.
+        _checks.work_bytes("dsize", 4 * 8 * (x.size + _math.prod(out_shape)), "fixed-point intermediates")
         if interpolation == INTER_LINEAR_EXACT and x.dtype.name in _EXACT_BITS:
             y = _linear_exact(x, plan_x, plan_y)
         elif x.dtype == _np.uint8 and (interpolation == INTER_LANCZOS4 or (interpolation == INTER_CUBIC and not ipp)):

@@ -291,6 +291,15 @@ def interpolate(
             f"(PyTorch: Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D) for the "
             f"modes: {_MODES_TEXT} (got {mode}))",
         )
+    # PyTorch's kernels take a C++ bool: align_corners must be a Python bool or None (torch raises
+    # TypeError for 1, "yes" and NumPy bools).  antialias and recompute_scale_factor it reads
+    # with Python's truth test, so "no" would antialias: we refuse anything but a bool there.
+    align_corners = _checks.boolean(
+        "align_corners", align_corners, numpy=False, none=True,
+        hint="(PyTorch: upsample_*() received an invalid combination of arguments.)",
+    )
+    antialias = _checks.boolean("antialias", antialias)
+    recompute_scale_factor = _checks.boolean("recompute_scale_factor", recompute_scale_factor, none=True)
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             _refuse(
@@ -388,13 +397,14 @@ def interpolate(
     # The output's bytes before any plan is built (a plan holds n_out taps per axis).
     _checks.output_bytes("size" if size is not None else "scale_factor", x.shape[:2] + tuple(n_out), x.dtype)
     plans = {}
-    for axis, n, o, sf in zip(range(2, x.ndim), n_in, n_out, factors):
-        plan = _axis_plan(
-            mode, generic, n, o, sf, align_corners, antialias, uint8, precision, index_precision
-        )
-        if plan is not None:
-            plans[axis] = plan
     parameter = "size" if size is not None else "scale_factor"
+    with _checks.sizes_named(parameter):
+        for axis, n, o, sf in zip(range(2, x.ndim), n_in, n_out, factors):
+            plan = _axis_plan(
+                mode, generic, n, o, sf, align_corners, antialias, uint8, precision, index_precision
+            )
+            if plan is not None:
+                plans[axis] = plan
     if not plans:
         return x.copy()
     if uint8 and mode in ("bilinear", "bicubic", "lanczos"):

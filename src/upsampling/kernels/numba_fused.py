@@ -48,6 +48,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from upsampling._options import _options
 from upsampling.kernels._threads import run_rows
 from upsampling.kernels.numba_stream import blend_into, copy_row_stream, prefetch, store_fence
 
@@ -560,6 +561,8 @@ def _flat_taps(iw: np.ndarray, ww: np.ndarray, q: int) -> tuple[np.ndarray, np.n
 # recently used plans (:func:`_for_plans`).
 _PREPARED: dict[tuple, tuple] = {}
 _PREPARED_MAX = 64
+# Bytes of the arrays held in _PREPARED; with its entries, at most options(plan_cache_bytes=...).
+_prepared_bytes = 0
 
 # Outputs from this many bytes on are written with streaming (non-temporal) stores, by the
 # W-first kernels and the nearest copy; ``None``: :func:`stream_min_bytes` derives it from the
@@ -609,11 +612,28 @@ def _for_plans(plan_h, plan_w, key: tuple, build: Callable[[], Any]) -> Any:
     hit = _PREPARED.get(full_key)
     if hit is not None and hit[0] is plan_h and hit[1] is plan_w:
         return hit[2]
+    global _prepared_bytes
     value = build()
-    if len(_PREPARED) >= _PREPARED_MAX:
+    from upsampling.plan import _nbytes
+
+    size = _nbytes(value)
+    limit = _options.get("plan_cache_bytes", 0)
+    if size > limit:  # larger than the whole budget: used once, not kept
+        return value
+    if len(_PREPARED) >= _PREPARED_MAX or _prepared_bytes + size > limit:
         _PREPARED.clear()
+        _prepared_bytes = 0
     _PREPARED[full_key] = (plan_h, plan_w, value)
+    _prepared_bytes += size
     return value
+
+
+def trim_prepared() -> None:
+    """Empty :data:`_PREPARED` if it holds more than ``options(plan_cache_bytes=...)``."""
+    global _prepared_bytes
+    if _prepared_bytes > _options.get("plan_cache_bytes", 0):
+        _PREPARED.clear()
+        _prepared_bytes = 0
 
 
 def _prepared(plan_h, plan_w, work: np.dtype, q: int) -> tuple:
