@@ -479,3 +479,30 @@ def test_torch_backward_of_a_large_axis_uses_no_dense_matrix():
     finally:
         tr.DENSE_MAX_BYTES = old
     assert torch.allclose(dense, scatter, rtol=1e-12, atol=1e-12)
+
+
+# --- item 10a: empty results where the frameworks return them ------------------------------------------
+
+
+def test_the_issues_empty_torch_output():
+    """torch.nn.functional.conv_transpose2d returns shape (2, 6, 16, 0) here; the twin raised."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 6, 8, 2)).astype(np.float32)
+    w = rng.standard_normal((6, 3, 1, 1)).astype(np.float32)
+    y = pytorch.conv_transpose2d(x, w, stride=(2, 1), padding=(0, 1), output_padding=(1, 0), groups=2, dilation=(2, 1))
+    assert y.shape == (2, 6, 16, 0) and y.dtype == np.float32
+    with pytest.raises(errors.ShapeError):  # float64 runs torch's slow kernel, which refuses it
+        pytorch.conv_transpose2d(x.astype(np.float64), w.astype(np.float64), stride=(2, 1), padding=(0, 1),
+                                 output_padding=(1, 0), groups=2, dilation=(2, 1))
+
+
+def test_engine_returns_zeros_for_empty_operands():
+    from upsampling import conv_transpose as engine
+
+    x = np.ones((2, 3, 4, 4), np.float32)
+    assert engine.conv_transpose(x[:0], np.ones((3, 2, 3, 3), np.float32), strides=2).shape == (0, 2, 9, 9)
+    z = engine.conv_transpose(np.ones((1, 0, 4, 4)), np.ones((0, 2, 3, 3)), np.array([1.0, 2.0]))
+    assert z.shape == (1, 2, 6, 6) and (z[0, 1] == 2).all()  # no input channels: the bias alone
+    assert engine.conv_transpose(x, np.ones((3, 0, 3, 3), np.float32)).shape == (2, 0, 6, 6)
+    assert engine.conv_transpose(x, np.ones((3, 2, 1, 1), np.float32), pads_begin=2, pads_end=2).shape == (2, 2, 0, 0)
+    assert engine.conv(x[:0], np.ones((5, 3, 3, 3), np.float32)).shape == (0, 5, 2, 2)

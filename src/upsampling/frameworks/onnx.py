@@ -459,7 +459,8 @@ def conv_transpose(
                     message=f"Computed output dimension is <= 0 for dim {a}. Input shape: {list(x.shape[2:])}",
                 )
         # ORT then checks that the forward convolution maps the output back onto the input.
-        back = (out + before + after - k_eff) // s[a] + 1
+        span = out + before + after - k_eff
+        back = (abs(span) // s[a]) * (1 if span >= 0 else -1) + 1  # C++ division truncates towards 0
         if back != n:
             if requested is not None:
                 text = (
@@ -478,4 +479,11 @@ def conv_transpose(
             raise _ShapeError("output_padding", output_padding, message=text)
         begins.append(before)
         outs.append(out)
+    if nd > 2 and 0 in x.shape[2:] and x.shape[0] * c * m > 0 and 0 not in outs:
+        # ORT's N-d col2im walks the input's (empty) spatial grid and fails an internal check
+        # (math_cpu.cc NextPosition, "dims[d_i] < d_max"); 1-D and 2-D give zeros (observed).
+        raise _ShapeError(
+            "X", f"array of shape {x.shape}", message="ConvTranspose of a 3-D or higher input with an empty spatial "
+            f"axis {list(x.shape[2:])} fails in ONNX Runtime (math_cpu.cc NextPosition: dims[d_i] < d_max was false)"
+        )
     return _conv_transpose(x, w, b, strides=s, dilations=d, pads_begin=begins, output_size=outs, groups=g)
