@@ -272,6 +272,10 @@ def _make(n_in: int, n_out: int, index, weight, outside=None, coordinate=None) -
     return AxisPlan(n_in, n_out, index, weight, outside, coordinate)
 
 
+#: ONNX Runtime's nearest rounding treats coordinates this close to a half as ties (observed).
+ORT_TIE_TOLERANCE = 1e-6
+
+
 def _taps_around(x: np.ndarray, radius: float) -> np.ndarray:
     """Integer taps ``j`` with ``|j - x| < radius`` (a fixed-width window per row)."""
     first = np.floor(x - radius).astype(np.int64) + 1
@@ -300,6 +304,7 @@ def interpolation_plan(
     rounding_precision: str | None = None,
     linear_border: str = "clamp",
     coordinate_storage: str | None = None,
+    onnxruntime: bool = False,
 ) -> AxisPlan:
     """Plan for ONNX-style ``nearest``, ``linear`` and ``cubic`` sampling along one axis.
 
@@ -327,6 +332,9 @@ def interpolation_plan(
       uses, which matters to its per-tap fixed-point rounding (uint8).
     * ``coordinate_storage="float32"``: round ``x`` to float32 after computing it in
       ``precision`` (OpenCV computes ``(i+0.5)*scale-0.5`` in double and stores a float).
+    * ``onnxruntime``: ONNX Runtime 1.32's coordinate arithmetic
+      (:func:`upsampling.coords.source_coordinates`) and its nearest ties
+      (:func:`upsampling.coords.nearest_index`, ``tie_tolerance=1e-6``).
     """
     s = (n_out / n_in if scale is None else scale) if inv_scale is None else 1.0 / inv_scale
     k = None
@@ -357,6 +365,7 @@ def interpolation_plan(
         roi=roi,
         precision=precision,
         fused=fused,
+        onnxruntime=onnxruntime,
     )
     if coordinate_storage is not None:
         if coordinate_storage not in coords.PRECISIONS:
@@ -371,7 +380,8 @@ def interpolation_plan(
 
     if mode == "nearest":
         def rows(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-            idx = coords.nearest_index(x[lo:hi], nearest_mode, n_in, rounding_precision=rounding_precision)[:, None]
+            idx = coords.nearest_index(x[lo:hi], nearest_mode, n_in, rounding_precision=rounding_precision,
+                                       tie_tolerance=ORT_TIE_TOLERANCE if onnxruntime else None)[:, None]
             return idx, np.ones(idx.shape)
 
         return _make(n_in, n_out, *_fill_rows(n_out, 1, rows), outside, coordinate)

@@ -34,8 +34,10 @@ RESIZE_ORT = _Setting(
     "ONNX",
     "Resize(...) with behaviour='onnxruntime'",
     "interpolation_plan",
-    {"precision": "float32"},
-    "ONNX Runtime: float32 coordinate arithmetic, output length floor(float32(n)*float32(scale)); "
+    {"precision": "float32", "onnxruntime": True},
+    "ONNX Runtime: float32 coordinate arithmetic in its own order (align_corners multiplies first; "
+    "half_pixel_symmetric's offset in float32, the rest in double), scale float32(out)/float32(in) with sizes, "
+    "nearest coordinates within 1e-6 of a half rounded as ties, output length floor(float32(n)*float32(scale)); "
     "align_corners, pytorch_half_pixel and tf_crop_and_resize use the integer output length; an input whose shape "
     "does not change is copied, and in tf_crop_and_resize an axis whose length does not change is "
     "copied (its roi ignored)",
@@ -157,6 +159,8 @@ def resize(
         roi_pairs = [(0.0, 1.0)] * k
     else:
         r = [_checks.finite("roi", v) for v in _input_values("roi", roi)]  # NaN: an index of -2**63
+        if behaviour == "onnxruntime":  # ORT reads roi as a float32 tensor
+            r = [float(_np.float32(v)) for v in r]
         if len(r) == 2 * rank and k != rank:
             r = [r[a] for a in axes] + [r[rank + a] for a in axes]
         if len(r) != 2 * k:
@@ -168,13 +172,19 @@ def resize(
         raise _ShapeError("X", X.shape, "non-empty resized axes")
     if sizes is not None:
         sizes = [_checks.positive_int("sizes", v) for v in _checks.sequence("sizes", sizes, k)]
-        axis_scales = [o / n for o, n in zip(sizes, n_in)]
+        if behaviour == "onnxruntime":  # ORT's scale: float32(out) / float32(in)
+            axis_scales = [float(_np.float32(o) / _np.float32(n)) for o, n in zip(sizes, n_in)]
+        else:
+            axis_scales = [o / n for o, n in zip(sizes, n_in)]
         n_out = list(sizes)
         if keep_aspect_ratio_policy != "stretch":
             pick = min if keep_aspect_ratio_policy == "not_larger" else max
             s = pick(axis_scales)
             axis_scales = [s] * k
-            n_out = [int(s * n + 0.5) for n in n_in]  # round half up, as the spec says
+            if behaviour == "onnxruntime":  # std::round(float scale * input dim), halves away from 0
+                n_out = [int(_math.floor(float(_np.float32(s) * _np.float32(n)) + 0.5)) for n in n_in]
+            else:
+                n_out = [int(s * n + 0.5) for n in n_in]  # round half up, as the spec says
     else:
         axis_scales = [_checks.positive_finite("scales", v) for v in _checks.sequence("scales", scales, k)]
         if behaviour == "onnxruntime":
@@ -208,17 +218,20 @@ def _resize_plans(X, setting, behaviour, axes, n_in, n_out, axis_scales, roi_pai
         if behaviour == "onnxruntime" and n_out == n_in and coordinate_transformation_mode != "tf_crop_and_resize":
             # ORT copies the input when no axis changes length, whatever the scales.
             return None
-        if behaviour == "onnxruntime" and coordinate_transformation_mode == "tf_crop_and_resize" and o == n:
-            identity = True  # observed: ORT copies such an axis and ignores its roi
+        if behaviour == "onnxruntime" and coordinate_transformation_mode == "tf_crop_and_resize" and _np.float32(s) == 1:
+            identity = True  # ORT copies an axis whose scale is 1 and ignores its roi (upsample.cc)
+        if behaviour == "onnxruntime" and antialias and o == n:
+            identity = True  # observed: ORT's antialias path copies an axis that keeps its length
         if identity:
             continue
         # The spec's "length_resized" is n * scale, fractional when scales are given; ONNX
-        # Runtime uses the integer length for align_corners (onnx/onnx#2462), pytorch_half_pixel
-        # and tf_crop_and_resize.
+        # Runtime uses the integer length for align_corners (onnx/onnx#2462), pytorch_half_pixel,
+        # tf_crop_and_resize and half_pixel_symmetric.
         ort_integer = behaviour == "onnxruntime" and coordinate_transformation_mode in (
             "align_corners",
             "pytorch_half_pixel",
             "tf_crop_and_resize",
+            "half_pixel_symmetric",
         )
         length = o if ort_integer else n * s
         plans[a] = setting.plan(
