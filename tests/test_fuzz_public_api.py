@@ -227,7 +227,9 @@ def test_resize(x, size, kw):
 @given(x=ARRAY, size=st.one_of(st.none(), SIZES), kw=RESIZE_KW, dtype=_maybe(st.sampled_from([None, np.uint8, "int32"])))
 def test_upsample_argmax(x, size, kw, dtype):
     kw = dict(kw)
-    kw["layout"] = kw.get("layout", "CHW") if kw.get("layout") not in ("HW",) else "CHW"
+    if isinstance(kw.get("layout"), str) and kw["layout"] == "HW":
+        kw["layout"] = "CHW"  # (HW has no class axis; hostile layouts stay)
+    kw.setdefault("layout", "CHW")
     _call(upsample_argmax, (x, size), {**kw, "dtype": dtype}, lambda y: _is_array(y))
 
 

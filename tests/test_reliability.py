@@ -506,3 +506,25 @@ def test_engine_returns_zeros_for_empty_operands():
     assert engine.conv_transpose(x, np.ones((3, 0, 3, 3), np.float32)).shape == (2, 0, 6, 6)
     assert engine.conv_transpose(x, np.ones((3, 2, 1, 1), np.float32), pads_begin=2, pads_end=2).shape == (2, 2, 0, 0)
     assert engine.conv(x[:0], np.ones((5, 3, 3, 3), np.float32)).shape == (0, 5, 2, 2)
+
+
+def test_convolution_work_memory_is_checked_and_huge_strides_stay_small():
+    """Siblings of item 6 found by the fuzzing: the phase path laid the output out in stride-sized
+    blocks (a stride of 10**6 on a 2x2 output asked for 32 TiB, NumPy's bare MemoryError) and a
+    300x300 kernel's im2col needed 120 GiB; now the per-tap path takes huge strides (any size,
+    10**40 included) and the im2cols are counted against max_work_bytes before allocating."""
+    import time
+
+    from upsampling import conv_transpose as engine
+
+    x = np.ones((3, 3, 2, 2), np.float32)
+    w = np.ones((3, 3, 2, 2), np.float32)
+    for s in (10**6, 10**20, 10**40):
+        start = time.perf_counter()
+        y = engine.conv_transpose(x, w, strides=s, pads_begin=s)
+        assert y.shape == (3, 3, 2, 2) and float(y.sum()) == 108.0 and time.perf_counter() - start < 1
+    with pytest.raises(errors.OutputTooLargeError, match="im2col"):
+        engine.conv_transpose(np.ones((1, 1, 300, 300), np.float32), np.ones((1, 1, 300, 300), np.float32))
+    with upsampling.options(max_work_bytes=2**20):
+        with pytest.raises(errors.OutputTooLargeError, match="im2col"):
+            engine.conv(np.ones((1, 4, 64, 64), np.float32), np.ones((2, 4, 9, 9), np.float32), pads_begin=4, pads_end=4)

@@ -210,7 +210,7 @@ def work_limit() -> int:
     return max(_options["max_output_bytes"], WORK_FLOOR_BYTES) if limit is None else limit
 
 
-def work_bytes(parameter: str | None, nbytes: int, what: str) -> int:
+def work_bytes(parameter: str | None, nbytes: int, what: str, fix: str = "resize in tiles (upsampling.dask)") -> int:
     """Refuse, before allocating, a call whose plans and intermediate arrays (everything but
     its output) would take more than :func:`work_limit` bytes."""
     limit = work_limit()
@@ -223,7 +223,7 @@ def work_bytes(parameter: str | None, nbytes: int, what: str) -> int:
             message=(
                 f"{parameter} asks for {what} of about {nbytes:,} bytes besides the output: more than the "
                 f"limit of {limit:,} bytes. Raise it with upsampling.set_options(max_work_bytes=...), or "
-                "resize in tiles (upsampling.dask)."
+                f"{fix}."
             ),
         )
     return nbytes

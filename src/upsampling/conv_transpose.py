@@ -271,11 +271,24 @@ def _conv_transpose_checked(
         if b is not None:
             y += b.astype(dtype).reshape((1, m) + (1,) * nd)
         return _cast(y, result)
+    # The phase ("sub-pixel") paths lay the output out in stride-sized blocks: not when the blocks
+    # would dwarf the output (a stride of 10**6 on a 2-pixel output would allocate terabytes).
+    laid = x.shape[0] * m * math.prod((-(-oi // si) + 2) * si for oi, si in zip(out, s))
+    phases = nd == 2 and d == (1, 1) and dtype.kind == "f" and laid <= 16 * x.shape[0] * m * math.prod(out) + 2**20
+    if not phases:  # the per-tap path: each input element times the whole kernel, per batch item
+        per_item = x.shape[1] // g * g * w.shape[1] * math.prod(w.shape[2:]) * math.prod(x.shape[2:]) * dtype.itemsize
+        _checks.work_bytes("w", per_item + x[:1].size * dtype.itemsize, "per-tap products of the transposed convolution",
+                            "use a smaller kernel or split the batch")
+    else:  # one batch item's im2col of shifted input taps, and the block-laid-out output
+        blocks = [-(-oi // si) + 2 for oi, si in zip(out, s)]
+        depth = [-(-ki // si) for ki, si in zip(w.shape[2:], s)]
+        im2col = math.prod(blocks) * math.prod(depth) * x.shape[1] * dtype.itemsize
+        _checks.work_bytes("w", im2col + laid * dtype.itemsize, "the transposed convolution's im2col", "use a smaller kernel or split the batch")
     if _options["kernel"] == "reference":
         from upsampling.reference.conv_transpose_scatter import conv_transpose_scatter
 
         y = conv_transpose_scatter(x.astype(dtype), w.astype(dtype), s, d, pb, out, g)
-    elif nd == 2 and d == (1, 1) and dtype.kind == "f":
+    elif phases:
         # Fast path: output phases ("sub-pixel"), one GEMM per run of phases sharing their taps;
         # for large problems in tiles on our threads, through the private single-threaded
         # OpenBLAS (kernels/conv_tiles.py), when it loads and the problem is one it wins.
@@ -371,6 +384,8 @@ def conv(
         if b is not None:
             y += b.astype(dtype).reshape((1, m) + (1,) * nd)
         return _cast(y, result)
+    # The im2col of one batch item: every input channel under every tap at every output position.
+    _checks.work_bytes("w", c_in * math.prod(w.shape[2:]) * math.prod(out) * dtype.itemsize, "the convolution's im2col", "use a smaller kernel or split the batch")
     y = conv_numpy(x, w, s, d, pb, out, g, dtype)
     if b is not None:
         y += b.astype(dtype).reshape((1, m) + (1,) * nd)

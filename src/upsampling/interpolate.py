@@ -45,9 +45,10 @@ def _broadcast(**arrays: np.ndarray) -> None:
         ) from None
 
 
-def _span(parameter: str, a: ArrayLike, b: ArrayLike) -> np.ndarray:
-    a, b = _f(parameter.replace("2", "1"), a), _f(parameter, b)
-    _broadcast(**{parameter.replace("2", "1"): a, parameter: b})
+def _span(name_a: str, name_b: str, a: ArrayLike, b: ArrayLike) -> np.ndarray:
+    a, b = _f(name_a, a), _f(name_b, b)
+    _broadcast(**{name_a: a, name_b: b})
+    parameter = name_b
     d = b - a
     if np.any(d == 0):
         raise InvalidArgumentError(parameter, "coincident known points", "two distinct coordinates")
@@ -61,7 +62,7 @@ def lerp(x: ArrayLike, x0: ArrayLike, x1: ArrayLike, f0: ArrayLike, f1: ArrayLik
     12.5
     """
     args = {"x": _f("x", x), "x0": _f("x0", x0), "f0": _f("f0", f0), "f1": _f("f1", f1)}
-    d = _span("x1", x0, x1)
+    d = _span("x0", "x1", x0, x1)
     _broadcast(**args, x1=d)
     t = (args["x"] - args["x0"]) / d
     return (1 - t) * args["f0"] + t * args["f1"]
@@ -95,8 +96,8 @@ def bilinear_steps(
     >>> float(s.r1), float(s.r2), float(s.p)
     (13.0, 33.0, 25.0)
     """
-    dx = _span("x2", x1, x2)
-    dy = _span("y2", y1, y2)
+    dx = _span("x1", "x2", x1, x2)
+    dy = _span("y1", "y2", y1, y2)
     a = {k: _f(k, v) for k, v in dict(x=x, y=y, x1=x1, y1=y1, x2=x2, y2=y2, q11=q11, q12=q12, q21=q21, q22=q22).items()}
     _broadcast(**a)
     x, y = a["x"], a["y"]

@@ -136,16 +136,18 @@ def _nbytes(value: Any) -> int:
 
 
 class ByteLRU(OrderedDict):
-    """A least-recently-used cache holding at most ``options(plan_cache_bytes=...)`` bytes.
+    """A least-recently-used cache holding at most ``options(plan_cache_bytes=...)`` bytes (and
+    ``max_entries`` entries).
 
     ``put(key, value)`` counts the arrays ``value`` holds (:func:`_nbytes`); a value larger
     than the whole budget is not cached at all.  Every instance is registered, so that
     :func:`trim_caches` (run by ``set_options(plan_cache_bytes=...)``) can shrink them all.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, max_entries: int = 1024) -> None:
         super().__init__()
         self.name = name
+        self.max_entries = max_entries  # the keys and small objects are not counted in bytes
         self.nbytes = 0
         self._sizes: dict[Any, int] = {}
         self._lock = threading.RLock()
@@ -174,7 +176,7 @@ class ByteLRU(OrderedDict):
             self._trim(limit)
 
     def _trim(self, limit: int) -> None:
-        while self and self.nbytes > limit:
+        while self and (self.nbytes > limit or len(self) > self.max_entries):
             key, _ = self.popitem(last=False)
             self.nbytes -= self._sizes.pop(key)
 

@@ -226,7 +226,7 @@ def conv_transpose_output_size(
         )
     if isinstance(padding, str) and _checks.choice("padding", padding, PADDING_NAMES) == "SAME":
         return n * s
-    before, after = (0, 0) if padding == "VALID" else padding_pair(padding, n, kernel_size, s, d)
+    before, after = (0, 0) if isinstance(padding, str) and padding == "VALID" else padding_pair(padding, n, kernel_size, s, d)
     out = (n - 1) * s - before - after + k_eff + op
     if out < 1:
         raise ShapeError(

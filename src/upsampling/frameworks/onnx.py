@@ -172,6 +172,8 @@ def resize(
         raise _ShapeError("X", X.shape, "non-empty resized axes")
     if sizes is not None:
         sizes = [_checks.positive_int("sizes", v) for v in _checks.sequence("sizes", sizes, k)]
+        if max(sizes) >= 2**63:
+            raise _InvalidArgumentError("sizes", sizes, "int64 values (ONNX's sizes is an int64 tensor)")
         if behaviour == "onnxruntime":  # ORT's scale: float32(out) / float32(in)
             axis_scales = [float(_np.float32(o) / _np.float32(n)) for o, n in zip(sizes, n_in)]
         else:

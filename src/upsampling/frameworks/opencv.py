@@ -191,13 +191,19 @@ def _parse_dsize(dsize: _Any) -> tuple[int, int] | None:
     for k, v in enumerate(items):
         if not _checks.is_integer(v):
             _refuse("dsize", dsize, f"cv2.resize: Can't parse 'dsize'. Sequence item with index {k} has a wrong type")
+        if not -(2**31) <= int(v) < 2**31:  # cv::Size holds ints
+            _refuse("dsize", dsize, f"cv2.resize: Can't parse 'dsize'. Sequence item with index {k} does not fit "
+                    "a C int")
     return int(items[0]), int(items[1])
 
 
 def _number(parameter: str, value: _Any) -> float:
     if isinstance(value, (bool, _np.bool_)) or not isinstance(value, (int, float, _np.integer, _np.floating)):
         _refuse(parameter, value, f"cv2.resize: Argument '{parameter}' can not be treated as a double")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float64
+        _refuse(parameter, value, f"cv2.resize: Argument '{parameter}' can not be treated as a double (too large)")
 
 
 # Intel IPP (opencv-python's default HAL, hal/ipp/src/resize_ipp.cpp) takes bilinear and bicubic

@@ -283,7 +283,7 @@ def interpolate(
            [2., 2., 3.]])
     """
     x = _checks.numeric_array("input", input)
-    if mode not in INTERPOLATE_MODES:
+    if not isinstance(mode, str) or mode not in INTERPOLATE_MODES:
         _refuse(
             "mode",
             mode,

@@ -274,7 +274,7 @@ def resize(
     # preserve_aspect_ratio with Python's truth test; we take bools only ("no" is not False).
     antialias = bool(_checks.boolean("antialias", antialias, numpy=False, none=True, hint=_TF_BOOL))
     preserve_aspect_ratio = _checks.boolean("preserve_aspect_ratio", preserve_aspect_ratio)
-    if method not in RESIZE_METHODS:
+    if not isinstance(method, str) or method not in RESIZE_METHODS:
         raise _InvalidArgumentError("method", method, message=f"Resize method is not implemented: {method}")
     if x.ndim not in (3, 4):
         raise _ShapeError("images", x.shape, message="'images' must have either 3 or 4 dimensions.")

@@ -200,8 +200,7 @@ def resize(
     layout = {2: "HW", 3: "CHW", 4: "NCHW"}.get(x.ndim)
     if layout is None:
         raise InvalidArgumentError("x", f"tensor of shape {tuple(x.shape)}", "a 2-, 3- or 4-D tensor (HW, CHW, NCHW)")
-    if mode not in MODE_ALIASES:
-        raise InvalidArgumentError("mode", mode, "one of " + ", ".join(repr(m) for m in MODE_ALIASES))
+    mode = _checks.choice("mode", mode, tuple(MODE_ALIASES))
     align_corners = _checks.boolean("align_corners", align_corners, none=True)
     if coordinate_transformation_mode is None:
         coordinate_transformation_mode = "align_corners" if align_corners else "half_pixel"
@@ -241,8 +240,7 @@ class Resize(nn.Module):
         super().__init__()
         if (size is None) == (scale is None):
             raise InvalidArgumentError("size", size, "exactly one of size and scale", f"Got size={size!r}, scale={scale!r}.")
-        if mode not in MODE_ALIASES:
-            raise InvalidArgumentError("mode", mode, "one of " + ", ".join(repr(m) for m in MODE_ALIASES))
+        mode = _checks.choice("mode", mode, tuple(MODE_ALIASES))
         self.size, self.scale, self.mode, self.options = size, scale, mode, dict(options)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
