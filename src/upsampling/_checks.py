@@ -39,7 +39,8 @@ def boolean(parameter: str, value: Any, *, numpy: bool = True, none: bool = Fals
     ``None`` too when ``none``, returned as is); otherwise raise.
 
     Strings, numbers and arrays are refused: ``bool("False")`` is True, so taking their truth
-    value would silently do the opposite of what was asked.
+    value would silently do the opposite of what was asked.  The error is a :class:`DTypeError`
+    (a ``TypeError``), as PyTorch's and TensorFlow's are for a non-bool flag.
     """
     if value is True or value is False:
         return value
@@ -48,7 +49,7 @@ def boolean(parameter: str, value: Any, *, numpy: bool = True, none: bool = Fals
     if none and value is None:
         return None
     allowed = "True or False" + (" (a Python bool)" if not numpy else "") + (" or None" if none else "")
-    raise InvalidArgumentError(parameter, value, allowed, hint)
+    raise DTypeError(parameter, value, allowed, hint)
 
 
 def is_integer(value: Any) -> bool:

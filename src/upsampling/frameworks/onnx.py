@@ -172,7 +172,12 @@ def resize(
         raise _ShapeError("X", X.shape, "non-empty resized axes")
     if sizes is not None:
         sizes = [_checks.positive_int("sizes", v) for v in _checks.sequence("sizes", sizes, k)]
-        if max(sizes) >= 2**63:
+        if keep_aspect_ratio_policy == "stretch":  # the output's bytes before any arithmetic on 10**400
+            early = list(X.shape)
+            for a, o in zip(axes, sizes):
+                early[a] = o
+            _checks.output_bytes("sizes", early, X.dtype)
+        elif max(sizes) >= 2**63:
             raise _InvalidArgumentError("sizes", sizes, "int64 values (ONNX's sizes is an int64 tensor)")
         if behaviour == "onnxruntime":  # ORT's scale: float32(out) / float32(in)
             axis_scales = [float(_np.float32(o) / _np.float32(n)) for o, n in zip(sizes, n_in)]
