@@ -68,7 +68,9 @@ def set_options(**changes: Any) -> dict[str, Any]:
         elif name == "kernel":
             value = _checks.choice(name, value, ("auto", "numpy", "reference"))
         elif name == "spin_workers":
-            if not (value is True or value is False or type(value).__name__ == "bool_"):  # (NumPy bools too)
+            import numpy as np
+
+            if not (value is True or value is False or isinstance(value, np.bool_)):  # (NumPy bools too)
                 raise InvalidArgumentError(name, value, "True or False")
             value = bool(value)
         changes[name] = value
