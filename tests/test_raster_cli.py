@@ -203,7 +203,6 @@ def test_progress_off_a_terminal_is_a_few_lines_not_a_redrawn_bar(tmp_path, caps
         return real(*args)
 
     monkeypatch.setattr(ud, "_run_block", slow_block)
-    ud._kernel_lock.cache_clear()
     assert main([str(tmp_path / "in.zarr"), str(tmp_path / "b.zarr"), "--size", "512,512", "--chunks", "64"]) == 0
     err = capsys.readouterr().err
     assert "\r" not in err

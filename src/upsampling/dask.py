@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from upsampling import _checks
-from upsampling._optional import module_available, require
+from upsampling._optional import require
 from upsampling._options import _options
 from upsampling._files import atomic_output, check_output
 from upsampling.errors import (
@@ -55,7 +55,6 @@ from upsampling.errors import (
     OutputTooLargeError,
     SchedulerUnreachableError,
     ShapeError,
-    UpsamplingError,
 )
 from upsampling.kernels.argmax import class_axis, label_dtype, plan_rows
 from upsampling.plan import AxisPlan
@@ -223,33 +222,6 @@ def _output_chunks(
 # the tiler
 
 
-@functools.cache
-def _kernel_lock() -> Any:
-    """A lock around the kernels when Numba has only its ``workqueue`` threading layer.
-
-    That layer aborts the process when two threads enter a parallel kernel at once, which
-    Dask's threaded scheduler would do; TBB and OpenMP are thread-safe.
-    """
-    if _options["kernel"] != "auto" or not module_available("numba"):
-        return contextlib.nullcontext()
-    import numba
-
-    layer = str(numba.config.THREADING_LAYER)
-    safe = {"tbb": "tbbpool", "omp": "omppool"}
-    candidates = [safe[layer]] if layer in safe else ([] if layer == "workqueue" else list(safe.values()))
-    for module in candidates:
-        try:
-            __import__(f"numba.np.ufunc.{module}")
-            return contextlib.nullcontext()
-        except Exception:  # noqa: BLE001 - any failure means the layer is unusable
-            continue
-    return threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):  # a forked child must not inherit the lock held by another thread
-    os.register_at_fork(after_in_child=_kernel_lock.cache_clear)
-
-
 class _Static:
     """What every block of one tiled operation shares (kept out of Dask's task parsing).
 
@@ -317,8 +289,7 @@ def _run_block(pieces: Any, block: _Block) -> np.ndarray:
     # A plain allocation, not the output pool (upsampling._memory): a worker's freed
     # blocks must go back to the system, or the pool would count against its memory limit.
     target = np.empty(shape, dtype=window.dtype)
-    with _kernel_lock():
-        y = apply_plans(window, sub, order=st.order, extrapolation_value=st.setup.extrapolation_value, out=target)
+    y = apply_plans(window, sub, order=st.order, extrapolation_value=st.setup.extrapolation_value, out=target)
     return y if st.finish is None else st.finish(y)
 
 

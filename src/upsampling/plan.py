@@ -201,11 +201,6 @@ def trim_caches() -> None:
     """Shrink every plan cache to ``options(plan_cache_bytes=...)``, least recent first."""
     for cache in _CACHES:
         cache.trim()
-    import sys
-
-    fused = sys.modules.get("upsampling.kernels.numba_fused")
-    if fused is not None:
-        fused.trim_prepared()
 
 
 def cache_stats() -> dict[str, int]:

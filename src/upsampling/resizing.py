@@ -132,16 +132,15 @@ class _Sizes:
 
 
 def _prepared_bytes(shape: Sequence[int], plans: Mapping[int, Any], work: np.dtype) -> int:
-    """Bytes of the fused kernel's prepared taps (:func:`upsampling.kernels.numba_fused._prepared`):
-    both plans' weights in the work dtype, and the W taps flattened per channel (with an int64
-    temporary) for fewer than 8 channels."""
+    """Bytes of the fused kernel's prepared taps (:func:`upsampling.kernels.fused._prepared`):
+    both plans' indices (int64) and weights in the work dtype, and for a bit copy of 5-7
+    channels one int64 column index per output element of a row."""
     axes = sorted(plans)
     ph, pw = plans[axes[0]], plans[axes[1]]
     q = math.prod(shape[axes[1] + 1 :])
-    ws = work.itemsize
-    prepared = (ph.n_out * ph.taps + pw.n_out * pw.taps) * ws
-    if q < 8:
-        prepared += pw.taps * pw.n_out * (1 if 2 <= q <= 4 else q) * (16 + ws)
+    prepared = (ph.n_out * ph.taps + pw.n_out * pw.taps) * (8 + work.itemsize)
+    if 4 < q < 8:
+        prepared += pw.n_out * q * 8
     return prepared
 
 
@@ -198,7 +197,7 @@ def intermediate_bytes(
         ph, pw = plans[axes[0]], plans[axes[1]]
         q = math.prod(shape[axes[1] + 1 :])
         prepared = _prepared_bytes(shape, plans, work)
-        from upsampling.kernels._threads import thread_count
+        from upsampling.kernels import thread_count
 
         rows = thread_count() * (ph.taps + 3) * max(pw.n_in, pw.n_out) * q * ws
         contiguous = math.prod(shape) * dtype.itemsize  # a non-C-ordered input is copied once

@@ -39,6 +39,7 @@ import numpy as np
 
 from upsampling._options import _options
 from upsampling.kernels import native, thread_count
+from upsampling.plan import ByteLRU, _nbytes
 
 _native = native()
 if _native is None:  # pragma: no cover - kernels/__init__ hands this module out only with the extension
@@ -78,8 +79,7 @@ _INT_IN = _INT_OUT | {np.dtype(np.int64), np.dtype(np.uint64)}
 
 # (id(plan_h), id(plan_w), *key) -> (plan_h, plan_w, value): the kernel-ready taps of
 # recently used plans (:func:`_for_plans`).
-_PREPARED: dict[tuple, tuple] = {}
-_PREPARED_MAX = 64
+_PREPARED = ByteLRU("fused kernel taps", max_entries=64)
 
 # Outputs from this many bytes on are written with streaming (non-temporal) stores, by the
 # W-first kernel and the nearest copy; ``None``: :func:`stream_min_bytes` derives it from the
@@ -141,16 +141,15 @@ def _streamable_rows(out3: np.ndarray) -> bool:
 
 
 def _for_plans(plan_h, plan_w, key: tuple, build: Callable[[], Any]) -> Any:
-    """``build()``, cached per plan pair and ``key`` in :data:`_PREPARED` (plans are cached, so
-    repeated calls hit; the plans kept in the entry keep their ids from being reused)."""
+    """``build()``, cached per plan pair and ``key`` in :data:`_PREPARED`, a cache bounded by
+    ``options(plan_cache_bytes=...)`` like the plans' own (plans are cached, so repeated calls
+    hit; the plans kept in the entry keep their ids from being reused)."""
     full_key = (id(plan_h), id(plan_w), *key)
-    hit = _PREPARED.get(full_key)
+    hit = _PREPARED.lookup(full_key)
     if hit is not None and hit[0] is plan_h and hit[1] is plan_w:
         return hit[2]
     value = build()
-    if len(_PREPARED) >= _PREPARED_MAX:
-        _PREPARED.clear()
-    _PREPARED[full_key] = (plan_h, plan_w, value)
+    _PREPARED.put(full_key, (plan_h, plan_w, value), nbytes=_nbytes(value))  # the plans are counted where cached
     return value
 
 
