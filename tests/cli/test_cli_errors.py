@@ -15,7 +15,7 @@ CASES = [
     (["explain", "transpose", "--input", "[1,2,3]"], "--input", "2-D matrix"),
     (["explain", "transpose", "--input", "[[1e999,2]]"], "--input", "finite"),
     (["explain", "transpose", "--input", SEED, "--kernel", "0"], "--kernel", ">= 1"),
-    (["explain", "transpose", "--input", SEED, "--kernel", "abc"], "--kernel", "integer"),
+    (["explain", "transpose", "--input", SEED, "--kernel", "abc"], "--kernel", "valid int"),
     (["explain", "transpose", "--input", SEED, "--stride", "0"], "--stride", ">= 1"),
     (["explain", "transpose", "--input", SEED, "--stride", "-2"], "--stride", ">= 1"),
     (["explain", "transpose", "--input", SEED, "--padding", "HALF"], "--padding", "SAME, VALID"),

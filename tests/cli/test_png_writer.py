@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from upsampling.explain.images import png_bytes, write_image
-from upsampling.explain.parse import OptionError
+from upsampling.errors import OutputPathError, ShapeError
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -47,11 +47,13 @@ def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "out.png"
     path.write_bytes(b"old")
     monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk gone")))
-    with pytest.raises(OptionError, match="disk gone"):
-        write_image(str(path), np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(OutputPathError, match="disk gone"):
+        write_image(str(path), np.zeros((4, 4, 3), np.uint8), overwrite=True)
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out.png"]
     monkeypatch.undo()
-    write_image(str(path), np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(OutputPathError, match="already exists|pass overwrite=True"):  # never replaced unasked
+        write_image(str(path), np.zeros((4, 4, 3), np.uint8))
+    write_image(str(path), np.zeros((4, 4, 3), np.uint8), overwrite=True)
     assert path.read_bytes().startswith(b"\x89PNG") and [p.name for p in tmp_path.iterdir()] == ["out.png"]
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~_mask()
 
@@ -63,5 +65,5 @@ def _mask() -> int:
 
 
 def test_refuses_more_than_four_channels(tmp_path):
-    with pytest.raises(OptionError, match="1-4 channels"):
+    with pytest.raises(ShapeError, match="1-4 channels"):
         write_image(str(tmp_path / "x.png"), np.zeros((2, 2, 5), np.uint8))

@@ -23,7 +23,7 @@ import numpy as np
 
 from upsampling._files import is_file
 from upsampling._optional import require
-from upsampling.explain.parse import OptionError
+from upsampling.errors import InvalidArgumentError, ShapeError
 
 __all__ = ["image_header", "read_image", "to_uint8", "write_image"]
 
@@ -37,12 +37,13 @@ def _first_line(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def _opened(path: str, option: str) -> Iterator[Any]:
+def _opened(path: str, parameter: str) -> Iterator[Any]:
     """The image at ``path``, opened lazily by Pillow; every failure inside becomes one
-    :class:`OptionError` naming the file (a decompression bomb saying so)."""
+    :class:`~upsampling.errors.InvalidArgumentError` naming ``parameter`` and the file (a
+    decompression bomb saying so)."""
     Image = require("PIL.Image", "cli")
     if not is_file(path):
-        raise OptionError(option, "an existing image file", path)
+        raise InvalidArgumentError(parameter, path, "an existing image file")
     try:
         with warnings.catch_warnings():
             # Between 1x and 2x Pillow's limit it only warns; our memory estimates decide instead.
@@ -50,30 +51,32 @@ def _opened(path: str, option: str) -> Iterator[Any]:
             with Image.open(Path(path)) as im:
                 yield im
     except Image.DecompressionBombError as exc:
-        raise OptionError(option, "an image of a size Pillow agrees to decode", path,
-                          f"refused as a possible decompression bomb: {_first_line(exc)}") from None
+        raise InvalidArgumentError(parameter, path, "an image of a size Pillow agrees to decode",
+                                   f"refused as a possible decompression bomb: {_first_line(exc)}") from None
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for broken files
-        raise OptionError(option, "a readable image (PNG, JPEG, ...)", path, _first_line(exc)) from None
+        raise InvalidArgumentError(parameter, path, "a readable image (PNG, JPEG, ...)", _first_line(exc)) from None
 
 
-def image_header(path: str, option: str = "IN") -> tuple[int, int, str, int]:
+def image_header(path: str, parameter: str = "path") -> tuple[int, int, str, int]:
     """``(width, height, Pillow mode, channels after reading)`` from the header alone.
 
-    Refuses (:class:`OptionError`, naming the file) a missing or unreadable file, and a header that
+    ``parameter`` is the name errors give the path (the caller's own parameter).  Refuses
+    (:class:`~upsampling.errors.InvalidArgumentError`, naming the file) a missing or unreadable file, and a header that
     declares more pixels than Pillow's decompression-bomb limit (``PIL.Image.MAX_IMAGE_PIXELS``
     times 2: a tiny file that would decode into gigabytes).
     """
-    with _opened(path, option) as im:
+    with _opened(path, parameter) as im:
         width, height, mode = im.width, im.height, im.mode
     channels = 1 if mode in ("L", "I", "I;16", "F", "1") else 4 if mode in ("RGBA", "LA", "PA") else 3
     return width, height, mode, channels  # "P": 3 (4 with transparency: one byte a pixel more)
 
 
-def read_image(path: str, option: str = "IN") -> tuple[np.ndarray, str]:
-    """``(H, W, C)`` uint8 array and a description (``"RGB 256x256"``); C is 1, 3 or 4."""
-    with _opened(path, option) as im:
+def read_image(path: str, parameter: str = "path") -> tuple[np.ndarray, str]:
+    """``(H, W, C)`` uint8 array and a description (``"RGB 256x256"``); C is 1, 3 or 4.  Refuses as
+    :func:`image_header` does."""
+    with _opened(path, parameter) as im:
         im.load()
         mode = im.mode
         if mode in ("1", "L", "P", "LA", "PA", "RGB", "RGBA"):
@@ -113,25 +116,25 @@ def png_bytes(y: np.ndarray) -> bytes:
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and not 1 <= arr.shape[2] <= 4):
-        raise OptionError("OUT", "an image of 1-4 channels", f"array of shape {arr.shape}")
+        raise ShapeError("y", arr.shape, "an image of 1-4 channels")
     png = codecs.PNG
     return codecs.png_encode(
         np.ascontiguousarray(arr), level=png.COMPRESSION.SPEED, strategy=png.STRATEGY.RLE, filter=png.FILTER.SUB
     )
 
 
-def write_image(path: str, y: np.ndarray, option: str = "OUT", *, overwrite: bool = False) -> None:
+def write_image(path: str, y: np.ndarray, parameter: str = "path", *, overwrite: bool = False) -> None:
     """Write ``y`` (``(H, W)`` or ``(H, W, C)``) as a PNG (:func:`png_bytes`), atomically (the old
     file or the new one, never half).  The caller checked ``path`` with
-    :func:`upsampling._files.check_output` first."""
+    :func:`upsampling._files.check_output` first; errors name ``parameter`` (the caller's own)."""
     from upsampling._files import atomic_output
     from upsampling.errors import OutputPathError
 
     data = png_bytes(y)
     try:
-        with atomic_output(path, overwrite=overwrite, option=option) as tmp:
+        with atomic_output(path, overwrite=overwrite, option=parameter) as tmp:
             Path(tmp).write_bytes(data)
     except OutputPathError:
         raise
     except (OSError, ValueError, KeyError) as exc:
-        raise OptionError(option, "a writable .png path", path, _first_line(exc)) from None
+        raise OutputPathError(parameter, path, "a writable .png path", _first_line(exc)) from None
