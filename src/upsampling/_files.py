@@ -31,9 +31,7 @@ import os
 import re
 import shutil
 import signal
-import socket
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -62,12 +60,14 @@ def is_file(path: os.PathLike | str) -> bool:
 
 
 def _host() -> str:
+    import socket  # here, not at the top: 2 ms of every command's start-up
+
     return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
 
 
 def partial_name(final: Path, kind: str = "partial") -> Path:
     """``.NAME.partial-HOST-PID-RANDOM[SUFFIX]`` beside ``final`` (``kind``: ``partial`` or ``old``)."""
-    tag = f".{kind}-{_host()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tag = f".{kind}-{_host()}-{os.getpid()}-{os.urandom(4).hex()}"
     return final.with_name(f".{final.name}{tag}{final.suffix}")
 
 

@@ -67,3 +67,42 @@ def _mask() -> int:
 def test_refuses_more_than_four_channels(tmp_path):
     with pytest.raises(ShapeError, match="1-4 channels"):
         write_image(str(tmp_path / "x.png"), np.zeros((2, 2, 5), np.uint8))
+
+
+def _with_chunk(png: bytes, kind: bytes, data: bytes) -> bytes:
+    """``png`` with one more chunk right after IHDR."""
+    import struct
+    import zlib
+
+    chunk = struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return png[:33] + chunk + png[33:]
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "LA", "P", "I;16"])
+@pytest.mark.parametrize("extra", [None, (b"gAMA", b"\x00\x00\x55\xf0"), (b"sRGB", b"\x00"), "tRNS"])
+def test_reading_gives_pillows_pixels(tmp_path, rng, mode, extra):
+    """8-bit grey, RGB and RGBA PNGs are decoded by libpng without importing Pillow; every PNG reads
+    as Pillow (then read_image's conversions) reads it, whatever chunks it carries."""
+    import io
+
+    from upsampling.explain.images import image_header, read_image
+
+    image = Image.fromarray(rng.integers(0, 256, (13, 21, 3), dtype=np.uint8)).convert(mode)
+    for interlace in (False, True):
+        buf = io.BytesIO()
+        image.save(buf, "PNG", interlace=interlace)
+        png = buf.getvalue()
+        if extra == "tRNS":
+            if mode not in ("L", "RGB"):
+                continue
+            png = _with_chunk(png, b"tRNS", b"\x00\x05" if mode == "L" else b"\x00\x01\x00\x02\x00\x03")
+        elif extra is not None:
+            png = _with_chunk(png, *extra)
+        path = tmp_path / f"{interlace}.png"
+        path.write_bytes(png)
+        with Image.open(path) as im:
+            expect = np.asarray(im.convert("RGBA" if im.mode in ("LA", "PA") or "transparency" in im.info and
+                                           im.mode == "P" else "RGB") if im.mode not in ("L", "RGB", "RGBA") else im)
+        got, desc = read_image(str(path))
+        assert np.array_equal(got, expect.reshape(got.shape)), (mode, extra, interlace)
+        assert image_header(str(path))[:2] == (21, 13) and desc.endswith("21x13")
