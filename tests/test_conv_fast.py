@@ -228,6 +228,7 @@ def test_bad_input_still_raises_the_same_errors():
     with pytest.raises(InvalidArgumentError, match="groups"):
         conv_transpose(xc, wc, strides=2, groups=2)
     with pytest.raises(ShapeError, match="pads_begin"):
-        conv_transpose(xc, wc, strides=1, pads_begin=3, pads_end=3)
+        conv_transpose(xc, wc, strides=1, pads_begin=4, pads_end=3)
+    assert conv_transpose(xc, wc, strides=1, pads_begin=3, pads_end=3).shape == (1, 2, 0, 0)  # empty, not refused
     with pytest.raises(ShapeError, match="bias"):
         conv_transpose(xc, wc, np.ones(3), strides=2)

@@ -20,6 +20,7 @@ A request takes the smallest free block that fits and is at most twice as large.
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -37,6 +38,17 @@ MIN_POOLED_BYTES = 4 * 2**20
 _lock = threading.RLock()
 _free: list[np.ndarray] = []  # uint8 buffers, each the memory of a dead block
 _stats = {"hits": 0, "misses": 0}
+
+
+def _new_lock_in_child() -> None:  # pragma: no cover - runs in forked children
+    """Another thread may have held the lock when the process forked: the child's copy would
+    stay locked forever (upsampling.kernels' docstring, "Fork safety")."""
+    global _lock
+    _lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 class _Block:

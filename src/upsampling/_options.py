@@ -10,6 +10,11 @@ from typing import Any
 _DEFAULTS: dict[str, Any] = {
     # Largest output (in bytes) any function allocates without being asked to.
     "max_output_bytes": 16 * 2**30,
+    # Largest memory a call may take besides its output (plans, work copies, intermediates);
+    # None: max_output_bytes, but at least 64 MiB.
+    "max_work_bytes": None,
+    # Bytes each cache of plans (and of things made from plans) may hold; 0: no caching.
+    "plan_cache_bytes": 64 * 2**20,
     # "auto": the fastest available kernel (the compiled one when it loads, else NumPy);
     # "numpy": the vectorised NumPy kernel; "reference": the readable per-pixel path.
     "kernel": "auto",
@@ -31,8 +36,16 @@ def get_options() -> dict[str, Any]:
 def set_options(**changes: Any) -> dict[str, Any]:
     """Change options for the whole process; returns the previous values.
 
-    ``max_output_bytes`` (int > 0): refuse any output larger than this many bytes,
-    checked before allocating.  ``kernel`` ("auto", "numpy" or "reference"): which path runs.
+    ``max_output_bytes`` (int > 0, default 16 GiB): refuse any output larger than this many
+    bytes, checked before allocating.  ``max_work_bytes`` (int > 0, or ``None``, the default:
+    ``max_output_bytes``, but at least 64 MiB): refuse a call whose memory *besides* its output -- the
+    per-axis plans (indices and weights of every output sample), the float work copy of an
+    integer input, the intermediates of the one-axis-at-a-time path -- would exceed this many
+    bytes; estimated from the arguments before anything is built (docs/resize.md, "Memory").
+    ``plan_cache_bytes`` (int >= 0, default 64 MiB): how many bytes each cache of plans may
+    keep (the plan builders', ``resize``'s set-ups, the fast kernels' prepared taps, the torch
+    layer's tensors); a plan larger than that is never cached; 0 turns caching off, and
+    lowering it releases what is held at once.  ``kernel`` ("auto", "numpy" or "reference"): which path runs.
     ``output_pool_bytes`` (int >= 0): how much memory of dead outputs of 4 MiB or more is
     kept to back the next outputs without page faults (:mod:`upsampling._memory`); 0 turns
     pooling off and releases what is held.  ``spin_workers`` (bool): the fast kernels'
@@ -42,34 +55,43 @@ def set_options(**changes: Any) -> dict[str, Any]:
     ``None`` for one per CPU): how many threads a compiled kernel call runs on, the calling
     thread included; the split never changes a result.
     """
+    from upsampling import _checks
     from upsampling.errors import InvalidArgumentError
 
     previous = {}
+    changes = dict(changes)
     for name, value in changes.items():
         if name not in _DEFAULTS:
             raise InvalidArgumentError(name, value, f"one of {sorted(_DEFAULTS)}")
-        if name == "max_output_bytes" and (
-            isinstance(value, bool) or not isinstance(value, int) or value <= 0
-        ):
-            raise InvalidArgumentError(name, value, "a positive integer number of bytes")
-        if name == "kernel" and value not in ("auto", "numpy", "reference"):
-            raise InvalidArgumentError(name, value, "'auto', 'numpy' or 'reference'")
-        if name == "output_pool_bytes" and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 0
-        ):
-            raise InvalidArgumentError(name, value, "a non-negative integer number of bytes (0: no pool)")
-        if name == "spin_workers" and not isinstance(value, bool):
-            raise InvalidArgumentError(name, value, "True or False")
-        if name == "threads" and value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1024
-        ):
-            raise InvalidArgumentError(name, value, "a whole number of threads from 1 to 1024, or None (one per CPU)")
+        if name == "max_output_bytes":
+            value = _checks.integer(name, value, minimum=1, what="a positive integer number of bytes")
+        elif name == "max_work_bytes" and value is not None:
+            value = _checks.integer(name, value, minimum=1, what="a positive integer number of bytes, or None (max_output_bytes)")
+        elif name in ("output_pool_bytes", "plan_cache_bytes"):
+            value = _checks.integer(name, value, minimum=0, what="a non-negative integer number of bytes (0: off)")
+        elif name == "kernel":
+            value = _checks.choice(name, value, ("auto", "numpy", "reference"))
+        elif name == "spin_workers":
+            import numpy as np
+
+            if not (value is True or value is False or isinstance(value, np.bool_)):  # (NumPy bools too)
+                raise InvalidArgumentError(name, value, "True or False")
+            value = bool(value)
+        elif name == "threads" and value is not None:
+            value = _checks.integer(name, value, minimum=1, what="a whole number of threads from 1 to 1024, or None (one per CPU)")
+            if value > 1024:
+                raise InvalidArgumentError(name, value, "a whole number of threads from 1 to 1024, or None (one per CPU)")
+        changes[name] = value
         previous[name] = _options[name]
     _options.update(changes)
     if "output_pool_bytes" in changes:
         from upsampling import _memory
 
         _memory.trim()
+    if "plan_cache_bytes" in changes:
+        from upsampling import plan
+
+        plan.trim_caches()
     return previous
 
 
@@ -80,4 +102,4 @@ def options(**changes: Any) -> Iterator[None]:
     try:
         yield
     finally:
-        _options.update(previous)
+        set_options(**previous)

@@ -127,8 +127,6 @@ def _spatial_checks(x: np.ndarray, w: np.ndarray, w_name: str) -> int:
             f"array of shape {w.shape}",
             f"a {x.ndim}-D weight (two channel axes and {x.ndim - 2} spatial axes, like x of shape {x.shape})",
         )
-    if min(x.shape[2:]) < 1:
-        raise ShapeError("x", f"array of shape {x.shape}", "spatial sizes >= 1")
     if min(w.shape[2:]) < 1:
         raise ShapeError(w_name, f"array of shape {w.shape}", "kernel sizes >= 1")
     return x.ndim - 2
@@ -178,6 +176,10 @@ def conv_transpose(
         the full output ``(in-1)·s + (k-1)·d + 1``; negative values append zeros.
     output_size : optional spatial size; when given, ``pads_end`` is ignored and becomes
         ``full - output_size - pads_begin``.
+
+    Empty arrays are fine: a batch, channel or spatial size of 0 in ``x`` or ``w``, or an output
+    size of 0, gives the (possibly empty) array of zeros plus the bias; the framework twins decide
+    which of these their framework refuses.
     groups : ``C_in`` and ``C_out`` split into this many independent groups.
 
     Returns
@@ -189,7 +191,7 @@ def conv_transpose(
     Raises
     ------
     ShapeError
-        Ranks, channel counts, a bias of the wrong size, an output size below 1.
+        Ranks, channel counts, a bias of the wrong size, an output size below 0.
     InvalidArgumentError
         Non-positive strides, dilations or groups; groups not dividing ``C_in``.
     DTypeError
@@ -226,15 +228,15 @@ def conv_transpose(
     _bias_check(b, m)
     full = [(n - 1) * si + (k - 1) * di + 1 for n, k, si, di in zip(x.shape[2:], w.shape[2:], s, d)]
     if output_size is not None:
-        out = _per_axis("output_size", output_size, nd, 1, "a positive integer")
+        out = _per_axis("output_size", output_size, nd, 0, "a non-negative integer")
     else:
         pe = _per_axis("pads_end", pads_end, nd)
         out = tuple(f - a - e for f, a, e in zip(full, pb, pe))
-        if min(out) < 1:
+        if min(out) < 0:
             raise ShapeError(
                 "pads_begin",
                 pb,
-                f"crops that leave at least one output element along every axis: full size {full} minus "
+                f"crops that leave an output size >= 0 along every axis: full size {full} minus "
                 f"pads_begin {list(pb)} and pads_end {list(pe)} gives {list(out)}",
             )
     return _conv_transpose_checked(x, w, b, s, d, pb, out, g, result, "output_size" if output_size is not None else "pads")
@@ -262,11 +264,31 @@ def _conv_transpose_checked(
     m = w.shape[1] * g
     _checks.output_bytes(parameter, (x.shape[0], m, *out), result)
     dtype = _compute_dtype(result)
+    if x.size == 0 or w.size == 0 or 0 in out or m == 0:
+        # Nothing to sum (no batch, channels, input samples or taps) or nothing to write: zeros
+        # (plus the bias), the empty results the frameworks return; the kernels need data.
+        y = np.zeros((x.shape[0], m, *out), dtype=dtype)
+        if b is not None:
+            y += b.astype(dtype).reshape((1, m) + (1,) * nd)
+        return _cast(y, result)
+    # The phase ("sub-pixel") paths lay the output out in stride-sized blocks: not when the blocks
+    # would dwarf the output (a stride of 10**6 on a 2-pixel output would allocate terabytes).
+    laid = x.shape[0] * m * math.prod((-(-oi // si) + 2) * si for oi, si in zip(out, s))
+    phases = nd == 2 and d == (1, 1) and dtype.kind == "f" and laid <= 16 * x.shape[0] * m * math.prod(out) + 2**20
+    if not phases:  # the per-tap path: each input element times the whole kernel, per batch item
+        per_item = x.shape[1] // g * g * w.shape[1] * math.prod(w.shape[2:]) * math.prod(x.shape[2:]) * dtype.itemsize
+        _checks.work_bytes("w", per_item + x[:1].size * dtype.itemsize, "per-tap products of the transposed convolution",
+                            "use a smaller kernel or split the batch")
+    else:  # one batch item's im2col of shifted input taps, and the block-laid-out output
+        blocks = [-(-oi // si) + 2 for oi, si in zip(out, s)]
+        depth = [-(-ki // si) for ki, si in zip(w.shape[2:], s)]
+        im2col = math.prod(blocks) * math.prod(depth) * x.shape[1] * dtype.itemsize
+        _checks.work_bytes("w", im2col + laid * dtype.itemsize, "the transposed convolution's im2col", "use a smaller kernel or split the batch")
     if _options["kernel"] == "reference":
         from upsampling.reference.conv_transpose_scatter import conv_transpose_scatter
 
         y = conv_transpose_scatter(x.astype(dtype), w.astype(dtype), s, d, pb, out, g)
-    elif nd == 2 and d == (1, 1) and dtype.kind == "f":
+    elif phases:
         # Fast path: output phases ("sub-pixel"), one GEMM per run of phases sharing their taps;
         # for large problems in tiles on our threads, through the private single-threaded
         # OpenBLAS (kernels/conv_tiles.py), when it loads and the problem is one it wins.
@@ -357,6 +379,13 @@ def conv(
     shape = (x.shape[0], m, *out)
     _checks.output_bytes("x", shape, result)
     dtype = _compute_dtype(result)
+    if x.size == 0 or w.size == 0 or 0 in shape:  # zeros (plus the bias); the kernel needs data
+        y = np.zeros(shape, dtype=dtype)
+        if b is not None:
+            y += b.astype(dtype).reshape((1, m) + (1,) * nd)
+        return _cast(y, result)
+    # The im2col of one batch item: every input channel under every tap at every output position.
+    _checks.work_bytes("w", c_in * math.prod(w.shape[2:]) * math.prod(out) * dtype.itemsize, "the convolution's im2col", "use a smaller kernel or split the batch")
     y = conv_numpy(x, w, s, d, pb, out, g, dtype)
     if b is not None:
         y += b.astype(dtype).reshape((1, m) + (1,) * nd)
@@ -419,7 +448,7 @@ def _tf_arrays(input: Any, filters: Any, nd: int, op: str, convert: str | None) 
 
 
 def _tf_sequence(
-    parameter: str, value: Any, nd: int, channels_last: bool, op: str, *, exact: bool = False
+    parameter: str, value: Any, nd: int, channels_last: bool, op: str, *, exact: bool = False, positive: bool = True
 ) -> tuple[int, ...]:
     """``nn_ops._get_sequence``: an int, or a list of 1, nd or nd+2 values; then the kernels' checks."""
     if value is None:
@@ -457,7 +486,7 @@ def _tf_sequence(
         items = items[1:-1] if channels_last else items[2:]
     elif len(items) == 1:
         items = items * nd
-    for v in items:
+    for v in items if positive else ():
         if v < 1:
             tf_text = (
                 f"Stride must be > 0, but got {v}"
@@ -531,10 +560,27 @@ def _tf_check_ranks(x: np.ndarray, w: np.ndarray, nd: int, data_format: str) -> 
     if w.ndim != nd + 2:
         layout = "[" + ", ".join(_KERNEL_NAMES[nd]) + ", out_channels/groups, in_channels]"
         raise ShapeError("filters", f"array of shape {w.shape}", f"a {nd + 2}-D array {layout}")
+
+
+def _tf_check_kernel(w: np.ndarray, nd: int) -> None:
     if min(w.shape[:nd]) < 1:
         raise ShapeError("filters", f"array of shape {w.shape}", "kernel sizes >= 1")
-    if min(x.shape[1 : nd + 1] if data_format.endswith("C") else x.shape[2:]) < 1:
-        raise ShapeError("input", f"array of shape {x.shape}", "spatial sizes >= 1")
+
+
+def _tf_window_size(n: int, k: int, s: int, pad: Any, d: int) -> int:
+    """TensorFlow's forward output size (``GetWindowedOutputSizeVerbose``) for an input of ``n``
+    (``n`` may be 0): ``SAME`` ``ceil(n / s)``; else ``(n + p_b + p_a - k_eff + s) / s`` in C++
+    integer division (towards zero), refused when negative ("Computed output size would be
+    negative").  Equal to :func:`upsampling.shapes.forward_size` for ``n >= 1`` inputs that fit."""
+    if pad == "SAME":
+        return -(-n // s)
+    before, after = (0, 0) if pad == "VALID" else pad
+    num = n + before + after - ((k - 1) * d + 1) + s
+    return abs(num) // s * (1 if num >= 0 else -1)
+
+
+# The dtypes TensorFlow runs through oneDNN (its MKL kernels); the others run Eigen.
+_TF_ONEDNN = (np.dtype(np.float32),)
 
 
 def _tf_output_shape(
@@ -570,10 +616,29 @@ def _tf_conv_transpose(
     channels_last = data_format == formats[0]
     x, w = _tf_arrays(input, filters, nd, op, "filters" if nd != 1 else None)
     _tf_check_ranks(x, w, nd, data_format)
-    s = _tf_sequence("strides", strides, nd, channels_last, op)
-    d = _tf_sequence("dilations", dilations, nd, channels_last, op)
+    s = _tf_sequence("strides", strides, nd, channels_last, op, positive=False)
+    d = _tf_sequence("dilations", dilations, nd, channels_last, op, positive=False)
     pads = _tf_padding(padding, nd, channels_last, op)
     batch, channels, out = _tf_output_shape(output_shape, nd, x, w, channels_last)
+    if x.dtype in _TF_ONEDNN and (0 in (batch, channels, *out) or x.size == 0 or w.size == 0):
+        # TF's oneDNN kernel (mkl_conv_grad_input_ops.cc) returns an empty output_shape, or zeros
+        # when the input or the filter is empty, before checking anything else: strides, batch,
+        # channels, sizes (TF 2.21, checked live; tests/parity/test_parity_tensorflow_conv.py).
+        shape = (batch, *out, channels) if channels_last else (batch, channels, *out)
+        _checks.output_bytes("output_shape", shape, x.dtype)
+        return np.zeros(shape, dtype=x.dtype)
+    s = _tf_sequence("strides", strides, nd, channels_last, op)
+    d = _tf_sequence("dilations", dilations, nd, channels_last, op)
+    _tf_check_kernel(w, nd)
+    onednn = x.dtype in _TF_ONEDNN
+    if not onednn:  # TF's Eigen kernels (float16, float64, int32)
+        # (Eigen also refuses dilations > 1 and groups, which the twin computes on purpose:
+        # docs/conv_transpose.md, "Where the twin does more than TensorFlow".)
+        spatial_x = x.shape[1 : nd + 1] if channels_last else x.shape[2:]
+        if nd == 3 and w.size == 0 and 0 in (batch, channels, *out, *spatial_x):
+            raise ShapeError("input", f"array of shape {x.shape}", message=f"an empty array in {op} ({x.dtype}). "
+                             "(TensorFlow: input, filter_sizes and out_backprop tensors must all have at least 1 "
+                             "element)")
     c_axis = nd + 1 if channels_last else 1
     spatial_in = x.shape[1 : nd + 1] if channels_last else x.shape[2:]
     kernel = w.shape[:nd]
@@ -585,6 +650,13 @@ def _tf_conv_transpose(
             message=f"output_shape has batch size {batch} but input has {x.shape[0]}; they must be equal. "
             f"(TensorFlow: input and out_backprop must have the same batch size. Input batch: {batch}, "
             f"outbackprop batch: {x.shape[0]}, batch_dim: 0)",
+        )
+    if w.shape[nd] == 0:
+        raise ShapeError(
+            "filters",
+            f"array of shape {w.shape}",
+            message=f"filters.shape[{nd}] (out_channels per group) is 0. (TensorFlow: Conv2DCustomBackpropInput: filter "
+            "depth must be strictly greated than zero)",
         )
     if channels < 1 or channels % w.shape[nd]:
         raise ShapeError(
@@ -622,7 +694,7 @@ def _tf_conv_transpose(
         )
     crops = []
     for a in range(nd):
-        crops.append(_tf_axis_crop(a, nd, spatial_in[a], out[a], kernel[a], s[a], d[a], pads[a], channels_last, op))
+        crops.append(_tf_axis_crop(a, nd, spatial_in[a], out[a], kernel[a], s[a], d[a], pads[a], channels_last, op, onednn))
     xc = x.transpose(0, nd + 1, *range(1, nd + 1)) if channels_last else x  # to_channels_first
     # Everything conv_transpose checks is checked above, in TensorFlow's terms.
     wc = w.transpose(nd + 1, nd, *range(nd))  # tf_to_torch_weight
@@ -639,9 +711,29 @@ def _valid_crop(n_in: int, n_out: int, k: int, s: int, d: int, pad: str) -> int 
 
 
 def _tf_axis_crop(
-    a: int, nd: int, n_in: int, n_out: int, k: int, s: int, d: int, pad: Any, channels_last: bool, op: str
+    a: int, nd: int, n_in: int, n_out: int, k: int, s: int, d: int, pad: Any, channels_last: bool, op: str,
+    onednn: bool = False,
 ) -> int:
-    """Validate one axis of ``output_shape`` as TensorFlow does and return the crop before it."""
+    """Validate one axis of ``output_shape`` as TensorFlow does and return the crop before it.
+
+    ``onednn`` (float32): TF's oneDNN kernel maps an output back with ``(out + p - k_eff) / s + 1``
+    in C++ division, so an output shorter than the kernel (by less than the stride) maps back to 1
+    where the Eigen kernels' ``(out + p - k_eff + s) / s`` gives 0 (observed: ``conv1d_transpose``
+    of one input sample, kernel 3, stride 2, VALID, to 2 samples)."""
+    if n_in == 0:  # an empty input axis (TF's Eigen kernels; float32 returned earlier)
+        back = _tf_window_size(n_out, k, s, pad, d)
+        if back != 0:
+            dim = a + 1 if channels_last else a + 2
+            text = (
+                f"Computed output size would be negative: {back}" if back < 0
+                else f"Size of out_backprop doesn't match computed: actual = 0, computed = {back} spatial_dim: {dim}"
+            )
+            raise ShapeError(
+                "output_shape", n_out,
+                message=f"output_shape[{dim}] = {n_out} does not map back to the input's empty "
+                f"{_AXIS_NAMES[nd][a]} (TensorFlow: {text})",
+            )
+        return 0 if n_out == 0 else padding_pair(pad, n_out, k, s, d)[0]
     if isinstance(pad, str):  # "SAME" / "VALID": the common, hashable case (per-call cost)
         before = _valid_crop(n_in, n_out, k, s, d, pad)
         if before is not None:
@@ -649,6 +741,11 @@ def _tf_axis_crop(
     name = _AXIS_NAMES[nd][a]
     dim = a + 1 if channels_last else a + 2
     valid = valid_conv_transpose_output_sizes(n_in, k, s, pad, d)
+    if onednn and n_in == 1 and pad != "SAME" and n_out not in valid:
+        before, after = (0, 0) if pad == "VALID" else pad
+        span = n_out + before + after - ((k - 1) * d + 1)
+        if -s < span < 0:  # truncated to 0: maps back to 1
+            return before
     if n_out not in valid:
         k_eff = (k - 1) * d + 1
         back = forward_size(n_out, k, s, pad, d)
@@ -791,6 +888,15 @@ def _tf_conv(
     channels_last = data_format == formats[0]
     x, w = _tf_arrays(input, filters, nd, op, "input" if nd != 1 else None)
     _tf_check_ranks(x, w, nd, data_format)
+    _tf_check_kernel(w, nd)
+    onednn = x.dtype in _TF_ONEDNN
+    if w.size == 0 and (onednn or nd == 3 or w.shape[nd] == 0):
+        text = (
+            "filter must not have zero elements (i.e. all dimensions must be non-zero)" if onednn
+            else "filter depth must be stricly positive, got 0"
+        )
+        raise ShapeError("filters", f"array of shape {w.shape}", message=f"filters of shape {w.shape} are empty. "
+                         f"(TensorFlow: {text})")
     parameter = "stride" if nd == 1 else "strides"
     s = _tf_sequence(parameter, strides, nd, channels_last, op, exact=nd == 3)
     d = _tf_sequence("dilations", dilations, nd, channels_last, op, exact=nd == 3 and dilations is not None)
@@ -808,25 +914,34 @@ def _tf_conv(
             f"({per_group}))",
         )
     groups = c_in // per_group
-    if groups > 1 and nd == 3:
+    empty_out = any(
+        (forward_size(n, k, st, p, dl) if n else _tf_window_size(0, k, st, p, dl)) == 0
+        for n, k, st, p, dl in zip(spatial_in, w.shape[:nd], s, pads, d)
+    )
+    if groups == 0 and onednn:  # no input channels (Eigen gives zeros; oneDNN refuses)
+        raise ShapeError("input", f"array of shape {x.shape}", message="input has no channels. (TensorFlow: grouped "
+                         "convolution must have at least one group: 0 groups)")
+    if groups > 1 and nd == 3 and (onednn or not (empty_out or x.size == 0)):  # (Eigen returns an empty output first)
         raise UnsupportedError(
             "filters",
             f"array of shape {w.shape}",
             message=f"input has {c_in} channels but filters.shape[3] is {per_group}: TensorFlow's conv3d has no "
             f"grouped form. (TensorFlow: input and filter must have the same depth: {c_in} vs {per_group})",
         )
-    if m % groups:
+    if groups and m % groups:
         raise ShapeError(
             "filters",
             f"array of shape {w.shape}",
             message=f"{m} output channels are not divisible by groups = {groups}. (TensorFlow: Depth of output "
             f"({m}) is not a multiple of the number of groups ({groups}))",
         )
-    before, after = [], []
+    before, after, sizes = [], [], []
     for a in range(nd):
         k_eff = (w.shape[a] - 1) * d[a] + 1
-        b, e = padding_pair(pads[a], spatial_in[a], w.shape[a], s[a], d[a])
-        size = forward_size(spatial_in[a], w.shape[a], s[a], pads[a], d[a])
+        b, e = padding_pair(pads[a], spatial_in[a], w.shape[a], s[a], d[a]) if spatial_in[a] else (0, 0)
+        size = forward_size(spatial_in[a], w.shape[a], s[a], pads[a], d[a]) if spatial_in[a] else (
+            _tf_window_size(0, w.shape[a], s[a], pads[a], d[a]))
+        sizes.append(size)
         if size < 0:  # 0 is allowed: TensorFlow returns an empty array
             raise ShapeError(
                 "input",
@@ -838,6 +953,14 @@ def _tf_conv(
             )
         before.append(b)
         after.append(e)
+    if onednn and (x.size == 0 or 0 in sizes):
+        # TF's oneDNN convolution returns zeros shaped like the *input* when the input or the
+        # output is empty, whatever the filter (observed: conv2d of (0, 4, 4, 2) by a (3, 3, 2, 5)
+        # filter is (0, 4, 4, 2); of (1, 1, 4, 1) by a 2x1 kernel, VALID, (1, 1, 4, 1) zeros).
+        return np.zeros(x.shape, dtype=x.dtype)
+    if x.size == 0:
+        shape = (x.shape[0], *sizes, m) if channels_last else (x.shape[0], m, *sizes)
+        return np.zeros(shape, dtype=x.dtype)
     xc = to_channels_first(x) if channels_last else x
     y = conv(xc, tf_to_torch_weight(w), strides=s, dilations=d, pads_begin=before, pads_end=after, groups=groups)
     return np.ascontiguousarray(to_channels_last(y)) if channels_last else y

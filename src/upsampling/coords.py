@@ -133,6 +133,7 @@ def source_coordinates(
     precision: str = "float64",
     index: np.ndarray | None = None,
     fused: bool = False,
+    onnxruntime: bool = False,
 ) -> np.ndarray:
     """Source coordinate of each output index along one axis.
 
@@ -156,6 +157,12 @@ def source_coordinates(
         does (PyTorch's generic 1-D/3-D ``nearest-exact`` CPU kernel, float32).  It is
         evaluated in float64, which is exact for float32 operands unless the product
         is below 1/16.
+    onnxruntime : ONNX Runtime 1.32's order of operations (``upsamplebase.h``
+        ``GetOriginalCoordinateFromResizedCoordinate``), with ``precision="float32"``:
+        ``align_corners`` multiplies before it divides, ``i * (n_in-1) / (n_out-1)`` in float32;
+        ``half_pixel_symmetric`` computes ``offset = (n_in/2) * (1 - n_out / (s * n_in))`` in
+        float32 and ``offset + (i + 0.5) / s - 0.5`` in double, rounded to float32 once.  With
+        ``sizes``, ORT's ``s`` is ``float32(n_out) / float32(n_in)``, so its offset is not 0.
 
     Returns
     -------
@@ -172,6 +179,8 @@ def source_coordinates(
     if mode == "align_corners":
         if length == 1:
             return np.zeros_like(i)
+        if onnxruntime:
+            return (i * f(n_in - 1)) / f(length - 1)
         if precision == "float32":
             # PyTorch and TF compute the ratio first, in float32, then multiply.
             return i * (f(n_in - 1) / f(length - 1))
@@ -202,6 +211,12 @@ def source_coordinates(
     s = f(n_out / n_in if scale is None else scale)
     if mode == "asymmetric":
         return i / s
+    if mode == "half_pixel_symmetric" and onnxruntime:
+        f32 = np.float32
+        s32 = f32(s)
+        adjustment = f32(length) / (s32 * f32(n_in))
+        offset = (f32(n_in) / f32(2)) * (f32(1) - adjustment)
+        return ((np.float64(offset) + (i.astype(np.float64) + 0.5) / np.float64(s32)) - 0.5).astype(f32)
     x = (i + half) / s - half
     if mode == "half_pixel_symmetric":
         adjustment = n_out / length
@@ -210,7 +225,8 @@ def source_coordinates(
 
 
 def nearest_index(
-    x: np.ndarray, nearest_mode: str, n_in: int, *, rounding_precision: str | None = None
+    x: np.ndarray, nearest_mode: str, n_in: int, *, rounding_precision: str | None = None,
+    tie_tolerance: float | None = None,
 ) -> np.ndarray:
     """Round source coordinates to input indices, then clamp to ``[0, n_in-1]``.
 
@@ -227,8 +243,21 @@ def nearest_index(
     half-offset of the ``round_*`` modes is added in float64 before that, so
     ``round_prefer_ceil`` is ``floor(float32(x + 0.5))`` (PyTorch's generic 1-D/3-D
     ``nearest``/``nearest-exact`` CPU kernels, ``UpSampleKernel.cpp``).
+
+    ``tie_tolerance``: the ``round_*`` modes treat a coordinate within this distance of a
+    half (``|frac - 0.5| < tie_tolerance``) as a tie -- ONNX Runtime 1.32 behaves as if with
+    ``1e-6`` (inferred from all 12,800 size pairs up to 40 of every coordinate mode, sizes and
+    scales; ``benchmarks/ort_resize_sweep.py``, docs/onnx.md): ``3.4999998`` (``7 -> 2``,
+    asymmetric) rounds up under ``round_prefer_ceil``, ``24.499998`` does not.
     """
     choice("nearest_mode", nearest_mode, NEAREST_MODES)
+    if tie_tolerance is not None and nearest_mode in ("round_prefer_floor", "round_prefer_ceil"):
+        x64 = np.asarray(x, dtype=np.float64)
+        fl = np.floor(x64)
+        frac = x64 - fl
+        tie = np.abs(frac - 0.5) < tie_tolerance
+        up = np.where(tie, nearest_mode == "round_prefer_ceil", frac > 0.5)
+        return np.clip(fl + up, 0, n_in - 1).astype(np.intp)
     if rounding_precision == "float32":
         x64 = np.asarray(x, dtype=np.float64)
         offset = {"round_prefer_floor": -0.5, "round_prefer_ceil": 0.5}.get(nearest_mode, 0.0)

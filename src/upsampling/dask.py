@@ -246,6 +246,10 @@ def _kernel_lock() -> Any:
     return threading.Lock()
 
 
+if hasattr(os, "register_at_fork"):  # a forked child must not inherit the lock held by another thread
+    os.register_at_fork(after_in_child=_kernel_lock.cache_clear)
+
+
 class _Static:
     """What every block of one tiled operation shares (kept out of Dask's task parsing).
 

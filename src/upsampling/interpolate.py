@@ -27,8 +27,29 @@ __all__ = ["bilinear", "bilinear_matrix", "bilinear_steps", "bilinear_unit_squar
 ArrayLike = Any
 
 
-def _span(parameter: str, a: ArrayLike, b: ArrayLike) -> np.ndarray:
-    d = np.asarray(b, dtype=np.float64) - np.asarray(a, dtype=np.float64)
+def _f(parameter: str, value: ArrayLike) -> np.ndarray:
+    """``value`` as a float64 array (real numbers only: no strings, bools or complex numbers)."""
+    if type(value) is float or type(value) is int:
+        return np.asarray(float(value) if abs(value) < 1e308 else _checks.real(parameter, value))
+    return _checks.numeric_array(parameter, value).astype(np.float64, copy=False)
+
+
+def _broadcast(**arrays: np.ndarray) -> None:
+    """Refuse arguments that do not broadcast together, naming them."""
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k}: {a.shape}" for k, a in arrays.items() if a.ndim)
+        raise ShapeError(
+            next(k for k, a in arrays.items() if a.ndim), shapes, "arguments whose shapes broadcast together"
+        ) from None
+
+
+def _span(name_a: str, name_b: str, a: ArrayLike, b: ArrayLike) -> np.ndarray:
+    a, b = _f(name_a, a), _f(name_b, b)
+    _broadcast(**{name_a: a, name_b: b})
+    parameter = name_b
+    d = b - a
     if np.any(d == 0):
         raise InvalidArgumentError(parameter, "coincident known points", "two distinct coordinates")
     return d
@@ -40,8 +61,11 @@ def lerp(x: ArrayLike, x0: ArrayLike, x1: ArrayLike, f0: ArrayLike, f1: ArrayLik
     >>> float(lerp(0.25, 0, 1, 10, 20))
     12.5
     """
-    t = (np.asarray(x, dtype=np.float64) - x0) / _span("x1", x0, x1)
-    return (1 - t) * np.asarray(f0, dtype=np.float64) + t * np.asarray(f1, dtype=np.float64)
+    args = {"x": _f("x", x), "x0": _f("x0", x0), "f0": _f("f0", f0), "f1": _f("f1", f1)}
+    d = _span("x0", "x1", x0, x1)
+    _broadcast(**args, x1=d)
+    t = (args["x"] - args["x0"]) / d
+    return (1 - t) * args["f0"] + t * args["f1"]
 
 
 class BilinearSteps(NamedTuple):
@@ -72,15 +96,16 @@ def bilinear_steps(
     >>> float(s.r1), float(s.r2), float(s.p)
     (13.0, 33.0, 25.0)
     """
-    dx = _span("x2", x1, x2)
-    dy = _span("y2", y1, y2)
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    wx1 = (np.asarray(x2) - x) / dx
-    wx2 = (x - np.asarray(x1)) / dx
-    r1 = wx1 * np.asarray(q11, dtype=np.float64) + wx2 * np.asarray(q21, dtype=np.float64)
-    r2 = wx1 * np.asarray(q12, dtype=np.float64) + wx2 * np.asarray(q22, dtype=np.float64)
-    p = (np.asarray(y2) - y) / dy * r1 + (y - np.asarray(y1)) / dy * r2
+    dx = _span("x1", "x2", x1, x2)
+    dy = _span("y1", "y2", y1, y2)
+    a = {k: _f(k, v) for k, v in dict(x=x, y=y, x1=x1, y1=y1, x2=x2, y2=y2, q11=q11, q12=q12, q21=q21, q22=q22).items()}
+    _broadcast(**a)
+    x, y = a["x"], a["y"]
+    wx1 = (a["x2"] - x) / dx
+    wx2 = (x - a["x1"]) / dx
+    r1 = wx1 * a["q11"] + wx2 * a["q21"]
+    r2 = wx1 * a["q12"] + wx2 * a["q22"]
+    p = (a["y2"] - y) / dy * r1 + (y - a["y1"]) / dy * r2
     return BilinearSteps(r1, r2, p)
 
 
@@ -108,14 +133,10 @@ def bilinear_unit_square(x: ArrayLike, y: ArrayLike, f00: ArrayLike, f01: ArrayL
     >>> float(bilinear_unit_square(0.3, 0.6, 10, 30, 20, 40))
     25.0
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    return (
-        np.asarray(f00, dtype=np.float64) * (1 - x) * (1 - y)
-        + np.asarray(f10, dtype=np.float64) * x * (1 - y)
-        + np.asarray(f01, dtype=np.float64) * (1 - x) * y
-        + np.asarray(f11, dtype=np.float64) * x * y
-    )
+    a = {k: _f(k, v) for k, v in dict(x=x, y=y, f00=f00, f01=f01, f10=f10, f11=f11).items()}
+    _broadcast(**a)
+    x, y = a["x"], a["y"]
+    return a["f00"] * (1 - x) * (1 - y) + a["f10"] * x * (1 - y) + a["f01"] * (1 - x) * y + a["f11"] * x * y
 
 
 def bilinear_matrix(x: ArrayLike, y: ArrayLike, f00: ArrayLike, f01: ArrayLike, f10: ArrayLike, f11: ArrayLike) -> np.ndarray:
@@ -124,7 +145,9 @@ def bilinear_matrix(x: ArrayLike, y: ArrayLike, f00: ArrayLike, f01: ArrayLike, 
     >>> float(bilinear_matrix(0.3, 0.6, 10, 30, 20, 40))
     25.0
     """
-    x, y, f00, f01, f10, f11 = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, y, f00, f01, f10, f11)))
+    a = {k: _f(k, v) for k, v in dict(x=x, y=y, f00=f00, f01=f01, f10=f10, f11=f11).items()}
+    _broadcast(**a)
+    x, y, f00, f01, f10, f11 = np.broadcast_arrays(*a.values())
     row = np.stack([1 - x, x], axis=-1)  # (..., 2)
     col = np.stack([1 - y, y], axis=-1)  # (..., 2)
     f = np.stack([np.stack([f00, f01], -1), np.stack([f10, f11], -1)], -2)  # (..., 2, 2)
@@ -167,11 +190,22 @@ def sample(
         raise ShapeError("image", f"array of shape {img.shape}", "a non-empty (H, W) or (H, W, C) array")
     _checks.choice("method", method, ("bilinear", "nearest"))
     _checks.choice("border", border, ("clamp", "constant"))
+    _checks.choice("nearest_mode", nearest_mode, coords.NEAREST_MODES)
+    fill_value = _checks.real("fill_value", fill_value)
     h, w = img.shape[:2]
-    r, c = np.broadcast_arrays(np.asarray(rows, dtype=np.float64), np.asarray(cols, dtype=np.float64))
+    rows, cols = _f("rows", rows), _f("cols", cols)
+    _broadcast(rows=rows, cols=cols)
+    for name, v in (("rows", rows), ("cols", cols)):
+        if np.isnan(v).any():
+            raise InvalidArgumentError(name, "coordinates with NaN", "real coordinates (infinities are clamped)")
+    _checks.output_bytes("rows", np.broadcast_shapes(rows.shape, cols.shape) + img.shape[2:], np.float64)
+    r, c = np.broadcast_arrays(rows, cols)
     if border == "clamp":
         r = np.clip(r, 0, h - 1)
         c = np.clip(c, 0, w - 1)
+    else:  # every neighbour of a point this far out is outside: same fill, and no int overflow
+        r = np.clip(r, -2, h + 1)
+        c = np.clip(c, -2, w + 1)
     chan = (Ellipsis,) + (None,) * (img.ndim - 2)
 
     def read(ri: np.ndarray, ci: np.ndarray) -> np.ndarray:

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from upsampling import _checks
 from upsampling.errors import ShapeError
 
 __all__ = [
@@ -44,7 +45,7 @@ __all__ = [
 
 
 def _weight(parameter: str, w: Any) -> np.ndarray:
-    arr = np.asarray(w)
+    arr = _checks.as_array(parameter, w)
     if arr.ndim < 3:
         raise ShapeError(
             parameter,
@@ -104,11 +105,15 @@ def onnx_to_tf_weight(w: Any) -> np.ndarray:
 
 def to_channels_first(x: Any) -> np.ndarray:
     """``(N, *spatial, C)`` -> ``(N, C, *spatial)`` (NHWC -> NCHW for 4-D)."""
-    x = np.asarray(x)
+    x = _checks.as_array("x", x)
+    if x.ndim < 2:
+        raise ShapeError("x", f"array of shape {x.shape}", "an array (N, *spatial, C) of at least 2 axes")
     return np.moveaxis(x, -1, 1)
 
 
 def to_channels_last(x: Any) -> np.ndarray:
     """``(N, C, *spatial)`` -> ``(N, *spatial, C)`` (NCHW -> NHWC for 4-D)."""
-    x = np.asarray(x)
+    x = _checks.as_array("x", x)
+    if x.ndim < 2:
+        raise ShapeError("x", f"array of shape {x.shape}", "an array (N, C, *spatial) of at least 2 axes")
     return np.moveaxis(x, 1, -1)

@@ -21,7 +21,7 @@ from upsampling._options import _options
 from upsampling.coords import COORDINATE_TRANSFORMATION_MODES, NEAREST_MODES
 from upsampling.errors import DTypeError, InvalidArgumentError, ShapeError
 from upsampling.kernels import fused_resize_kernel, resize_axis_kernel
-from upsampling.plan import AxisPlan, area_plan, interpolation_plan
+from upsampling.plan import AxisPlan, ByteLRU, area_plan, building_bytes, interpolation_plan, plan_bytes
 
 __all__ = [
     "LAYOUTS",
@@ -86,13 +86,146 @@ def compute_dtype(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float32)
 
 
-def cast_output(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Cast a computed result to ``dtype``; integers round half to even and saturate (ONNX's rule)."""
+def cast_output(y: np.ndarray, dtype: np.dtype, *, in_place: bool = False) -> np.ndarray:
+    """Cast a computed result to ``dtype``; integers round half to even and saturate (ONNX's rule).
+
+    Saturation is exact for every integer type.  For int64 and uint64 the float64 nearest to
+    the type's maximum is ``2**63`` (``2**64``), one *above* it, so clipping to it and casting
+    would wrap to the minimum (issue 19: ``2**63 - 1`` came back as ``-2**63``); values at or
+    above that power of two become the maximum instead.  NaN (an integer output can only get
+    one from a NaN ``extrapolation_value``) becomes 0.  ``in_place``: ``y`` is a float
+    temporary the caller owns; round and clip it where it is (no float copies of the output).
+    """
     dtype = np.dtype(dtype)
+    if y.dtype == dtype:  # copied samples (nearest): nothing to round
+        return y
     if np.issubdtype(dtype, np.integer):
         info = np.iinfo(dtype)
-        return np.clip(np.rint(y), info.min, info.max).astype(dtype)
+        if in_place and y.dtype.kind == "f" and y.ndim and dtype.itemsize < 8 and y.flags.writeable:
+            np.rint(y, out=y)
+            np.copyto(y, 0.0, where=np.isnan(y))
+            return np.clip(y, info.min, info.max, out=y).astype(dtype)
+        r = np.asarray(np.rint(y))  # (rint of a 0-d array is a scalar)
+        if r.dtype.kind != "f":
+            return np.clip(r, info.min, info.max).astype(dtype)
+        np.copyto(r, 0.0, where=np.isnan(r))
+        if dtype.itemsize < 8:  # float64 holds both limits exactly
+            return np.clip(r, info.min, info.max).astype(dtype)
+        top = float(info.max)  # 2**63 or 2**64: just above the maximum
+        below = np.clip(r, float(info.min), np.nextafter(top, 0.0)).astype(dtype)
+        return np.where(r >= top, dtype.type(info.max), below).astype(dtype, copy=False)
     return y.astype(dtype, copy=False)
+
+
+def _gathers_only(plans: Mapping[int, AxisPlan]) -> bool:
+    """Whether every plan picks one input sample per output with weight 1 (nearest)."""
+    return all(p.taps == 1 and bool(np.all(p.weight == 1)) for p in plans.values())
+
+
+@dataclass(frozen=True)
+class _Sizes:
+    """An axis' lengths and taps, for estimates made before its plan exists."""
+
+    n_in: int
+    n_out: int
+    taps: int
+
+
+def _prepared_bytes(shape: Sequence[int], plans: Mapping[int, Any], work: np.dtype) -> int:
+    """Bytes of the fused kernel's prepared taps (:func:`upsampling.kernels.numba_fused._prepared`):
+    both plans' weights in the work dtype, and the W taps flattened per channel (with an int64
+    temporary) for fewer than 8 channels."""
+    axes = sorted(plans)
+    ph, pw = plans[axes[0]], plans[axes[1]]
+    q = math.prod(shape[axes[1] + 1 :])
+    ws = work.itemsize
+    prepared = (ph.n_out * ph.taps + pw.n_out * pw.taps) * ws
+    if q < 8:
+        prepared += pw.taps * pw.n_out * (1 if 2 <= q <= 4 else q) * (16 + ws)
+    return prepared
+
+
+def _fused_applies(x_shape: Sequence[int], x_dtype: np.dtype, plans: Mapping[int, Any], out_dtype: np.dtype, outside: bool) -> Any:
+    """The fused kernel module when :func:`apply_plans` would use it for these plans, else None.
+
+    Not when its prepared taps would outweigh the output (a long, thin resize such as
+    4 -> 20,000,000 samples): the per-axis path gives the same bits with less memory.
+    """
+    fused = fused_resize_kernel()
+    axes = sorted(plans)
+    if (
+        fused is not None
+        and len(axes) == 2
+        and axes[1] == axes[0] + 1
+        and not outside
+        and fused.supports(x_dtype, compute_dtype(x_dtype), out_dtype)
+    ):
+        out_bytes = math.prod(plans[a].n_out if a in plans else n for a, n in enumerate(x_shape)) * np.dtype(out_dtype).itemsize
+        if _prepared_bytes(x_shape, plans, compute_dtype(x_dtype)) <= max(FUSED_PREPARED_MIN_BYTES, out_bytes):
+            return fused
+    return None
+
+
+#: The fused kernel may always prepare this many bytes of taps (see :func:`_fused_applies`).
+FUSED_PREPARED_MIN_BYTES = 32 * 2**20
+
+
+def intermediate_bytes(
+    shape: Sequence[int],
+    dtype: np.dtype,
+    plans: Mapping[int, Any],
+    out_dtype: np.dtype,
+    *,
+    outside: bool = False,
+    gather: bool = False,
+    order: Sequence[int] | None = None,
+) -> int:
+    """Peak bytes :func:`apply_plans` allocates besides the output and the plans.
+
+    ``plans``: per axis anything with ``n_in``, ``n_out`` and ``taps`` (plans, or
+    :class:`_Sizes` before they exist).  The fused kernel needs its prepared taps (weights in
+    the work dtype, the W taps flattened per channel) and a few cached rows per thread; the
+    one-axis-at-a-time path needs the float work copy of the input (unless it is already in
+    the work dtype), and for each axis the previous intermediate, the gathered rows and the
+    new intermediate; extrapolation masks add a bool mask and a copy.
+    """
+    dtype, out_dtype = np.dtype(dtype), np.dtype(out_dtype)
+    work = compute_dtype(dtype)
+    ws = work.itemsize
+    shape = [int(n) for n in shape]
+    if _fused_applies(shape, dtype, plans, out_dtype, outside) is not None:
+        axes = sorted(plans)
+        ph, pw = plans[axes[0]], plans[axes[1]]
+        q = math.prod(shape[axes[1] + 1 :])
+        prepared = _prepared_bytes(shape, plans, work)
+        from upsampling.kernels._threads import thread_count
+
+        rows = thread_count() * (ph.taps + 3) * max(pw.n_in, pw.n_out) * q * ws
+        contiguous = math.prod(shape) * dtype.itemsize  # a non-C-ordered input is copied once
+        return prepared + rows + contiguous
+    size = math.prod(shape)
+    item = dtype.itemsize if gather else ws
+    live = 0 if gather or dtype == work else size * ws  # the work copy
+    peak = live
+    order = axis_order(plans) if order is None else order
+    for axis in order:
+        shape[axis] = plans[axis].n_out
+        nxt = math.prod(shape) * item
+        # previous + gathered rows + new (+ the weights of a tap, one per output row)
+        peak = max(peak, live + (1 if gather else 2) * nxt + plans[axis].n_out * (ws + 8))  # (+ the tap's indices)
+        live = nxt
+    final = math.prod(shape)
+    if outside:
+        peak = max(peak, live + final * (1 + item))  # the mask and np.where's copy
+    if np.issubdtype(out_dtype, np.integer) and not gather:
+        peak = max(peak, live + final)  # the NaN mask of the cast
+    if np.issubdtype(out_dtype, np.integer) and not gather and out_dtype.itemsize == 8:
+        peak = max(peak, live + final * 17)  # 64-bit saturation: rint, clip and a mask
+    return peak + _SLACK_BYTES
+
+
+#: Small temporaries no estimate itemises: NumPy's ufunc buffers (8,192 elements), index copies.
+_SLACK_BYTES = 2**20
 
 
 def axis_order(plans: Mapping[int, AxisPlan]) -> list[int]:
@@ -156,34 +289,46 @@ def apply_plans(
     work = compute_dtype(x.dtype)
     # Shrinking axes first keeps the intermediate small.
     order = axis_order(plans) if order is None else order
-    fused = fused_resize_kernel()
+    outside = any(p.outside is not None for p in plans.values())
+    gather = out_dtype == x.dtype and _gathers_only(plans)
+    # The plans exist already (and count: they stay alive while the kernel runs); the rest is
+    # checked before it is allocated.
+    extra = intermediate_bytes(x.shape, x.dtype, plans, out_dtype, outside=outside, gather=gather, order=order)
+    if out is not None and not out.flags.c_contiguous:
+        extra += math.prod(out_shape) * out_dtype.itemsize
+    held = sum(p.index.nbytes + p.weight.nbytes for p in plans.values())
+    _checks.work_bytes(parameter, held + extra, "plans and intermediate arrays")
+    fused = _fused_applies(x.shape, x.dtype, plans, out_dtype, outside)
     axes = sorted(plans)
-    if (
-        fused is not None
-        and len(axes) == 2
-        and axes[1] == axes[0] + 1
-        and all(p.outside is None for p in plans.values())
-        and fused.supports(x.dtype, work, out_dtype)
-    ):
+    if fused is not None:
         target = out if out is not None and out.flags.c_contiguous else _memory.empty(out_shape, out_dtype)
         fused.apply_two_axes(x, axes[0], plans[axes[0]], plans[axes[1]], list(order)[0] == axes[0], work, target)
         if out is not None and target is not out:
             out[...] = target
             return out
         return target
-    y = x if x.dtype == work else x.astype(work)
-    apply_axis = resize_axis_kernel()
-    for axis in order:
-        y = apply_axis(y, axis, plans[axis], work)
     masks = [(a, p.outside) for a, p in plans.items() if p.outside is not None]
+    if gather:
+        # Nearest copies samples: no arithmetic, so int64 values beyond 2**53 survive (a float64
+        # work copy would round them) and every other dtype gets the same bits as the blend.
+        y = x if plans else x.copy()  # (np.take copies)
+        for axis in order:
+            y = np.take(y, plans[axis].index[:, 0], axis=axis)
+        fill = cast_output(np.asarray(extrapolation_value, dtype=np.float64), out_dtype) if masks else None
+    else:
+        y = x if x.dtype == work else x.astype(work)
+        apply_axis = resize_axis_kernel()
+        for axis in order:
+            y = apply_axis(y, axis, plans[axis], work)
+        fill = np.asarray(extrapolation_value, dtype=work) if masks else None
     if masks:
         hit = np.zeros(out_shape, dtype=bool)
         for axis, outside in masks:
             shape = [1] * len(out_shape)
             shape[axis] = -1
             hit |= outside.reshape(shape)
-        y = np.where(hit, np.asarray(extrapolation_value, dtype=work), y)
-    y = cast_output(y, out_dtype)
+        y = np.where(hit, fill, y)
+    y = cast_output(y, out_dtype, in_place=y is not x)
     if out is not None:
         out[...] = y
         return out
@@ -296,8 +441,8 @@ def resize(
             scale=scales,
             nearest_mode=nearest_mode,
             cubic_coeff_a=cubic_coeff_a,
-            exclude_outside=bool(exclude_outside),
-            antialias=bool(antialias),
+            exclude_outside=st.exclude_outside,
+            antialias=st.antialias,
             roi=tuple(roi),
             extrapolation_value=extrapolation_value,
         )
@@ -316,8 +461,8 @@ def resize(
 # a sub-millisecond resize; a loop of calls with the same arguments pays it once.  Every part of
 # the key carries its type, so a value that compares equal to a validated one but would be
 # refused (True for 1, 1.0 for a size) never reuses its entry.
-_SETUPS: dict[tuple, tuple] = {}
-_SETUPS_MAX = 128
+# Bounded by bytes (options(plan_cache_bytes=...)): an entry counts its plans' arrays.
+_SETUPS = ByteLRU("resizing._SETUPS")
 
 
 def _tagged(value: Any) -> Any:
@@ -337,7 +482,7 @@ def _resize_setup_cached(x: Any, args: tuple, out_dtype: np.dtype | None = None)
     allocate another output and check it themselves)."""
     try:
         key = (x.shape, *map(_tagged, args))
-        hit = _SETUPS.get(key)
+        hit = _SETUPS.lookup(key)
     except TypeError:  # an unhashable argument
         key = hit = None
     if hit is not None:
@@ -359,15 +504,51 @@ def _resize_setup_cached(x: Any, args: tuple, out_dtype: np.dtype | None = None)
     )
     # The output's bytes before the plans: a plan holds n_out indices and weights per axis, so
     # an absurd size must be refused before planning allocates anything.
+    parameter = "size" if size is not None else "scale"
     if out_dtype is not None:
         out_shape = [st.n_out[st.axes.index(a)] if a in st.axes else n for a, n in enumerate(x.shape)]
-        _checks.output_bytes("size" if size is not None else "scale", out_shape, out_dtype)
-    value = (st, _setup_plans(st))
+        _checks.output_bytes(parameter, out_shape, out_dtype)
+    # Then the plans and the intermediates, estimated from the arguments before anything is built.
+    _checks.work_bytes(parameter, _setup_work_bytes(x, st, out_dtype), "plans and intermediate arrays")
+    with _checks.sizes_named(parameter):
+        value = (st, _setup_plans(st))
     if key is not None:
-        if len(_SETUPS) >= _SETUPS_MAX:
-            _SETUPS.clear()
-        _SETUPS[key] = value
+        _SETUPS.put(key, value)
     return value
+
+
+def _setup_sizes(st: _ResizeSetup) -> dict[int, _Sizes]:
+    """Each axis' lengths and an upper bound of its plan's taps (:func:`_setup_plans`'s builders)."""
+    sizes = {}
+    for k, axis in enumerate(st.axes):
+        n_in, n_out = st.n_in[k], st.n_out[k]
+        if st.mode == "area":
+            taps = -(-n_in // n_out) + 3  # area_plan's overlap rule
+        elif st.mode == "nearest":
+            taps = 1
+        elif not st.antialias:
+            taps = 2 if st.mode == "linear" else 4
+        else:
+            s = st.scales[k] if st.scales[k] is not None else n_out / n_in
+            radius = 1.0 if st.mode == "linear" else 2.0
+            taps = int(2 * math.ceil(radius / min(s, 1.0))) + 1
+        sizes[axis] = _Sizes(n_in, n_out, taps)
+    return sizes
+
+
+def _setup_work_bytes(x: Any, st: _ResizeSetup, out_dtype: np.dtype | None) -> int:
+    """Bytes :func:`resize` needs besides its output: both plans, plus the larger of the
+    building temporaries and the intermediates of :func:`apply_plans` (when ``out_dtype`` says
+    the call applies them)."""
+    sizes = _setup_sizes(st)
+    crop = st.coordinate_transformation_mode == "tf_crop_and_resize" and st.mode != "area"
+    plans = sum(plan_bytes(z.n_out, z.taps, crop) for z in sizes.values())
+    building = max(building_bytes(z.n_out, z.taps) - plan_bytes(z.n_out, z.taps) for z in sizes.values())
+    if out_dtype is None:
+        return plans + building
+    dtype = np.dtype(getattr(x, "dtype", np.float64))
+    inter = intermediate_bytes(x.shape, dtype, sizes, out_dtype, outside=crop, gather=st.mode == "nearest" and np.dtype(out_dtype) == dtype)
+    return plans + max(building, inter)
 
 
 @dataclass(frozen=True)
@@ -409,6 +590,8 @@ def _resize_setup(
     _checks.choice("coordinate_transformation_mode", coordinate_transformation_mode, COORDINATE_TRANSFORMATION_MODES)
     _checks.choice("nearest_mode", nearest_mode, NEAREST_MODES)
     cubic_coeff_a = _checks.finite("cubic_coeff_a", cubic_coeff_a)
+    exclude_outside = _checks.boolean("exclude_outside", exclude_outside)
+    antialias = _checks.boolean("antialias", antialias)
     if antialias and mode not in ("linear", "cubic"):
         raise InvalidArgumentError(
             "antialias", antialias, "False for mode " + repr(mode), "Antialias applies to 'linear' and 'cubic'."
@@ -430,7 +613,7 @@ def _resize_setup(
         roi = (0.0, 0.0, 1.0, 1.0)
     else:
         roi = tuple(_checks.finite("roi", v) for v in _checks.sequence("roi", roi, 4))
-    extrapolation_value = float(extrapolation_value)
+    extrapolation_value = _checks.real("extrapolation_value", extrapolation_value)
     return _ResizeSetup(
         (ah, aw),
         n_in,
@@ -440,8 +623,8 @@ def _resize_setup(
         coordinate_transformation_mode,
         nearest_mode,
         cubic_coeff_a,
-        bool(exclude_outside),
-        bool(antialias),
+        exclude_outside,
+        antialias,
         tuple(roi),
         extrapolation_value,
     )
@@ -494,6 +677,8 @@ def resize_plans(
     validated exactly as :func:`resize` does.  ``resize(x, ...)`` equals
     ``apply_plans(x, plans, extrapolation_value=...)`` with these plans, bit for bit.
     """
+    if not (hasattr(x, "shape") and hasattr(x, "ndim")):
+        x = _checks.numeric_array("x", x)
     args = (size, scale, mode, coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias, layout, roi, extrapolation_value)
     _, cached = _resize_setup_cached(x, args)
     plans = dict(cached)  # the caller's own dict: the cached one is shared

@@ -226,7 +226,7 @@ def conv_transpose_output_size(
         )
     if isinstance(padding, str) and _checks.choice("padding", padding, PADDING_NAMES) == "SAME":
         return n * s
-    before, after = (0, 0) if padding == "VALID" else padding_pair(padding, n, kernel_size, s, d)
+    before, after = (0, 0) if isinstance(padding, str) and padding == "VALID" else padding_pair(padding, n, kernel_size, s, d)
     out = (n - 1) * s - before - after + k_eff + op
     if out < 1:
         raise ShapeError(
@@ -335,12 +335,19 @@ def forward_size(input_size: int, kernel_size: int, stride: int, padding: Any, d
 
 
 def describe_sizes(sizes: range) -> str:
-    """``range(55, 57)`` -> ``"55 or 56"``; used in error messages."""
-    items = [str(v) for v in sizes]
-    if not items:
+    """``range(55, 57)`` -> ``"55 or 56"``; used in error messages.
+
+    Built from the range's ends: a stride of ``10**20`` gives a range of ``10**20`` sizes, and
+    listing them all took gigabytes (issue 19).
+    """
+    step = sizes.step
+    n = max(0, -(-(sizes.stop - sizes.start) // step)) if step > 0 else max(0, -(-(sizes.start - sizes.stop) // -step))
+    if n == 0:  # (len() overflows beyond 2**63 elements)
         return "no size"
-    if len(items) == 1:
-        return items[0]
-    if len(items) > 6:
-        return f"{items[0]}..{items[-1]}"
+    first, last = sizes.start, sizes.start + (n - 1) * step
+    if n == 1:
+        return str(first)
+    if n > 6:
+        return f"{first}..{last}"
+    items = [str(first + i * step) for i in range(n)]
     return ", ".join(items[:-1]) + " or " + items[-1]

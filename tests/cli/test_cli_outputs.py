@@ -5,6 +5,7 @@ outputs are checked before any work, and an interrupted write leaves the old fil
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest

@@ -157,3 +157,27 @@ def test_same_upper_is_tensorflow_same_and_same_lower_is_the_mirror(rng):
         np.testing.assert_allclose(twin.conv_transpose(x, w, strides=[s], auto_pad="SAME_LOWER")[0, 0], lower,
                                    rtol=1e-5, atol=1e-5)
     assert short > 0
+
+
+def test_empty_arrays_as_onnxruntime_does():
+    """Issue 19 (item 10a): zero batch, channels or spatial sizes.  ORT returns zeros for an empty
+    input channel axis or a 1-D/2-D empty spatial axis, an empty array for zero batch or output
+    channels, refuses output lengths <= 0 and fails on a 3-D empty spatial axis; its output size
+    check divides as C++ does (towards zero), which matters for an empty input axis."""
+    from conv_empty_grid import compare, configurations, outcome
+
+    problems = []
+    for c in configurations(1920, 150, dtypes=(np.float32,)):
+        nd, rng = c["nd"], c["rng"]
+        pads = [int(rng.integers(0, 3)) for _ in range(2 * nd)]
+        op = [min(o, max(a, b) - 1) for o, a, b in zip(c["op"], c["s"], c["d"])] if rng.random() < 0.7 else c["op"]
+        attrs = dict(strides=c["s"], dilations=c["d"], group=c["g"], pads=pads, output_padding=op)
+        if rng.random() < 0.2:
+            attrs.pop("pads")
+            attrs["auto_pad"] = str(rng.choice(["SAME_UPPER", "SAME_LOWER", "VALID"]))
+        ref = outcome(lambda: _run_ort(c["x"], c["w"], None, attrs))
+        got = outcome(lambda: twin.conv_transpose(c["x"], c["w"], **attrs))
+        problem = compare(f"X {c['x'].shape} W {c['w'].shape} {attrs}", ref, got)
+        if problem:
+            problems.append(problem)
+    assert not problems, "\n".join(problems[:10])

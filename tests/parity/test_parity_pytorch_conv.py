@@ -195,3 +195,32 @@ def test_tensorflow_same_is_pytorch_full_output_cropped(rng):
             assert alt.shape == expect.shape and not np.allclose(alt, expect)
             shifted += 1
     assert shifted > 3
+
+
+def test_int64_overflow_wraps_as_torch_does():
+    """PyTorch's int64 transposed convolution wraps modulo 2**64 (checked live, not assumed)."""
+    torch = framework("torch")
+    x = np.full((1, 1, 2, 2), 2**62, np.int64)
+    w = np.full((1, 1, 2, 2), 3, np.int64)
+    ref = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w)).numpy()
+    assert np.array_equal(twin.conv_transpose2d(x, w), ref)
+
+
+def test_empty_arrays_as_pytorch_does():
+    """Issue 19 (item 10a): zero batch, channels, spatial or output sizes -- where torch returns an
+    (empty) result the twin returns the same, where it refuses the twin refuses (float32 runs
+    oneDNN, which returns an output length of 0; the slow kernels refuse it)."""
+    from conv_empty_grid import compare, configurations, outcome
+
+    torch = framework("torch")
+    problems = []
+    for c in configurations(1919, 400):
+        nd = c["nd"]
+        f = getattr(torch.nn.functional, f"conv_transpose{nd}d")
+        args = dict(stride=c["s"], padding=c["p"], output_padding=c["op"], groups=c["g"], dilation=c["d"])
+        ref = outcome(lambda: f(torch.from_numpy(c["x"]), torch.from_numpy(c["w"]), **args).numpy())
+        got = outcome(lambda: getattr(twin, f"conv_transpose{nd}d")(c["x"], c["w"], None, c["s"], c["p"], c["op"], c["g"], c["d"]))
+        problem = compare(f"x {c['x'].shape} {c['x'].dtype} w {c['w'].shape} {args}", ref, got)
+        if problem:
+            problems.append(problem)
+    assert not problems, "\n".join(problems[:10])

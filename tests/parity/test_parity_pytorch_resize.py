@@ -422,3 +422,40 @@ def test_width_one_quirk_is_not_copied(rng, dtype, channels, kw):
     _check_close(y[:, :, :1], faulty[:, :, :1], x, tol, f"row 0 {kw}")
     assert not np.all(y == y[:, :, :1])
     _check_close(y, _torch_reference(torch, x, **kw), x, tol, str(kw))
+
+
+# --- issue 19: booleans ------------------------------------------------------------------------
+
+BOOL_PROBES = ["yes", "", 1, 0, 2, 1.0, np.True_, np.int64(1), [1], None, True, False]
+
+
+@pytest.mark.parametrize("value", BOOL_PROBES, ids=repr)
+def test_align_corners_refused_where_torch_refuses(value):
+    """torch's align_corners is a C++ bool: Python bools and None only (torch raises TypeError for
+    the rest, NumPy bools included); the twin refuses exactly those."""
+    torch = framework("torch")
+    x = np.random.default_rng(0).random((1, 1, 5, 5)).astype(np.float32)
+    try:
+        ref = _torch_interpolate(torch, x, size=(3, 3), mode="bilinear", align_corners=value)
+    except TypeError:
+        with pytest.raises(UpsamplingError) as info:
+            twin.interpolate(x, size=(3, 3), mode="bilinear", align_corners=value)
+        assert info.value.parameter == "align_corners"
+        return
+    np.testing.assert_allclose(twin.interpolate(x, size=(3, 3), mode="bilinear", align_corners=value), ref, rtol=1e-6)
+
+
+@pytest.mark.parametrize("value", ["no", "", 1, 2.0, [1], np.True_, True, False], ids=repr)
+def test_antialias_takes_bools_where_torch_takes_any_truth_value(value):
+    """torch tests antialias with Python's truth test, so antialias="no" antialiases.  The twin
+    takes bools (NumPy's too) with torch's result, and refuses the rest (issue 19)."""
+    torch = framework("torch")
+    x = np.random.default_rng(1).random((1, 1, 9, 9)).astype(np.float32)
+    if isinstance(value, (bool, np.bool_)):
+        ref = _torch_interpolate(torch, x, size=(3, 3), mode="bilinear", antialias=bool(value))
+        np.testing.assert_allclose(twin.interpolate(x, size=(3, 3), mode="bilinear", antialias=value), ref, rtol=1e-6)
+    else:
+        _torch_interpolate(torch, x, size=(3, 3), mode="bilinear", antialias=value)  # torch takes it
+        with pytest.raises(UpsamplingError) as info:
+            twin.interpolate(x, size=(3, 3), mode="bilinear", antialias=value)
+        assert info.value.parameter == "antialias"

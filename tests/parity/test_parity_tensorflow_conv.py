@@ -255,3 +255,75 @@ def test_refusals_match_tensorflow(changes):
     with pytest.raises((ValueError, TypeError)) as info:
         upsampling.conv2d_transpose(**kw)
     assert isinstance(info.value, upsampling.UpsamplingError) and info.value.parameter
+
+
+def test_int32_overflow_wraps_as_tensorflow_does():
+    """TF's int32 convolutions wrap modulo 2**32 (checked live, not assumed)."""
+    tf = framework("tensorflow")
+    x = np.full((1, 2, 2, 1), 2**30, np.int32)
+    w = np.full((2, 2, 1, 1), 3, np.int32)
+    ref = tf.nn.conv2d_transpose(x, w, (1, 3, 3, 1), 1, "VALID").numpy()
+    assert np.array_equal(upsampling.conv2d_transpose(x, w, (1, 3, 3, 1), 1, "VALID"), ref)
+    y = np.full((1, 3, 3, 1), 2**30, np.int32)
+    assert np.array_equal(upsampling.conv2d(y, w, 1, "VALID"), tf.nn.conv2d(y, w, 1, "VALID").numpy())
+
+
+def test_empty_arrays_as_tensorflow_does():
+    """Issue 19 (item 10a): zero batch, channels, spatial or output sizes, float32 (TF's oneDNN
+    kernels) and float64 (Eigen).  oneDNN's transposed convolution returns an empty output_shape,
+    or zeros for an empty input or filter, without checking anything else; its forward convolution
+    returns zeros shaped like the *input* when the input or the output is empty.  Eigen validates
+    first, refuses groups and (3-D) dilations, and returns zeros of the computed shape.  Where TF
+    returns such an input-shaped array it is uninitialised memory, so only its shape is compared;
+    TF's float64 conv3d with a stride larger than the kernel is wrong (checked against a brute
+    force sum), so those values are not compared either."""
+    from conv_empty_grid import compare, configurations, outcome
+
+    tf = framework("tensorflow")
+    problems = []
+    for c in configurations(1921, 160):
+        nd, rng, dt = c["nd"], c["rng"], c["dtype"]
+        x = np.moveaxis(c["x"], 1, -1).copy()  # channels last
+        pad = str(rng.choice(["SAME", "VALID"]))
+        dil = c["d"] if rng.random() < 0.3 else [1] * nd
+        st = c["s"] if max(dil) == 1 else [1] * nd
+        sarg = st if nd != 3 else [1, *st, 1]
+        darg = dil if nd != 3 else [1, *dil, 1]
+        # the transposed convolution
+        w = np.moveaxis(c["w"], (0, 1), (-1, -2)).copy()  # [k..., out/g, in]
+        outs = []
+        for a in range(nd):
+            k_eff = (c["k"][a] - 1) * dil[a] + 1
+            base = (c["sp"][a] - 1) * st[a] + (1 if pad == "SAME" else k_eff)
+            outs.append(max(0, base + int(rng.integers(-1, 2))) if rng.random() < 0.85 else int(rng.integers(0, 9)))
+        shape = [c["n"], *outs, c["cout_g"] * c["g"]]
+        kw = {} if nd == 3 and max(dil) == 1 else {"dilations": darg}
+        tf_t = {1: tf.nn.conv1d_transpose, 2: tf.nn.conv2d_transpose, 3: tf.nn.conv3d_transpose}[nd]
+        ours_t = {1: upsampling.conv1d_transpose, 2: upsampling.conv2d_transpose, 3: upsampling.conv3d_transpose}[nd]
+        ref = outcome(lambda: tf_t(x, w, shape, sarg, pad, **kw).numpy())
+        got = outcome(lambda: ours_t(x, w, shape, sarg, pad, **kw))
+        if dt != np.float32 and (max(dil) > 1 or shape[-1] > w.shape[-2]) and ref[0] == "refused" and got[0] == "ok":
+            pass  # Eigen refuses dilations and groups, which the twin computes (docs/conv_transpose.md)
+        elif (problem := compare(f"{nd}-D transposed {dt.__name__} x {x.shape} w {w.shape} {shape} {sarg} {pad} {kw}", ref, got)):
+            problems.append(problem)
+        # the forward convolution
+        if c["cin"] % c["g"] or not c["g"]:
+            continue
+        wf = rng.standard_normal((*c["k"], c["cin"] // c["g"], c["cout_g"] * c["g"])).astype(dt)
+        tf_f = {1: tf.nn.conv1d, 2: tf.nn.conv2d, 3: tf.nn.conv3d}[nd]
+        ours_f = {1: upsampling.conv1d, 2: upsampling.conv2d, 3: upsampling.conv3d}[nd]
+        ref = outcome(lambda: tf_f(x, wf, sarg, pad, dilations=darg).numpy())
+        got = outcome(lambda: ours_f(x, wf, sarg, pad, dilations=darg))
+        sizes = [
+            -(-n // si) if pad == "SAME" else (n - (ki - 1) * di - 1) // si + 1
+            for n, ki, si, di in zip(c["sp"], c["k"], st, dil)
+        ]
+        onednn_input_shaped = dt == np.float32 and (x.size == 0 or 0 in sizes)
+        stride_over_kernel = nd == 3 and dt == np.float64 and any(si > ki for si, ki in zip(st, c["k"]))
+        if nd == 3 and dt != np.float32 and max(dil) > 1 and ref[0] == "refused" and got[0] == "ok":
+            continue  # Eigen's conv3d refuses dilations, which the twin computes (docs/conv_transpose.md)
+        problem = compare(f"{nd}-D forward {dt.__name__} x {x.shape} w {wf.shape} {sarg} {pad} {darg}", ref, got,
+                          values=not (onednn_input_shaped or stride_over_kernel))
+        if problem:
+            problems.append(problem)
+    assert not problems, "\n".join(problems[:10])

@@ -248,3 +248,46 @@ def test_unregistered_dtypes_refused_like_tensorflow(tf, dtype):
     with pytest.raises(DTypeError) as twin_exc:
         twin.resize(x, (3, 3))
     assert str(twin_exc.value).split(": int8")[0] in str(tf_exc.value)
+
+
+# --- issue 19: bool attrs, integer limits ------------------------------------------------------
+
+BOOL_PROBES = ["yes", "", 1, 0, 2, 1.0, np.True_, np.int64(1), [1], None, True, False]
+
+
+@pytest.mark.parametrize("value", BOOL_PROBES, ids=repr)
+def test_bool_attributes_refused_where_tensorflow_refuses(tf, value):
+    """TF's bool attrs take Python bools (None: the default); where TF raises, the twin raises.
+    Where TF takes a falsy non-bool ('' or 0 for antialias) the twin still refuses: a string or a
+    number is not a bool (issue 19)."""
+    x = np.random.default_rng(0).random((1, 5, 5, 1)).astype(np.float32)
+    calls = [
+        ("antialias", lambda m, v: m.resize(x, (3, 3), antialias=v), tf.image.resize),
+        ("align_corners", lambda m, v: m.resize_bilinear(x, (3, 3), align_corners=v), tf.compat.v1.image),
+        ("half_pixel_centers", lambda m, v: m.resize_nearest_neighbor(x, (3, 3), half_pixel_centers=v), tf.compat.v1.image),
+        ("align_corners", lambda m, v: m.resize_area(x, (3, 3), align_corners=v), tf.compat.v1.image),
+    ]
+    for name, call, _ in calls:
+        module = tf.image if name == "antialias" else tf.compat.v1.image
+        try:
+            ref = np.asarray(call(module, value))
+            refused = False
+        except TypeError:
+            refused = True
+        if refused or not (value is None or isinstance(value, bool)):
+            with pytest.raises(UpsamplingError) as info:
+                call(twin, value)
+            assert info.value.parameter == name
+        else:
+            got = call(twin, value)
+            np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-6, err_msg=f"{name}={value!r}")
+
+
+def test_nearest_copies_int64_beyond_2_53_exactly(tf):
+    """TF's nearest kernels copy int64 samples; the twin must not round them through float64."""
+    x = (np.int64(2**62) + np.arange(12, dtype=np.int64)).reshape(1, 3, 4, 1)
+    for fn, kw in (("resize_nearest_neighbor", {}), ("resize_nearest_neighbor", {"half_pixel_centers": True})):
+        ref = getattr(tf.compat.v1.image, fn)(x, (5, 7), **kw).numpy()
+        got = getattr(twin, fn)(x, (5, 7), **kw)
+        assert got.dtype == np.int64 and np.array_equal(got, ref), fn
+    assert np.array_equal(twin.resize(x, (5, 7), method="nearest"), tf.image.resize(x, (5, 7), method="nearest").numpy())

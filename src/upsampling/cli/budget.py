@@ -13,16 +13,18 @@ What is counted (each a separate line of the estimate, so a refusal says what is
 * the decoded input, and Pillow's own copy while decoding (4 bytes a pixel for RGB/RGBA);
 * the input converted to the work dtype (``--dtype float32``);
 * a framework twin's working memory: :data:`TWIN_BYTES`, bytes per output element and per input
-  element, measured (peak RSS in a fresh process) for every twin, mode family and dtype on a
-  3x upscale and a 3x downscale; the table keeps the largest of each twin's modes;
+  element, measured (peak RSS in a fresh process, ``benchmarks/twin_memory.py``) for every twin,
+  mode family and dtype on a 3x upscale and a 3x downscale, with the compiled kernels
+  (:data:`TWIN_BYTES_NUMPY`, the largest of each twin's modes, when they are not loaded);
 * every result a command keeps (``compare`` keeps one per framework convention, in its own dtype);
-* the 8-bit copy written to PNG and Pillow's copy of it while encoding;
+* the 8-bit copy written to PNG and the compressed file;
 * for ``segment``: the network's activations (the largest set alive at once, measured on a small
   probe image and scaled by the pixel count), the class scores, the labels and the overlay.
 
 Checked against one real case each (peak RSS of the whole process, Python included; see
-docs/security.md): ``resize`` of a 2000x1500 RGB PNG to 6000x4500 with ``--like opencv`` (the
-costliest twin) is estimated at 3.6 GiB and peaked at 3.4 GiB.
+docs/security.md): ``resize`` of a 2000x1500 RGB PNG to 6000x4500 is estimated at 445 MiB and
+peaked at 279 MiB with ``--like opencv``, 2.2 GiB and 1.9 GiB with ``--like torch`` (8-bit
+bilinear, two fixed-point passes in float64).
 """
 
 from __future__ import annotations
@@ -49,32 +51,46 @@ __all__ = [
 
 ENV = "UPSAMPLING_MEMORY_AVAILABLE"
 
-#: Working memory of one framework twin call on an ``(H, W, C)`` image, as
-#: ``(bytes per output element, bytes per input element)`` for 8-bit and float input; the
-#: result itself is included, and estimates add both terms.  Measured 2026-12 on this engine
-#: (peak RSS in a fresh process, every mode family of ``upsampling.explain.calls``, the largest
-#: kept; a 600x800 RGB image resized to 1800x2400 and back, and a 24x32 one to 2400x3200), with
-#: both kernels: a command's first call runs the NumPy kernel while Numba loads in the
-#: background, and that path needs the most (e.g. the OpenCV twin's 8-bit fixed-point path:
-#: 42.7 bytes per output element upscaling; PyTorch's 8-bit bicubic 19.7 per input element
-#: downscaling).
-TWIN_BYTES: dict[tuple[str, str], tuple[float, float]] = {
-    ("torch", "uint8"): (38.0, 20.0),
-    ("torch", "float32"): (18.0, 9.5),
-    ("tf", "uint8"): (35.0, 19.0),
-    ("tf", "float32"): (17.5, 5.5),
-    ("tf1", "uint8"): (35.0, 19.0),
-    ("tf1", "float32"): (17.5, 5.5),
-    ("opencv", "uint8"): (43.0, 19.0),
-    ("opencv", "float32"): (17.5, 5.5),
-    ("pillow", "uint8"): (12.5, 7.5),
-    ("pillow", "float32"): (15.5, 8.5),
-    ("onnx", "uint8"): (35.0, 20.0),
-    ("onnx", "float32"): (18.0, 9.5),
+#: Working memory of one framework twin call on an ``(H, W, C)`` image with the compiled kernels,
+#: per ``(--like, dtype)`` and mode, as ``(bytes per output element, bytes per input element)``;
+#: the result itself is included, and estimates add both terms.  Measured 2026-12-07 by
+#: ``benchmarks/twin_memory.py`` (peak RSS above the RSS before the call, in a fresh process; a
+#: 600x800 RGB image resized to 1800x2400 and back).  A mode not listed takes the largest of its
+#: twin's modes.
+TWIN_BYTES: dict[tuple[str, str], dict[str, tuple[float, float]]] = {
+    ('torch', 'uint8'): {'nearest': (1.2, 1.3), 'nearest-exact': (1.2, 1.3), 'bilinear': (24.2, 9.3), 'bicubic': (24.3, 9.3)},
+    ('torch', 'float32'): {'nearest': (4.3, 4.3), 'nearest-exact': (4.3, 4.2), 'bilinear': (4.3, 4.2), 'bicubic': (4.3, 4.2), 'area': (4.2, 4.2)},
+    ('tf', 'uint8'): {'bilinear': (4.3, 0.3), 'nearest': (1.3, 0.3), 'bicubic': (4.3, 0.3), 'area': (4.3, 0.3), 'lanczos3': (4.4, 0.2), 'lanczos5': (4.5, 0.2), 'gaussian': (4.3, 0.3), 'mitchellcubic': (4.4, 0.3)},
+    ('tf', 'float32'): {'bilinear': (4.3, 0.2), 'nearest': (4.3, 0.2), 'bicubic': (4.3, 0.2), 'area': (4.3, 0.2), 'lanczos3': (4.4, 0.2), 'lanczos5': (4.5, 0.2), 'gaussian': (4.3, 0.2), 'mitchellcubic': (4.3, 0.2)},
+    ('tf1', 'uint8'): {'bilinear': (4.3, 0.3), 'nearest': (1.3, 0.3), 'bicubic': (4.4, 0.2), 'area': (4.3, 0.3)},
+    ('tf1', 'float32'): {'bilinear': (4.3, 0.2), 'nearest': (4.3, 0.2), 'bicubic': (4.3, 0.2), 'area': (4.3, 0.2)},
+    ('opencv', 'uint8'): {'nearest': (2.3, 0.2), 'nearest-exact': (2.3, 0.2), 'bilinear': (2.3, 0.3), 'bicubic': (2.4, 0.2), 'area': (1.7, 5.9), 'lanczos4': (24.4, 0.3)},
+    ('opencv', 'float32'): {'nearest': (8.3, 0.2), 'nearest-exact': (8.3, 0.2), 'bilinear': (8.3, 0.2), 'bicubic': (8.3, 0.2), 'area': (8.3, 0.2), 'lanczos4': (8.4, 0.2)},
+    ('pillow', 'uint8'): {'nearest': (3.3, 0.3), 'bilinear': (9.9, 3.7), 'bicubic': (9.9, 3.7), 'lanczos': (9.9, 3.8), 'box': (9.9, 3.7), 'hamming': (9.9, 3.7)},
+    ('pillow', 'float32'): {'nearest': (12.3, 1.9), 'bilinear': (8.2, 5.7), 'bicubic': (8.2, 5.7), 'lanczos': (8.3, 5.8), 'box': (8.2, 5.7), 'hamming': (8.2, 5.7)},
+    ('onnx', 'uint8'): {'nearest': (1.3, 1.2), 'bilinear': (1.3, 1.2), 'bicubic': (1.3, 1.2)},
+    ('onnx', 'float32'): {'nearest': (4.3, 4.2), 'bilinear': (4.3, 4.2), 'bicubic': (4.3, 4.2)},
 }
 
-#: The interpreter, the libraries a command imports and Numba compiling in the background.
-PROCESS_BYTES = 256 * 2**20
+#: The same with the NumPy kernels (the extension not loaded: ``benchmarks/twin_memory.py --kernel
+#: numpy``), the largest of each twin's modes: every pass allocates a float work copy.
+TWIN_BYTES_NUMPY: dict[tuple[str, str], tuple[float, float]] = {
+    ('torch', 'uint8'): (36.8, 15.9),
+    ('torch', 'float32'): (17.2, 9.0),
+    ('tf', 'uint8'): (34.2, 16.1),
+    ('tf', 'float32'): (17.3, 4.1),
+    ('tf1', 'uint8'): (34.2, 16.1),
+    ('tf1', 'float32'): (17.2, 4.1),
+    ('opencv', 'uint8'): (42.5, 15.1),
+    ('opencv', 'float32'): (17.3, 4.1),
+    ('pillow', 'uint8'): (12.3, 6.5),
+    ('pillow', 'float32'): (15.2, 7.7),
+    ('onnx', 'uint8'): (34.2, 16.1),
+    ('onnx', 'float32'): (17.2, 7.7),
+}
+
+#: The interpreter and the libraries a command imports (a resize to 32x32 peaked at 72 MiB).
+PROCESS_BYTES = 96 * 2**20
 
 #: Peak memory of a network's forward pass over the largest set of activations alive at once
 #: (measured: a U-Net, base 16, on a 2400x2000 image peaked at 2.0x the live set).
@@ -206,15 +222,22 @@ def decode_bytes(width: int, height: int, mode: str, channels: int) -> list[tupl
     return [("decoding the input (Pillow)", pil + converted), ("decoded input", channels * px)]
 
 
-def _twin(like: str, dtype: str, in_elements: int, out_elements: int) -> float:
-    per_out, per_in = TWIN_BYTES.get((like, dtype), max(TWIN_BYTES.values()))
+def _twin(like: str, mode: str, dtype: str, in_elements: int, out_elements: int) -> float:
+    from upsampling.kernels import native
+
+    if native() is None:
+        per_out, per_in = TWIN_BYTES_NUMPY.get((like, dtype), max(TWIN_BYTES_NUMPY.values()))
+    else:
+        modes = TWIN_BYTES.get((like, dtype)) or {m: v for ms in TWIN_BYTES.values() for m, v in ms.items()}
+        per_out, per_in = modes.get(mode) or (max(v[0] for v in modes.values()), max(v[1] for v in modes.values()))
     return per_out * out_elements + per_in * in_elements
 
 
 def _png_write(out_px: int, channels: int, result_is_uint8: bool) -> list[tuple[str, float]]:
-    parts = [("PNG encoding (Pillow's copy)", (1 if channels == 1 else 4) * out_px)]
+    parts = [("PNG encoding (the compressed file, at most the raw pixels)", channels * out_px)]
     if not result_is_uint8:
-        parts.append(("8-bit copy of the result", channels * out_px))
+        # and to_uint8's float64 temporaries, a band of rows at a time (explain.images._BAND_ELEMENTS)
+        parts += [("8-bit copy of the result", channels * out_px), ("8-bit conversion (bands of rows)", 3 * 8 * 4 * 2**20)]
     return parts
 
 
@@ -237,7 +260,7 @@ def resize_job(size_in: tuple[int, int], mode_in: str, channels: int, size_out: 
         f"resize to {ow}x{oh}",
         [
             decode_bytes(w, h, mode_in, channels),
-            keep + [(f"the {like} twin's resize (result included)", _twin(like, dtype, inp, out_px * channels))],
+            keep + [(f"the {like} twin's resize (result included)", _twin(like, mode, dtype, inp, out_px * channels))],
             keep + [("the result", itemsize * out_px * channels)] + _png_write(out_px, channels, itemsize == 1),
         ],
         "Choose a smaller --size or --scale (or resize-raster, which works block by block on disk).",
@@ -251,7 +274,7 @@ def compare_job(size_in: tuple[int, int], mode_in: str, channels: int, size_out:
     inp, out = w * h * channels, ow * oh * channels
     work = 4 * inp if dtype == "float32" else 0
     kept = sum(result_itemsize(c.like, c.mode, dtype) * out for c in calls)
-    costliest = max((_twin(c.like, dtype, inp, out) for c in calls), default=0)
+    costliest = max((_twin(c.like, c.mode, dtype, inp, out) for c in calls), default=0)
     keep = [("decoded input", inp), ("input as float32", work)]
     return Estimate(
         f"compare at {ow}x{oh} ({len(calls)} framework calls)",

@@ -34,8 +34,10 @@ RESIZE_ORT = _Setting(
     "ONNX",
     "Resize(...) with behaviour='onnxruntime'",
     "interpolation_plan",
-    {"precision": "float32"},
-    "ONNX Runtime: float32 coordinate arithmetic, output length floor(float32(n)*float32(scale)); "
+    {"precision": "float32", "onnxruntime": True},
+    "ONNX Runtime: float32 coordinate arithmetic in its own order (align_corners multiplies first; "
+    "half_pixel_symmetric's offset in float32, the rest in double), scale float32(out)/float32(in) with sizes, "
+    "nearest coordinates within 1e-6 of a half rounded as ties, output length floor(float32(n)*float32(scale)); "
     "align_corners, pytorch_half_pixel and tf_crop_and_resize use the integer output length; an input whose shape "
     "does not change is copied, and in tf_crop_and_resize an axis whose length does not change is "
     "copied (its roi ignored)",
@@ -51,10 +53,28 @@ UPSAMPLE = _Setting(
 _BEHAVIOURS = ("spec", "onnxruntime")
 
 
+def _input_values(name: str, value: _Any) -> list | None:
+    """An optional 1-D input tensor (``roi``, ``scales``, ``sizes``) as a list; ``None`` when
+    absent or empty, as ONNX treats an empty input."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(v, (list, tuple, _np.ndarray, str, bytes)) for v in value):
+            raise _InvalidArgumentError(name, value, "a 1-D sequence of numbers")
+        return list(value) or None
+    arr = _checks.as_array(name, value)
+    if arr.dtype.kind not in "fiub" or arr.ndim > 1:
+        raise _InvalidArgumentError(name, value, "a 1-D sequence of numbers")
+    return None if arr.size == 0 else arr.ravel().tolist()
+
+
 def _flag(name: str, value: _Any) -> bool:
-    if value in (0, 1, True, False):
+    """An ONNX int attribute used as a flag: an int or a bool (NumPy's too); non-zero is on, as
+    the onnx reference and ONNX Runtime read it.  Strings and floats are refused (a string
+    attribute makes an invalid model; ``bool("0")`` would be on)."""
+    if isinstance(value, (bool, _np.bool_)) or _checks.is_integer(value):
         return bool(value)
-    raise _InvalidArgumentError(name, value, "0 or 1")
+    raise _InvalidArgumentError(name, value, "an int: 0 or 1 (ONNX reads any non-zero int as 1)")
 
 
 def resize(
@@ -112,6 +132,8 @@ def resize(
     _checks.choice("behaviour", behaviour, _BEHAVIOURS)
     antialias = _flag("antialias", antialias)
     exclude_outside = _flag("exclude_outside", exclude_outside)
+    cubic_coeff_a = _checks.finite("cubic_coeff_a", cubic_coeff_a)
+    extrapolation_value = _checks.real("extrapolation_value", extrapolation_value)
     if antialias and mode == "nearest":
         raise _UnsupportedError("antialias", 1, "0 when mode='nearest'", "ONNX antialias applies to linear and cubic.")
     if behaviour == "onnxruntime" and exclude_outside and not (mode == "cubic" or (mode == "linear" and antialias)):
@@ -129,14 +151,16 @@ def resize(
         if any(not 0 <= a < rank for a in axes) or len(set(axes)) != len(axes):
             raise _InvalidArgumentError("axes", axes, f"distinct axes in [-{rank}, {rank - 1}]")
     k = len(axes)
-    scales = None if scales is None or _np.size(scales) == 0 else [float(v) for v in _np.ravel(scales)]
-    sizes = None if sizes is None or _np.size(sizes) == 0 else [v for v in _np.ravel(sizes)]
+    scales = _input_values("scales", scales)
+    sizes = _input_values("sizes", sizes)
     if (scales is None) == (sizes is None):
         raise _InvalidArgumentError("scales", scales, "exactly one of scales and sizes", f"Got sizes={sizes!r}.")
-    if roi is None or _np.size(roi) == 0:
+    if _input_values("roi", roi) is None:
         roi_pairs = [(0.0, 1.0)] * k
     else:
-        r = [float(v) for v in _np.ravel(roi)]
+        r = [_checks.finite("roi", v) for v in _input_values("roi", roi)]  # NaN: an index of -2**63
+        if behaviour == "onnxruntime":  # ORT reads roi as a float32 tensor
+            r = [float(_np.float32(v)) for v in r]
         if len(r) == 2 * rank and k != rank:
             r = [r[a] for a in axes] + [r[rank + a] for a in axes]
         if len(r) != 2 * k:
@@ -148,13 +172,26 @@ def resize(
         raise _ShapeError("X", X.shape, "non-empty resized axes")
     if sizes is not None:
         sizes = [_checks.positive_int("sizes", v) for v in _checks.sequence("sizes", sizes, k)]
-        axis_scales = [o / n for o, n in zip(sizes, n_in)]
+        if keep_aspect_ratio_policy == "stretch":  # the output's bytes before any arithmetic on 10**400
+            early = list(X.shape)
+            for a, o in zip(axes, sizes):
+                early[a] = o
+            _checks.output_bytes("sizes", early, X.dtype)
+        elif max(sizes) >= 2**63:
+            raise _InvalidArgumentError("sizes", sizes, "int64 values (ONNX's sizes is an int64 tensor)")
+        if behaviour == "onnxruntime":  # ORT's scale: float32(out) / float32(in)
+            axis_scales = [float(_np.float32(o) / _np.float32(n)) for o, n in zip(sizes, n_in)]
+        else:
+            axis_scales = [o / n for o, n in zip(sizes, n_in)]
         n_out = list(sizes)
         if keep_aspect_ratio_policy != "stretch":
             pick = min if keep_aspect_ratio_policy == "not_larger" else max
             s = pick(axis_scales)
             axis_scales = [s] * k
-            n_out = [int(s * n + 0.5) for n in n_in]  # round half up, as the spec says
+            if behaviour == "onnxruntime":  # std::round(float scale * input dim), halves away from 0
+                n_out = [int(_math.floor(float(_np.float32(s) * _np.float32(n)) + 0.5)) for n in n_in]
+            else:
+                n_out = [int(s * n + 0.5) for n in n_in]  # round half up, as the spec says
     else:
         axis_scales = [_checks.positive_finite("scales", v) for v in _checks.sequence("scales", scales, k)]
         if behaviour == "onnxruntime":
@@ -171,22 +208,37 @@ def resize(
     _checks.output_bytes("sizes" if sizes else "scales", out_shape, X.dtype)
     setting = RESIZE_ORT if behaviour == "onnxruntime" else RESIZE_SPEC
     plans = {}
+    with _checks.sizes_named("sizes" if sizes else "scales"):
+        plans = _resize_plans(X, setting, behaviour, axes, n_in, n_out, axis_scales, roi_pairs, mode,
+                              coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias)
+    if plans is None:  # ORT copies the input when no axis changes length
+        return X.copy()
+    return _apply_plans(X, plans, extrapolation_value=extrapolation_value, parameter="sizes" if sizes else "scales")
+
+
+def _resize_plans(X, setting, behaviour, axes, n_in, n_out, axis_scales, roi_pairs, mode,
+                  coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias):
+    """:func:`resize`'s plan per resized axis (``None``: ORT returns a copy of the input)."""
+    plans = {}
     for a, n, o, s, rp in zip(axes, n_in, n_out, axis_scales, roi_pairs):
         identity = o == n and s == 1.0 and rp == (0.0, 1.0)
         if behaviour == "onnxruntime" and n_out == n_in and coordinate_transformation_mode != "tf_crop_and_resize":
             # ORT copies the input when no axis changes length, whatever the scales.
-            return X.copy()
-        if behaviour == "onnxruntime" and coordinate_transformation_mode == "tf_crop_and_resize" and o == n:
-            identity = True  # observed: ORT copies such an axis and ignores its roi
+            return None
+        if behaviour == "onnxruntime" and coordinate_transformation_mode == "tf_crop_and_resize" and _np.float32(s) == 1:
+            identity = True  # ORT copies an axis whose scale is 1 and ignores its roi (upsample.cc)
+        if behaviour == "onnxruntime" and antialias and o == n:
+            identity = True  # observed: ORT's antialias path copies an axis that keeps its length
         if identity:
             continue
         # The spec's "length_resized" is n * scale, fractional when scales are given; ONNX
-        # Runtime uses the integer length for align_corners (onnx/onnx#2462), pytorch_half_pixel
-        # and tf_crop_and_resize.
+        # Runtime uses the integer length for align_corners (onnx/onnx#2462), pytorch_half_pixel,
+        # tf_crop_and_resize and half_pixel_symmetric.
         ort_integer = behaviour == "onnxruntime" and coordinate_transformation_mode in (
             "align_corners",
             "pytorch_half_pixel",
             "tf_crop_and_resize",
+            "half_pixel_symmetric",
         )
         length = o if ort_integer else n * s
         plans[a] = setting.plan(
@@ -198,11 +250,11 @@ def resize(
             out_length=length,
             roi=rp,
             nearest_mode=nearest_mode,
-            cubic_coeff_a=float(cubic_coeff_a),
+            cubic_coeff_a=cubic_coeff_a,
             exclude_outside=exclude_outside and mode != "nearest",
             antialias=antialias,
         )
-    return _apply_plans(X, plans, extrapolation_value=float(extrapolation_value), parameter="sizes" if sizes else "scales")
+    return plans
 
 
 def upsample(X: _Any, scales: _Any, mode: str = "nearest") -> _np.ndarray:
@@ -213,15 +265,21 @@ def upsample(X: _Any, scales: _Any, mode: str = "nearest") -> _np.ndarray:
     """
     X = _checks.numeric_array("X", X)
     _checks.choice("mode", mode, ("nearest", "linear"))
-    scales = [_checks.positive_finite("scales", v) for v in _checks.sequence("scales", list(_np.ravel(scales)), X.ndim)]
-    _checks.output_bytes("scales", [int(_math.floor(n * s)) for n, s in zip(X.shape, scales)], X.dtype)
+    scales = [_checks.positive_finite("scales", v) for v in _checks.sequence("scales", _input_values("scales", scales) or [], X.ndim)]
+    out_shape = [int(_math.floor(n * s)) for n, s in zip(X.shape, scales)]
+    _checks.output_bytes("scales", out_shape, X.dtype)
+    if 0 in out_shape:  # the reference's nearest indexing would fail on an empty axis
+        raise _InvalidArgumentError("scales", scales, f"scales giving at least 1 sample on each axis of {list(X.shape)}")
+    if 0 in X.shape:
+        raise _ShapeError("X", X.shape, "a non-empty array")
     plans = {}
     for a, s in enumerate(scales):
         n = X.shape[a]
         o = int(_math.floor(n * s))
         if o == n and s == 1.0:
             continue
-        plans[a] = UPSAMPLE.plan(n, o, mode=mode, scale=s)
+        with _checks.sizes_named("scales"):
+            plans[a] = UPSAMPLE.plan(n, o, mode=mode, scale=s)
     return _apply_plans(X, plans, parameter="scales")
 
 
@@ -421,7 +479,8 @@ def conv_transpose(
                     message=f"Computed output dimension is <= 0 for dim {a}. Input shape: {list(x.shape[2:])}",
                 )
         # ORT then checks that the forward convolution maps the output back onto the input.
-        back = (out + before + after - k_eff) // s[a] + 1
+        span = out + before + after - k_eff
+        back = (abs(span) // s[a]) * (1 if span >= 0 else -1) + 1  # C++ division truncates towards 0
         if back != n:
             if requested is not None:
                 text = (
@@ -440,4 +499,11 @@ def conv_transpose(
             raise _ShapeError("output_padding", output_padding, message=text)
         begins.append(before)
         outs.append(out)
+    if nd > 2 and 0 in x.shape[2:] and x.shape[0] * c * m > 0 and 0 not in outs:
+        # ORT's N-d col2im walks the input's (empty) spatial grid and fails an internal check
+        # (math_cpu.cc NextPosition, "dims[d_i] < d_max"); 1-D and 2-D give zeros (observed).
+        raise _ShapeError(
+            "X", f"array of shape {x.shape}", message="ConvTranspose of a 3-D or higher input with an empty spatial "
+            f"axis {list(x.shape[2:])} fails in ONNX Runtime (math_cpu.cc NextPosition: dims[d_i] < d_max was false)"
+        )
     return _conv_transpose(x, w, b, strides=s, dilations=d, pads_begin=begins, output_size=outs, groups=g)

@@ -192,13 +192,19 @@ def _parse_dsize(dsize: _Any) -> tuple[int, int] | None:
     for k, v in enumerate(items):
         if not _checks.is_integer(v):
             _refuse("dsize", dsize, f"cv2.resize: Can't parse 'dsize'. Sequence item with index {k} has a wrong type")
+        if not -(2**31) <= int(v) < 2**31:  # cv::Size holds ints
+            _refuse("dsize", dsize, f"cv2.resize: Can't parse 'dsize'. Sequence item with index {k} does not fit "
+                    "a C int")
     return int(items[0]), int(items[1])
 
 
 def _number(parameter: str, value: _Any) -> float:
     if isinstance(value, (bool, _np.bool_)) or not isinstance(value, (int, float, _np.integer, _np.floating)):
         _refuse(parameter, value, f"cv2.resize: Argument '{parameter}' can not be treated as a double")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float64
+        _refuse(parameter, value, f"cv2.resize: Argument '{parameter}' can not be treated as a double (too large)")
 
 
 # Intel IPP (opencv-python's default HAL, hal/ipp/src/resize_ipp.cpp) takes bilinear and bicubic
@@ -501,8 +507,12 @@ def resize(
                 _UnsupportedError,
             )
         ipp = _ipp_takes(interpolation, x)
-        plan_y = _axis_plan(interpolation, n_h, out_h, inv_y, area_down, ipp)
-        plan_x = _axis_plan(interpolation, n_w, out_w, inv_x, area_down, ipp)
+        with _checks.sizes_named("dsize" if size is not None and size[0] > 0 and size[1] > 0 else "fx"):
+            plan_y = _axis_plan(interpolation, n_h, out_h, inv_y, area_down, ipp)
+            plan_x = _axis_plan(interpolation, n_w, out_w, inv_x, area_down, ipp)
+        # The integer paths below hold a few int64/float64 arrays of the input's and the output's
+        # size (their fixed-point sums); the generic path checks its own in apply_plans.
+        _checks.work_bytes("dsize", 4 * 8 * (x.size + _math.prod(out_shape)), "fixed-point intermediates")
         if interpolation == INTER_LINEAR_EXACT and x.dtype.name in _EXACT_BITS:
             y = _linear_exact(x, plan_x, plan_y)
         elif x.dtype == _np.uint8 and (interpolation == INTER_LANCZOS4 or (interpolation == INTER_CUBIC and not ipp)):

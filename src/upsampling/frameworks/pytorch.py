@@ -283,7 +283,7 @@ def interpolate(
            [2., 2., 3.]])
     """
     x = _checks.numeric_array("input", input)
-    if mode not in INTERPOLATE_MODES:
+    if not isinstance(mode, str) or mode not in INTERPOLATE_MODES:
         _refuse(
             "mode",
             mode,
@@ -291,6 +291,15 @@ def interpolate(
             f"(PyTorch: Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D) for the "
             f"modes: {_MODES_TEXT} (got {mode}))",
         )
+    # PyTorch's kernels take a C++ bool: align_corners must be a Python bool or None (torch raises
+    # TypeError for 1, "yes" and NumPy bools).  antialias and recompute_scale_factor it reads
+    # with Python's truth test, so "no" would antialias: we refuse anything but a bool there.
+    align_corners = _checks.boolean(
+        "align_corners", align_corners, numpy=False, none=True,
+        hint="(PyTorch: upsample_*() received an invalid combination of arguments.)",
+    )
+    antialias = _checks.boolean("antialias", antialias)
+    recompute_scale_factor = _checks.boolean("recompute_scale_factor", recompute_scale_factor, none=True)
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             _refuse(
@@ -388,13 +397,14 @@ def interpolate(
     # The output's bytes before any plan is built (a plan holds n_out taps per axis).
     _checks.output_bytes("size" if size is not None else "scale_factor", x.shape[:2] + tuple(n_out), x.dtype)
     plans = {}
-    for axis, n, o, sf in zip(range(2, x.ndim), n_in, n_out, factors):
-        plan = _axis_plan(
-            mode, generic, n, o, sf, align_corners, antialias, uint8, precision, index_precision
-        )
-        if plan is not None:
-            plans[axis] = plan
     parameter = "size" if size is not None else "scale_factor"
+    with _checks.sizes_named(parameter):
+        for axis, n, o, sf in zip(range(2, x.ndim), n_in, n_out, factors):
+            plan = _axis_plan(
+                mode, generic, n, o, sf, align_corners, antialias, uint8, precision, index_precision
+            )
+            if plan is not None:
+                plans[axis] = plan
     if not plans:
         return x.copy()
     if uint8 and mode in ("bilinear", "bicubic", "lanczos"):
@@ -607,6 +617,14 @@ def _conv_transpose_twin(
         _conv_refuse(
             "weight", f"array of shape {w.shape}", f"kernel size should be greater than zero, but got {pairs}", _ShapeError
         )
+    if w.shape[0] < g:  # check_shape_forward (this also refuses zero input channels)
+        _conv_refuse(
+            "weight",
+            f"array of shape {w.shape}",
+            f"Given groups={g}, expected weight to be at least {g} at dimension 0, but got weight of size "
+            f"{list(w.shape)} instead",
+            _ShapeError,
+        )
     if w.shape[0] % g:
         _conv_refuse(
             "groups",
@@ -636,13 +654,35 @@ def _conv_transpose_twin(
                 _ShapeError,
             )
         b = b.astype(x.dtype)
-    if min(x.shape[2:]) <= 0:
+    if min(x.shape[2:]) <= 0 and x.shape[0] != 0:
         _conv_refuse(
             "input",
             f"array of shape {x.shape}",
             f"Only zero batch or zero channel inputs are supported, but got input shape: {list(x.shape)}",
             _ShapeError,
         )
+    # out = (in - 1)·s - 2p + d·(k - 1) + output_padding + 1
+    out = [
+        (n - 1) * si - 2 * pi + di * (k - 1) + oi + 1
+        for n, si, pi, di, k, oi in zip(x.shape[2:], s, p, d, w.shape[2:], op_)
+    ]
+    if x.shape[0] == 0:
+        # An empty batch takes torch's "Empty" backend (Convolution.cpp): the output shape is
+        # computed and nothing else is checked (not output_padding), but it multiplies by the
+        # weight's first element and views to the computed shape (torch 2.13, checked live).
+        if w.size == 0:
+            _conv_refuse("weight", f"array of shape {w.shape}",
+                         "select(): index 0 out of range for tensor of size [0] at dimension 0 (PyTorch's empty-batch "
+                         "path reads the weight's first element)", _ShapeError)
+        if min(out) < 0:
+            _conv_refuse("padding", padding, f"invalid shape dimension {min(out)} of the output shape "
+                         f"{[0, m, *_conv_pad1d(nd, out, 1)]}", _ShapeError)
+        y = _np.zeros((0, m, *out), dtype=x.dtype)
+        return y[0] if unbatched else y
+    if w.size == 0:
+        _conv_refuse("weight", f"array of shape {w.shape}",
+                     f"non-empty {nd + 2}D weight tensor expected, but got: {list(w.shape)} (PyTorch's CPU kernels "
+                     "refuse a weight without output channels)", _ShapeError)
     if any(o >= max(si, di) for o, si, di in zip(op_, s, d)):
         text = " ".join(
             f"{name}_{a}: {v}"
@@ -655,11 +695,11 @@ def _conv_transpose_twin(
             f"output padding must be smaller than either stride or dilation, but got {text}",
             _InvalidArgumentError,
         )
-    # out = (in - 1)·s - 2p + d·(k - 1) + output_padding + 1
-    out = [
-        (n - 1) * si - 2 * pi + di * (k - 1) + oi + 1
-        for n, si, pi, di, k, oi in zip(x.shape[2:], s, p, d, w.shape[2:], op_)
-    ]
+    # oneDNN's deconvolution returns an empty result for an output size of 0 (and refuses a negative
+    # one); slow_conv_transpose refuses anything below 1.  Which runs: _onednn.
+    if min(out) == 0 and _onednn(x, w, s, d, g, op_):
+        y = _np.zeros((x.shape[0], m, *out), dtype=x.dtype)
+        return y[0] if unbatched else y
     if min(out) < 1:
         _conv_refuse(
             "padding",
@@ -672,6 +712,23 @@ def _conv_transpose_twin(
         x, w, b, strides=s, dilations=d, pads_begin=p, pads_end=[pi - oi for pi, oi in zip(p, op_)], groups=g
     )
     return y[0] if unbatched else y
+
+
+def _onednn(x: _np.ndarray, w: _np.ndarray, s: tuple[int, ...], d: tuple[int, ...], g: int, op: tuple[int, ...]) -> bool:
+    """Whether torch 2.13's CPU convolution takes oneDNN (``use_mkldnn`` in ATen's
+    ``Convolution.cpp``, on the 4-D view it makes of 3-D input): float32 only, a kernel that is
+    strided, dilated or not 1x1 (or a batch of 16 or more), an output_padding below the stride (one
+    only the dilation allows takes the slow path, observed), and groups, a kernel larger than 3x3,
+    a batch of 2 or more, or more than 20,480 input elements in the first four dimensions.
+    PyTorch also takes oneDNN for 1x1 kernels when it runs more than one thread; this follows
+    ``torch.set_num_threads(1)``, as the parity tests run it (checked live, issue 19)."""
+    if x.dtype != _np.float32 or any(o >= si for o, si in zip(op, s)):  # (output_padding >= stride: never, observed)
+        return False
+    shape = x.shape if x.ndim > 3 else (x.shape[0], x.shape[1], 1, x.shape[2])
+    kernel = w.shape[2:] if w.ndim > 3 else (1, w.shape[2])
+    wide = max(s) > 1 or max(d) > 1 or shape[0] >= 16 or kernel[-1] != 1 or kernel[-2] != 1
+    worth = g > 1 or (kernel[-1] > 3 and kernel[-2] > 3) or shape[0] > 1 or shape[0] * shape[1] * shape[2] * shape[3] > 20480
+    return wide and worth
 
 
 def conv_transpose2d(

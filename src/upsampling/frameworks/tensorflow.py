@@ -162,6 +162,10 @@ _WINDOWS = {
 _TF_DTYPES = ("int8", "uint8", "int16", "uint16", "int32", "int64", "float16", "float32", "float64")
 
 
+# TF's message for a non-bool value of a bool attr (a TypeError there).
+_TF_BOOL = "(TensorFlow: Expected bool for argument ...; None means False.)"
+
+
 def _images(images: _Any) -> _np.ndarray:
     x = _checks.numeric_array("images", images)
     if x.dtype.name not in _TF_DTYPES:
@@ -266,7 +270,11 @@ def resize(
     (10, 14, 1)
     """
     x = _images(images)
-    if method not in RESIZE_METHODS:
+    # TF passes antialias to a bool attr (Python bools only; None is its default) and tests
+    # preserve_aspect_ratio with Python's truth test; we take bools only ("no" is not False).
+    antialias = bool(_checks.boolean("antialias", antialias, numpy=False, none=True, hint=_TF_BOOL))
+    preserve_aspect_ratio = _checks.boolean("preserve_aspect_ratio", preserve_aspect_ratio)
+    if not isinstance(method, str) or method not in RESIZE_METHODS:
         raise _InvalidArgumentError("method", method, message=f"Resize method is not implemented: {method}")
     if x.ndim not in (3, 4):
         raise _ShapeError("images", x.shape, message="'images' must have either 3 or 4 dimensions.")
@@ -302,6 +310,10 @@ def resize(
 def _v1(images: _Any, size: _Any, align_corners: bool, half_pixel_centers: bool):
     """The TF1 ops' shared checks (image_resizer_state.h), in TF's order."""
     x = _images(images)
+    align_corners = bool(_checks.boolean("align_corners", align_corners, numpy=False, none=True, hint=_TF_BOOL))
+    half_pixel_centers = bool(
+        _checks.boolean("half_pixel_centers", half_pixel_centers, numpy=False, none=True, hint=_TF_BOOL)
+    )
     if half_pixel_centers and align_corners:
         raise _UnsupportedError(
             "half_pixel_centers", True, message="If half_pixel_centers is True, align_corners must be False."

@@ -53,6 +53,15 @@ _lock = threading.Lock()
 _state: dict[str, object] = {"tried": False, "blas": None, "error": None}
 
 
+def _new_lock_in_child() -> None:  # pragma: no cover - runs in forked children
+    global _lock
+    _lock = threading.Lock()  # another thread may have held it at the fork
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
 class Blas:
     """The loaded library: its ``cblas_sgemm`` / ``cblas_dgemm`` and what it runs.
 

@@ -90,7 +90,7 @@ def label_dtype(n_classes: int, dtype: Any = None) -> np.dtype:
 
 def class_axis(layout: str) -> int:
     """The class axis of ``layout``; ``HW`` (no class axis) and unknown layouts are refused."""
-    if layout not in CLASS_AXIS:
+    if not isinstance(layout, str) or layout not in CLASS_AXIS:
         raise InvalidArgumentError(
             "layout",
             layout,

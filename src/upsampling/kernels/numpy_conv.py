@@ -58,7 +58,8 @@ def tap_slices(
     if i_hi <= i_lo:
         return None
     o_lo = i_lo * stride + tap_offset
-    return slice(i_lo, i_hi), slice(o_lo, o_lo + (i_hi - i_lo - 1) * stride + 1, stride)
+    step = stride if i_hi - i_lo > 1 else 1  # (a stride beyond the output: one element, any step)
+    return slice(i_lo, i_hi), slice(o_lo, o_lo + (i_hi - i_lo - 1) * stride + 1, step)
 
 
 def _batch_chunk(n: int, per_item_bytes: int) -> int:

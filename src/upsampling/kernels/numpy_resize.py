@@ -18,7 +18,9 @@ def apply_axis(x: np.ndarray, axis: int, plan: AxisPlan, dtype: np.dtype) -> np.
     shape = (plan.n_out,) + (1,) * (x.ndim - axis - 1)
     out = None
     for t in range(plan.taps):
-        w = plan.weight[:, t].astype(dtype).reshape(shape)
-        term = np.take(x, plan.index[:, t], axis=axis) * w
+        w = plan.weight[:, t].astype(dtype, copy=False).reshape(shape)  # a view for float64
+        term = np.take(x, plan.index[:, t], axis=axis)
+        term = np.multiply(term, w, out=term) if term.dtype == dtype else term * w  # no third array
         out = term if out is None else np.add(out, term, out=out)
+        term = None  # (not alive while the next tap is gathered)
     return out.astype(dtype, copy=False)

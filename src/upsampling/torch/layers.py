@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from upsampling import shapes
+from upsampling import _checks, shapes
 from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.layouts import tf_to_torch_weight
 from upsampling.torch import _onnx_export
@@ -105,7 +105,8 @@ class ConvTranspose2dSame(nn.Module):
         self.kernel_size, self.stride, self.dilation = _pair(kernel_size), _pair(stride), _pair(dilation)
         self.groups = int(groups)
         self.conv = nn.ConvTranspose2d(in_channels, out_channels, self.kernel_size, self.stride, padding=0,
-                                       dilation=self.dilation, groups=self.groups, bias=bias)
+                                       dilation=self.dilation, groups=self.groups,
+                                       bias=_checks.boolean("bias", bias))
 
     @property
     def weight(self) -> nn.Parameter:
@@ -196,7 +197,7 @@ class PixelShuffleUpsample(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, scale: int = 2, *, kernel_size: int = 3, icnr: bool = True) -> None:
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels * scale * scale, kernel_size, padding=kernel_size // 2)
-        if icnr:
+        if _checks.boolean("icnr", icnr):
             icnr_(self.conv.weight, scale)
             with torch.no_grad():
                 b = self.conv.bias.view(out_channels, scale * scale)
@@ -239,7 +240,7 @@ class TransposedUpsample(nn.Module):
         super().__init__()
         k = 2 * scale - scale % 2
         self.up = ConvTranspose2dSame(in_channels, out_channels, k, scale)
-        if bilinear_init:
+        if _checks.boolean("bilinear_init", bilinear_init):
             _bilinear_init_(self.up.conv, scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -12,7 +12,6 @@ the same weight, the axes in reverse order.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,8 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from upsampling import _checks
 from upsampling.errors import DTypeError, InvalidArgumentError
-from upsampling.plan import AxisPlan
+from upsampling.plan import AxisPlan, ByteLRU
 from upsampling.resizing import axis_order, resize_plans
 from upsampling.torch import _onnx_export
 
@@ -38,14 +38,22 @@ MODE_ALIASES: dict[str, str] = {
 }
 
 
-@functools.lru_cache(maxsize=256)
+_TENSORS = ByteLRU("torch.resize._plan_tensors")  # bounded by options(plan_cache_bytes=...)
+
+
 def _plan_tensors(plan: AxisPlan, dtype: torch.dtype) -> tuple[list[torch.Tensor], list[torch.Tensor], bool]:
     """The plan's per-tap index and weight columns as tensors (weights cast as the engine casts them)."""
+    key = (plan, dtype)
+    hit = _TENSORS.lookup(key)
+    if hit is not None:
+        return hit
     index = [torch.from_numpy(np.ascontiguousarray(plan.index[:, t]).astype(np.int64)) for t in range(plan.taps)]
     np_dtype = torch.empty((), dtype=dtype).numpy().dtype
     weight = [torch.from_numpy(plan.weight[:, t].astype(np_dtype)) for t in range(plan.taps)]
     take_only = plan.taps == 1 and bool(np.all(plan.weight == 1))
-    return index, weight, take_only
+    value = (index, weight, take_only)
+    _TENSORS.put(key, value, sum(t.nbytes for t in index + weight) + plan.index.nbytes + plan.weight.nbytes)
+    return value
 
 
 def _work_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -72,18 +80,38 @@ def _apply_axis(y: torch.Tensor, axis: int, plan: AxisPlan) -> torch.Tensor:
     return out.movedim(0, axis)
 
 
-@functools.lru_cache(maxsize=256)
+#: Plans whose dense matrix would take more bytes than this are transposed tap by tap instead
+#: (the matrix is n_out x n_in: 6.4 GB for a 20,000 -> 40,000 axis).
+DENSE_MAX_BYTES = 16 * 2**20
+_MATRICES = ByteLRU("torch.resize._plan_matrix")  # bounded by options(plan_cache_bytes=...)
+
+
 def _plan_matrix(plan: AxisPlan, dtype: torch.dtype) -> torch.Tensor:
     """The plan's dense ``(n_out, n_in)`` matrix (duplicate taps summed; outside rows are masked separately)."""
+    key = (plan, dtype)
+    hit = _MATRICES.lookup(key)
+    if hit is not None:
+        return hit
     m = np.zeros((plan.n_out, plan.n_in))
     np.add.at(m, (np.repeat(np.arange(plan.n_out), plan.taps), plan.index.ravel()), plan.weight.ravel())
-    return torch.from_numpy(m).to(dtype)
+    value = torch.from_numpy(m).to(dtype)
+    _MATRICES.put(key, value, value.nbytes + plan.index.nbytes + plan.weight.nbytes)
+    return value
 
 
 def _transpose_axis(g: torch.Tensor, axis: int, plan: AxisPlan) -> torch.Tensor:
     """The adjoint of :func:`_apply_axis`: ``grad_in[index[o, t]] += weight[o, t] * grad_out[o]``,
     computed as a product with the plan's transposed matrix (one BLAS call; a scatter-add per tap
-    is several times slower on the CPU and the gradient need not match any framework bit for bit)."""
+    is several times slower on the CPU and the gradient need not match any framework bit for bit),
+    or, when that matrix would exceed :data:`DENSE_MAX_BYTES`, as the scatter-add."""
+    if plan.n_out * plan.n_in * 8 > DENSE_MAX_BYTES:
+        index, weight, _ = _plan_tensors(plan, g.dtype)
+        rows = g.movedim(axis, 0)
+        shape = (plan.n_out,) + (1,) * (g.ndim - 1)
+        out = rows.new_zeros((plan.n_in,) + tuple(rows.shape[1:]))
+        for idx, w in zip(index, weight):
+            out.index_add_(0, idx.to(g.device), rows * w.to(g.device).reshape(shape))
+        return out.movedim(0, axis)
     m = _plan_matrix(plan, g.dtype).to(g.device)
     if axis == g.ndim - 1:
         return g @ m
@@ -173,8 +201,8 @@ def resize(
     layout = {2: "HW", 3: "CHW", 4: "NCHW"}.get(x.ndim)
     if layout is None:
         raise InvalidArgumentError("x", f"tensor of shape {tuple(x.shape)}", "a 2-, 3- or 4-D tensor (HW, CHW, NCHW)")
-    if mode not in MODE_ALIASES:
-        raise InvalidArgumentError("mode", mode, "one of " + ", ".join(repr(m) for m in MODE_ALIASES))
+    mode = _checks.choice("mode", mode, tuple(MODE_ALIASES))
+    align_corners = _checks.boolean("align_corners", align_corners, none=True)
     if coordinate_transformation_mode is None:
         coordinate_transformation_mode = "align_corners" if align_corners else "half_pixel"
     elif align_corners is not None:
@@ -201,7 +229,7 @@ def resize(
 def _forward(x: torch.Tensor, layout: str, options: dict) -> torch.Tensor:
     shape_only = np.broadcast_to(np.empty((), dtype=np.float32), tuple(int(n) for n in x.shape))
     plans, _ = resize_plans(shape_only, layout=layout, **options)
-    return _ResizeFunction.apply(x, plans, tuple(axis_order(plans)), float(options["extrapolation_value"]))
+    return _ResizeFunction.apply(x, plans, tuple(axis_order(plans)), _checks.real("extrapolation_value", options["extrapolation_value"]))
 
 
 class Resize(nn.Module):
@@ -218,8 +246,7 @@ class Resize(nn.Module):
         super().__init__()
         if (size is None) == (scale is None):
             raise InvalidArgumentError("size", size, "exactly one of size and scale", f"Got size={size!r}, scale={scale!r}.")
-        if mode not in MODE_ALIASES:
-            raise InvalidArgumentError("mode", mode, "one of " + ", ".join(repr(m) for m in MODE_ALIASES))
+        mode = _checks.choice("mode", mode, tuple(MODE_ALIASES))
         self.size, self.scale, self.mode, self.options = size, scale, mode, dict(options)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
