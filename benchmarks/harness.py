@@ -546,7 +546,7 @@ _PROCESS_SCRIPTS = {
     # name -> (description, ours, peer name, peer); {dir} is the folder of the shared inputs.
     "cli-png": (
         "CLI: 1024² RGB PNG -> 2048² PNG, bilinear as OpenCV (read, resize, write)",
-        ["{upsampling}", "resize", "{dir}/in.png", "{dir}/ours.png", "--size", "2048x2048", "--like", "opencv"],
+        ["{upsampling}", "resize", "{dir}/in.png", "{dir}/ours.png", "--size", "2048x2048", "--like", "opencv", "--overwrite"],
         "opencv script (imread, resize, imwrite)",
         ["{python}", "-c", "import cv2; img = cv2.imread('{dir}/in.png'); "
          "cv2.imwrite('{dir}/peer.png', cv2.resize(img, (2048, 2048), interpolation=cv2.INTER_LINEAR))"],

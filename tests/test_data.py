@@ -231,5 +231,6 @@ def test_mask_folder_bad_input_names_the_file(tmp_path):
 def test_build_dataset_names():
     with pytest.raises(upsampling.InvalidArgumentError, match="digits, voc, folder"):
         build_dataset("cityscapes", "train")
-    with pytest.raises(upsampling.InvalidArgumentError, match="--data"):
+    with pytest.raises(upsampling.InvalidArgumentError, match="data: expected a folder for name='voc'") as info:
         build_dataset("voc", "train")
+    assert info.value.render({"data": "--data", "name": "--dataset"}) == "--data: expected a folder for --dataset voc"

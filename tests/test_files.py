@@ -15,8 +15,11 @@ from upsampling.errors import OutputPathError
 def test_existing_output_refused_unless_overwrite(tmp_path):
     out = tmp_path / "o.png"
     out.write_bytes(b"old")
-    with pytest.raises(OutputPathError, match=r"already exists .*--overwrite"):
-        _files.check_output(out, option="OUT")
+    with pytest.raises(OutputPathError, match=r"already exists .*overwrite=True") as info:
+        _files.check_output(out, option="out")
+    # the command line spells the parameters as its flags
+    assert info.value.render({"out": "--out", "overwrite": "--overwrite"}).startswith(f"--out {out}: already exists")
+    assert "pass --overwrite to replace it" in info.value.render({"overwrite": "--overwrite"})
     assert _files.check_output(out, option="OUT", overwrite=True) == out
 
 

@@ -38,7 +38,7 @@ def test_cli(tmp_path, rng, capsys):
     assert bits_equal(ud.read_zarr(tmp_path / "out.zarr").compute(), upsampling.resize(x, (90, 61), layout="HW", mode="cubic"))
     for argv, needle in [
         ([str(tmp_path / "in.zarr"), str(tmp_path / "out.zarr"), "--size", "9,9"], "overwrite"),
-        ([str(tmp_path / "nope.zarr"), str(tmp_path / "o2.zarr"), "--size", "9,9"], "input_path"),
+        ([str(tmp_path / "nope.zarr"), str(tmp_path / "o2.zarr"), "--size", "9,9"], "IN: expected an existing"),
         ([str(tmp_path / "in.zarr"), str(tmp_path / "o2.zarr"), "--size", "9,x"], "--size"),
         ([str(tmp_path / "in.zarr"), str(tmp_path / "o2.zarr")], "--size"),
         ([str(tmp_path / "in.zarr"), str(tmp_path / "o2.zarr"), "--size", "9", "--mode", "bicubic"], "--mode"),
@@ -128,7 +128,8 @@ def test_the_output_is_never_the_input(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def slow_input(tmp_path_factory):
-    """An input whose 4x cubic resize takes several seconds: long enough to interrupt."""
+    """An input whose 8x cubic resize takes several seconds (16384², about 4 s here): long enough to
+    interrupt after a second; the tests stop it long before its 1 GiB output is written."""
     path = tmp_path_factory.mktemp("raster") / "in.zarr"
     ud.write_zarr(da.random.random((2048, 2048), chunks=512).astype("float32"), path)
     return path
@@ -137,7 +138,7 @@ def slow_input(tmp_path_factory):
 def _start(slow_input, out):
     """The job in a real process; returns once it has started computing (its first progress line)."""
     proc = subprocess.Popen([sys.executable, "-m", "upsampling.raster_cli", str(slow_input), str(out),
-                             "--size", "8192,8192", "--mode", "cubic", "--chunks", "1024"],
+                             "--size", "16384,16384", "--mode", "cubic", "--chunks", "1024"],
                             stderr=subprocess.PIPE, text=True)
     line = proc.stderr.readline()
     assert "started" in line, line
@@ -280,5 +281,5 @@ def test_a_zarr_of_pickled_objects_is_refused_before_any_chunk_is_read(tmp_path,
     chunk[:] = [Payload()] * 16
     (root / "0.0").write_bytes(pickle.dumps(chunk))
     assert main([str(root), str(tmp_path / "out.zarr"), "--size", "8,8", "--no-progress"]) == 2
-    assert "input_path" in _err_line(capsys)
+    assert "IN: expected a Zarr array" in _err_line(capsys)
     assert not marker.exists() and not (tmp_path / "out.zarr").exists()

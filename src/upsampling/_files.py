@@ -31,13 +31,11 @@ import os
 import re
 import shutil
 import signal
-import socket
 import threading
-import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from upsampling.errors import OutputPathError
+from upsampling.errors import Names, OutputPathError
 
 __all__ = [
     "atomic_output",
@@ -62,12 +60,14 @@ def is_file(path: os.PathLike | str) -> bool:
 
 
 def _host() -> str:
+    import socket  # here, not at the top: 2 ms of every command's start-up
+
     return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
 
 
 def partial_name(final: Path, kind: str = "partial") -> Path:
     """``.NAME.partial-HOST-PID-RANDOM[SUFFIX]`` beside ``final`` (``kind``: ``partial`` or ``old``)."""
-    tag = f".{kind}-{_host()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tag = f".{kind}-{_host()}-{os.getpid()}-{os.urandom(4).hex()}"
     return final.with_name(f".{final.name}{tag}{final.suffix}")
 
 
@@ -76,31 +76,42 @@ def _show(path: os.PathLike | str) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _refuse(option: str, path: os.PathLike | str, problem: str, expected: str) -> OutputPathError:
-    return OutputPathError(option, os.fspath(path), expected, message=f"{option} {_show(path)}: {problem}")
+def _refuse(option: str, path: os.PathLike | str, problem: Callable[[Names], str] | str, expected: str) -> OutputPathError:
+    """``OPTION PATH: PROBLEM``; ``problem`` may name other parameters (a function of a speller,
+    so the command line can spell them as its flags: :meth:`upsampling.errors.UpsamplingError.render`)."""
+    text = os.fspath(path)
+    return OutputPathError(option, text, expected, message=lambda n: (
+        f"{n(option)} {_show(text)}: {problem(n) if callable(problem) else problem}"))
+
+
+def _pass_to_replace(flag: str | None) -> Callable[[Names], str]:
+    """How a message says to allow a replacement: ``flag`` as given, else ``overwrite=True`` (``--overwrite``)."""
+    return lambda n: flag if flag is not None else n("overwrite", True)
 
 
 def check_output(
     path: os.PathLike | str,
     *,
-    option: str = "OUT",
+    option: str = "path",
     overwrite: bool = False,
     inputs: Iterable[os.PathLike | str | None] = (),
     others: Iterable[tuple[str, os.PathLike | str | None]] = (),
     suffixes: Sequence[str] | None = None,
     folder: bool = False,
-    flag: str = "--overwrite",
+    flag: str | None = None,
 ) -> Path:
     """Refuse an output that cannot be written safely; return its absolute path (links unresolved).
 
     Parameters
     ----------
-    path : the output as the user gave it.  option : its name in messages (``"--out"``).
+    path : the output as the user gave it.  option : the name of the caller's parameter that
+        holds it, for messages (``"out"``; the command line renders it as its flag).
     overwrite : whether an existing output may be replaced.  inputs : paths the job reads
         (an output may not be one of them).  others : ``(option, path)`` of the job's other
         outputs (two outputs may not be the same file).  suffixes : allowed endings
         (``(".png",)``), case-insensitive.  folder : the output is a folder (a Zarr array).
-    flag : how the user allows a replacement, for the message (``"overwrite=True"`` in the library).
+    flag : how the user allows a replacement, for the message; default ``overwrite=True`` (the
+        command line's ``--overwrite``).
 
     Raises
     ------
@@ -124,8 +135,8 @@ def check_output(
                           "another file (the input is never replaced)", "a path other than the input")
     for other_option, other in others:
         if other is not None and (os.path.realpath(other) == real or _same_file(other, final)):
-            raise _refuse(option, text, f"is the same file as {other_option} {_show(other)}; give each output "
-                          "its own name", "a path no other output uses")
+            raise _refuse(option, text, lambda n, o=other_option, p=other: (
+                f"is the same file as {n(o)} {_show(p)}; give each output its own name"), "a path no other output uses")
     if os.path.lexists(final):
         is_dir = final.is_dir() and not final.is_symlink()
         if is_dir and not folder:
@@ -133,8 +144,10 @@ def check_output(
         if not overwrite:
             what = "a symlink" if final.is_symlink() else "a folder" if is_dir else "a file"
             extra = " (the link itself would be replaced, never its target)" if final.is_symlink() else ""
-            raise _refuse(option, text, f"already exists ({what}); pass {flag} to replace it{extra}, or choose "
-                          "another name", "a path that does not exist yet")
+            allow = _pass_to_replace(flag)
+            raise _refuse(option, text, lambda n: (
+                f"already exists ({what}); pass {allow(n)} to replace it{extra}, or choose another name"),
+                "a path that does not exist yet")
     where = os.path.realpath(parent)
     if not os.path.isdir(where):
         raise _refuse(option, text, f"its folder {_show(parent)} does not exist", "a path in an existing folder")
@@ -148,7 +161,7 @@ def check_outputs(
     *,
     overwrite: bool = False,
     inputs: Iterable[os.PathLike | str | None] = (),
-    flag: str = "--overwrite",
+    flag: str | None = None,
 ) -> list[Path]:
     """:func:`check_output` for each ``(option, path or None, suffixes)`` of one job, and no two
     outputs the same file; returns the absolute paths of those given (Nones skipped)."""
@@ -231,7 +244,7 @@ def _fsync(path: Path, directory: bool = False) -> None:
 
 @contextlib.contextmanager
 def atomic_output(
-    path: os.PathLike | str, *, overwrite: bool = False, option: str = "OUT", flag: str = "--overwrite"
+    path: os.PathLike | str, *, overwrite: bool = False, option: str = "path", flag: str | None = None
 ) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it to ``path`` only when the body succeeds.
 
@@ -260,18 +273,23 @@ def atomic_output(
     _fsync(final.parent, directory=True)
 
 
-def _move_into_place(tmp: Path, final: Path, overwrite: bool, option: str, flag: str, is_dir: bool) -> None:
+def _appeared(option: str, final: Path, flag: str | None) -> OutputPathError:
+    allow = _pass_to_replace(flag)
+    return _refuse(option, final, lambda n: (
+        f"appeared while the job ran; pass {allow(n)} to replace it (the result was discarded)"),
+        "a path that does not exist yet")
+
+
+def _move_into_place(tmp: Path, final: Path, overwrite: bool, option: str, flag: str | None, is_dir: bool) -> None:
     exists = os.path.lexists(final)
     if exists and not overwrite:
-        raise _refuse(option, final, f"appeared while the job ran; pass {flag} to replace it (the result was "
-                      "discarded)", "a path that does not exist yet")
+        raise _appeared(option, final, flag)
     if not exists:
         if not is_dir:
             try:
                 os.link(tmp, final)  # fails if the name was taken meanwhile: never clobbers
             except FileExistsError:
-                raise _refuse(option, final, f"appeared while the job ran; pass {flag} to replace it (the result "
-                              "was discarded)", "a path that does not exist yet") from None
+                raise _appeared(option, final, flag) from None
             except OSError:  # no hard links here (some FUSE, SMB): a plain rename
                 os.replace(tmp, final)
             else:

@@ -5,11 +5,17 @@ is ``allowed``, so a message always answers "which argument, what did I pass,
 what should I pass".  All of them subclass :class:`UpsamplingError` and one of
 the built-in ``ValueError`` / ``TypeError`` / ``ImportError``, so callers that
 already catch those keep working.
+
+Messages name parameters as Python callers write them (``padding``, ``overwrite=True``); the
+command line renders the same error under its own names (``--padding``, ``--overwrite``) with
+:meth:`UpsamplingError.render`.  Only :class:`OptionError` is written in the command line's words,
+and only :mod:`upsampling.cli` raises it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = [
@@ -24,6 +30,7 @@ __all__ = [
     "JobTooLargeError",
     "CheckpointError",
     "SchedulerUnreachableError",
+    "OptionError",
 ]
 
 #: The longest message an error carries; what any message echoes is cut to fit (a pasted
@@ -53,6 +60,38 @@ def _short(value: Any, limit: int = 80) -> str:
     return _cap(text, limit)
 
 
+def _shown(value: Any) -> str:
+    """A received value as the command line echoes it: text quoted, on one line, at most 60 characters."""
+    text = value if isinstance(value, str) else _short(value)
+    text = " ".join(str(text).split())  # one line, whatever was pasted
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return repr(text) if isinstance(value, str) else text
+
+
+def expected_line(name: str, allowed: str | None, value: Any = None, hint: str | None = None) -> str:
+    """``NAME: expected ALLOWED, got VALUE (HINT)``: how the command line words a refused value."""
+    text = f"{name}: expected {allowed or 'another value'}"
+    if value is not None:
+        text += f", got {_shown(value)}"
+    if hint:
+        text += f" ({hint})"
+    return text
+
+
+_NO_VALUE: Any = object()
+
+
+def python_name(name: str, value: Any = _NO_VALUE) -> str:
+    """How a Python caller writes a parameter: ``out``, or ``resume=True`` when a value is given."""
+    return name if value is _NO_VALUE else f"{name}={value!r}"
+
+
+#: ``names(parameter)`` or ``names(parameter, value)``: how a message spells a parameter
+#: (:func:`python_name`, or the command line's flag).
+Names = Callable[..., str]
+
+
 class UpsamplingError(Exception):
     """Base class of every error raised by ``upsampling``.
 
@@ -62,7 +101,9 @@ class UpsamplingError(Exception):
     value : what was received.
     allowed : a short phrase saying what is accepted.
     hint : optional advice on how to fix the call.
-    message : a complete message that replaces the generated one.
+    message : a complete message that replaces the generated one: a string, or, when it names
+        parameters, a function of a :data:`Names` speller (``lambda n: f"pass {n('overwrite', True)}"``)
+        so that :meth:`render` can spell them as the caller knows them.
     """
 
     def __init__(
@@ -72,20 +113,55 @@ class UpsamplingError(Exception):
         allowed: str | None = None,
         hint: str | None = None,
         *,
-        message: str | None = None,
+        message: str | Callable[[Names], str] | None = None,
     ) -> None:
         self.parameter = parameter
         self.value = value
         self.allowed = allowed
         self.hint = hint
-        if message is None:
-            message = f"{parameter}={_short(value)} is not allowed"
-            if allowed:
-                message += f"; expected {allowed}"
-            message += "."
-            if hint:
-                message += f" {hint}"
-        super().__init__(_cap(message))
+        self._message = message
+        super().__init__(self.render())
+
+    def render(self, names: Mapping[str, str] | None = None) -> str:
+        """The message with parameters spelled as in ``names`` (``{"padding": "--padding"}``: the
+        command line's flags; a boolean flag given ``True`` is spelled as the bare flag); names
+        not in ``names`` keep their Python spelling.  Without ``names``: ``str(self)``."""
+        if names is None:
+            spell: Names = python_name
+        else:
+            def spell(name: str, value: Any = _NO_VALUE) -> str:
+                flag = names.get(name)
+                if flag is None:
+                    return python_name(name, value)
+                return flag if value is _NO_VALUE or value is True else f"{flag} {value}"
+
+        if callable(self._message):
+            return _cap(self._message(spell))
+        if self._message is not None:
+            return _cap(self._message)
+        if names is not None and self.parameter in names:
+            return _cap(expected_line(names[self.parameter], self.allowed, self.value, self.hint))
+        message = f"{self.parameter}={_short(self.value)} is not allowed"
+        if self.allowed:
+            message += f"; expected {self.allowed}"
+        message += "."
+        if self.hint:
+            message += f" {self.hint}"
+        return _cap(message)
+
+    def __reduce__(self) -> tuple:
+        # Pickled (a Dask worker's error travels to the client) without the message function.
+        state = dict(self.__dict__)
+        if callable(state.get("_message")):
+            state["_message"] = str(self)
+        return _restore, (type(self), str(self), state)
+
+
+def _restore(cls: type, text: str, state: dict) -> UpsamplingError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, text)
+    error.__dict__.update(state)
+    return error
 
 
 class InvalidArgumentError(UpsamplingError, ValueError):
@@ -131,3 +207,20 @@ class CheckpointError(UpsamplingError, ValueError):
 class SchedulerUnreachableError(UpsamplingError, ConnectionError):
     """No ``dask.distributed`` scheduler answered at the given address within the timeout (or
     something else answered there)."""
+
+
+class OptionError(InvalidArgumentError):
+    """A command-line value that cannot be used, in the command line's own words: raised only by
+    :mod:`upsampling.cli` (the library names Python parameters; the command line renders them as
+    flags).
+
+    ``option`` is the flag (``"--kernel"``) or argument (``"IN"``), ``expected`` a phrase saying
+    what is accepted, ``got`` the offending text (omitted from the message when None) and ``hint``
+    optional advice.
+    """
+
+    def __init__(self, option: str, expected: str, got: Any = None, hint: str = "") -> None:
+        self.option = option
+        self.expected = expected
+        self.got = got
+        super().__init__(option, got, expected, hint or None, message=expected_line(option, expected, got, hint))

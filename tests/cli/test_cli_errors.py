@@ -15,7 +15,7 @@ CASES = [
     (["explain", "transpose", "--input", "[1,2,3]"], "--input", "2-D matrix"),
     (["explain", "transpose", "--input", "[[1e999,2]]"], "--input", "finite"),
     (["explain", "transpose", "--input", SEED, "--kernel", "0"], "--kernel", ">= 1"),
-    (["explain", "transpose", "--input", SEED, "--kernel", "abc"], "--kernel", "integer"),
+    (["explain", "transpose", "--input", SEED, "--kernel", "abc"], "--kernel", "valid int"),
     (["explain", "transpose", "--input", SEED, "--stride", "0"], "--stride", ">= 1"),
     (["explain", "transpose", "--input", SEED, "--stride", "-2"], "--stride", ">= 1"),
     (["explain", "transpose", "--input", SEED, "--padding", "HALF"], "--padding", "SAME, VALID"),
@@ -76,3 +76,24 @@ def test_import_upsampling_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_resize_imports_only_what_it_needs(tmp_path):
+    """`upsampling resize` of a PNG starts light (its whole-process time against a cv2 script is in
+    docs/performance.md): no pydantic (typer 0.29's coercion), Pillow, rich, matplotlib, sympy,
+    torch, nor the other command families."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    Image = pytest.importorskip("PIL.Image")
+    Image.fromarray(np.zeros((4, 6, 3), np.uint8)).save(tmp_path / "in.png")
+    code = (
+        "import os, sys; os.environ['UPSAMPLING_PLAIN'] = '1'; from upsampling.cli import run; "
+        "code = run(['resize', 'in.png', 'out.png', '--size', '12x8', '--like', 'opencv']); "
+        "heavy = [m for m in ('pydantic', 'PIL', 'rich', 'matplotlib', 'sympy', 'torch', 'upsampling.cli.explain', "
+        "'upsampling.cli.train', 'upsampling.cli.raster') if m in sys.modules]; print(code, heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout + out.stderr

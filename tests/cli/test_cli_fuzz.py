@@ -1,7 +1,7 @@
 """Fuzzing the command line: random argv built from every command's real options, with hostile values.
 
-Each command's options are read off the command objects themselves (typer's for ``upsampling ...``,
-argparse's for ``resize-raster``), so a new option is fuzzed without editing this file.  Values are
+Each command's options are read off the command objects themselves (typer's), so a new option is
+fuzzed without editing this file.  Values are
 what a careless or hostile user types: text where numbers go, NaN and infinities, integers of
 thousands of digits, empty strings, deep brackets, paths that do not exist, the input as the output.
 
@@ -44,7 +44,10 @@ HOSTILE_PATHS = ["", "in.png", "out.png", "./in.png", "missing.png", "/nonexiste
 def _annotation_kind(param) -> str:
     if getattr(param, "is_flag", False):
         return "flag"
-    annotation = param.type_descriptor.annotation
+    descriptor = getattr(param, "type_descriptor", None)  # typer 0.29 (pydantic coercion)
+    if descriptor is None:  # typer 0.27-0.28: click's parameter types
+        return {"integer": "int", "float": "float", "boolean": "flag"}.get(getattr(param.type, "name", ""), "str")
+    annotation = descriptor.annotation
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     base = args[0] if args else annotation
     return {int: "int", float: "float", bool: "flag"}.get(base, "str")
@@ -64,8 +67,6 @@ def _typer_commands():
             for name, sub in subcommands.items():
                 walk(sub, [*path, name])
             return
-        if path == ["resize-raster"]:
-            return  # argparse: below
         options, positionals = [], []
         for p in cmd.params:
             if p.param_type_name == "argument":
@@ -79,19 +80,7 @@ def _typer_commands():
     return found
 
 
-def _raster_command():
-    from upsampling.raster_cli import build_parser
-
-    options = []
-    for action in build_parser()._actions:
-        if not action.option_strings or "--help" in action.option_strings:
-            continue
-        kind = "flag" if action.nargs == 0 else {int: "int", float: "float"}.get(action.type, "str")
-        options += [(o, kind) for o in action.option_strings]
-    return (["resize-raster"], options, ["input", "output"])
-
-
-COMMANDS = _typer_commands() + [_raster_command()]
+COMMANDS = _typer_commands()
 
 
 def test_the_fuzzer_sees_every_command():

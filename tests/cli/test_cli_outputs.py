@@ -61,13 +61,15 @@ def test_resize_through_a_symlinked_output_replaces_the_link_not_its_target(here
 
 
 def test_resize_killed_mid_save_leaves_the_old_file_whole(here, monkeypatch):
-    """The PNG write dies after writing part of the file: the old OUT is intact, no temporary left."""
+    """The PNG writer dies after writing part of the file: the old OUT is intact, no temporary left."""
+    from pathlib import Path
+
     (here / "out.png").write_bytes(b"the old, good file")
     real_write = Path.write_bytes
 
     def dying_write(self, data):
         real_write(self, data[:20])
-        raise KeyboardInterrupt  # Ctrl-C mid-save
+        raise KeyboardInterrupt  # Ctrl-C mid-write
 
     monkeypatch.setattr(Path, "write_bytes", dying_write)
     r = run_inprocess("resize", "in.png", "out.png", "--size", "64x64", "--overwrite")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from upsampling.explain.images import png_bytes, write_image
-from upsampling.explain.parse import OptionError
+from upsampling.errors import OutputPathError, ShapeError
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -47,10 +47,12 @@ def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "out.png"
     path.write_bytes(b"old")
     monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk gone")))
-    with pytest.raises(OptionError, match="disk gone"):
+    with pytest.raises(OutputPathError, match="disk gone"):
         write_image(str(path), np.zeros((4, 4, 3), np.uint8), overwrite=True)
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out.png"]
     monkeypatch.undo()
+    with pytest.raises(OutputPathError, match="already exists|pass overwrite=True"):  # never replaced unasked
+        write_image(str(path), np.zeros((4, 4, 3), np.uint8))
     write_image(str(path), np.zeros((4, 4, 3), np.uint8), overwrite=True)
     assert path.read_bytes().startswith(b"\x89PNG") and [p.name for p in tmp_path.iterdir()] == ["out.png"]
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~_mask()
@@ -63,5 +65,44 @@ def _mask() -> int:
 
 
 def test_refuses_more_than_four_channels(tmp_path):
-    with pytest.raises(OptionError, match="1-4 channels"):
+    with pytest.raises(ShapeError, match="1-4 channels"):
         write_image(str(tmp_path / "x.png"), np.zeros((2, 2, 5), np.uint8))
+
+
+def _with_chunk(png: bytes, kind: bytes, data: bytes) -> bytes:
+    """``png`` with one more chunk right after IHDR."""
+    import struct
+    import zlib
+
+    chunk = struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return png[:33] + chunk + png[33:]
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "LA", "P", "I;16"])
+@pytest.mark.parametrize("extra", [None, (b"gAMA", b"\x00\x00\x55\xf0"), (b"sRGB", b"\x00"), "tRNS"])
+def test_reading_gives_pillows_pixels(tmp_path, rng, mode, extra):
+    """8-bit grey, RGB and RGBA PNGs are decoded by libpng without importing Pillow; every PNG reads
+    as Pillow (then read_image's conversions) reads it, whatever chunks it carries."""
+    import io
+
+    from upsampling.explain.images import image_header, read_image
+
+    image = Image.fromarray(rng.integers(0, 256, (13, 21, 3), dtype=np.uint8)).convert(mode)
+    for interlace in (False, True):
+        buf = io.BytesIO()
+        image.save(buf, "PNG", interlace=interlace)
+        png = buf.getvalue()
+        if extra == "tRNS":
+            if mode not in ("L", "RGB"):
+                continue
+            png = _with_chunk(png, b"tRNS", b"\x00\x05" if mode == "L" else b"\x00\x01\x00\x02\x00\x03")
+        elif extra is not None:
+            png = _with_chunk(png, *extra)
+        path = tmp_path / f"{interlace}.png"
+        path.write_bytes(png)
+        with Image.open(path) as im:
+            expect = np.asarray(im.convert("RGBA" if im.mode in ("LA", "PA") or "transparency" in im.info and
+                                           im.mode == "P" else "RGB") if im.mode not in ("L", "RGB", "RGBA") else im)
+        got, desc = read_image(str(path))
+        assert np.array_equal(got, expect.reshape(got.shape)), (mode, extra, interlace)
+        assert image_header(str(path))[:2] == (21, 13) and desc.endswith("21x13")

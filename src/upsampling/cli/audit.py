@@ -38,7 +38,7 @@ def audit_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> int:
     """Audit the Resize, Upsample and ConvTranspose nodes of an ONNX model; --run checks them, --fix rewrites them."""
-    from upsampling.explain.parse import OptionError
+    from upsampling.errors import OptionError
     from upsampling.port.audit import audit
 
     if trials < 1:
@@ -57,7 +57,7 @@ def audit_command(
 
 
 def _targets(text: str) -> list[str]:
-    from upsampling.explain.parse import OptionError
+    from upsampling.errors import OptionError
     from upsampling.port.audit import TRANSLATE_TARGETS
 
     names = [t.strip() for t in text.split(",") if t.strip()]

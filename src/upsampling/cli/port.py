@@ -2,8 +2,8 @@
 
 ``register(app)`` adds both commands to the main app.  They parse options, call
 :func:`upsampling.port.translate` / :func:`upsampling.port.identify` and print; bad input is one
-line on stderr and exit code 2 (an :class:`~upsampling.errors.UpsamplingError` or an
-:class:`~upsampling.explain.parse.OptionError`, both handled by :mod:`upsampling.cli`).
+line on stderr and exit code 2 (an :class:`~upsampling.errors.UpsamplingError`, rendered with the
+command's flags by :mod:`upsampling.cli.messages`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from upsampling.explain.parse import OptionError
+from upsampling.errors import OptionError
 
 __all__ = ["register"]
 
@@ -90,8 +90,8 @@ def identify_command(
 
     if top < 0:
         raise OptionError("--top", "an integer >= 0", top)
-    x, desc_in = read_image(image_in, "IN")
-    y, desc_out = read_image(image_out, "OUT")
+    x, desc_in = read_image(image_in, "image_in")
+    y, desc_out = read_image(image_out, "image_out")
     if x.shape[2] != y.shape[2]:
         raise OptionError("OUT", f"an image with the channels of IN ({desc_in})", desc_out)
     matches = port.identify((x, y), layout="HWC", top=top)

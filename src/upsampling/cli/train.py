@@ -2,8 +2,10 @@
 
 ``register(app)`` adds the four commands to the main app.  The work itself is in
 :mod:`upsampling.models.training`; these commands parse options, report progress and write files.
-Bad names (model, upsampler, dataset) raise :class:`~upsampling.explain.parse.OptionError` listing the
-valid ones, which the CLI prints as one line with exit code 2.
+Bad names (model, upsampler, dataset) raise :class:`~upsampling.errors.OptionError` listing the
+valid ones, which the CLI prints as one line with exit code 2.  The commands' parameters have the
+names of :class:`~upsampling.models.training.TrainConfig`'s fields and the training functions'
+parameters (``out``, ``resume``, ``lr``...), so the library's refusals come out with the flags.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Annotated, Optional
 import typer
 
 from upsampling._files import is_file
-from upsampling.explain.parse import OptionError
+from upsampling.errors import InvalidArgumentError, OptionError
 
 __all__ = ["register"]
 
@@ -101,7 +103,8 @@ def train_command(
                       time_limit=time_limit)
     problem = config_problem(cfg)
     if problem is not None:
-        raise OptionError(problem[0], problem[2], problem[1])
+        field, value, allowed = problem
+        raise InvalidArgumentError(field, value, allowed)
     plain = _plain()
     start = time.perf_counter()
     state: dict = {"bar": None, "progress": None}
@@ -173,7 +176,7 @@ def evaluate_command(
     png_path = Path(png or Path(run) / f"confusion-{split}.png")
     from upsampling._files import check_outputs
 
-    check_outputs([("--json", json_path, (".json",)), ("--png", png_path, (".png",))], overwrite=overwrite,
+    check_outputs([("json_out", json_path, (".json",)), ("png", png_path, (".png",))], overwrite=overwrite,
                   inputs=[checkpoint])
     _torch()
     from upsampling._files import atomic_output
@@ -189,7 +192,7 @@ def evaluate_command(
         print(f"{n.ljust(width)}  {'   n/a' if v != v else f'{v:.4f}'}")
     print(f"{'mIoU'.ljust(width)}  {result['miou']:.4f}")
     print(f"{'pixel accuracy'.ljust(width)}  {result['pixel_accuracy']:.4f}")
-    with atomic_output(json_path, overwrite=overwrite, option="--json") as tmp:
+    with atomic_output(json_path, overwrite=overwrite, option="json_out") as tmp:
         tmp.write_text(json.dumps(result, indent=1) + "\n")
     _confusion_png(result, png_path, overwrite)
     print(f"wrote {json_path}, {png_path}")
@@ -220,7 +223,7 @@ def _confusion_png(result: dict, path: Path, overwrite: bool = False) -> None:
     from upsampling._files import atomic_output
 
     try:
-        with atomic_output(path, overwrite=overwrite, option="--png") as tmp:
+        with atomic_output(path, overwrite=overwrite, option="png") as tmp:
             fig.savefig(tmp, dpi=100, format="png")
     finally:
         plt.close(fig)
@@ -242,11 +245,11 @@ def segment_command(
     from upsampling._files import check_outputs
 
     # every output is checked before any work: a refused --overlay never leaves a mask behind
-    check_outputs([("--out", out, (".png",)), ("--overlay", overlay, (".png",))], overwrite=overwrite,
+    check_outputs([("out", out, (".png",)), ("overlay", overlay, (".png",))], overwrite=overwrite,
                   inputs=[image, checkpoint])
     from upsampling.explain.images import image_header
 
-    width, height, pil_mode, _ = image_header(image, "IMAGE")
+    width, height, pil_mode, _ = image_header(image, "image")
     _torch()
     import numpy as np
     import torch
@@ -283,14 +286,14 @@ def segment_command(
     palette = voc_palette()
     mask = Image.fromarray(labels, mode="P")
     mask.putpalette(palette.ravel().tolist())
-    with atomic_output(out, overwrite=overwrite, option="--out") as tmp:
+    with atomic_output(out, overwrite=overwrite, option="out") as tmp:
         mask.save(tmp, format="PNG")
     counts = np.bincount(labels.ravel(), minlength=cfg.num_classes)
     present = ", ".join(f"{c}: {n}" for c, n in enumerate(counts) if n)
     print(f"wrote {out} ({w}x{h} pixels; pixels per class {present})")
     if overlay is not None:
         blend = _overlay(x, labels, palette)
-        with atomic_output(overlay, overwrite=overwrite, option="--overlay") as tmp:
+        with atomic_output(overlay, overwrite=overwrite, option="overlay") as tmp:
             Image.fromarray(blend).save(tmp, format="PNG")
         print(f"wrote {overlay} ({w}x{h} pixels)")
 

@@ -51,15 +51,16 @@ def build_dataset(name: str, split: str, *, data: str | None = None, size: int =
     for train.  voc / folder: the folder ``data`` (required), samples resized to ``size``.
     """
     if name not in DATASETS:
-        raise InvalidArgumentError("--dataset", name, "one of " + ", ".join(DATASETS))
+        raise InvalidArgumentError("name", name, "one of " + ", ".join(DATASETS))
     if name == "digits":
         default_n = 1024 if split == "train" else 256
         return DigitsSegmentation(split, n=default_n if n is None else n, size=size, seed=seed,
                                   epoch=epoch if split == "train" else 0, **digits_layout(size))
     if data is None:
-        raise InvalidArgumentError("--data", None, f"a folder for --dataset {name}")
+        raise InvalidArgumentError("data", None, message=lambda n: f"{n('data')}: expected a folder for {n('name', name)}")
     if name == "voc":
         return VOCSegmentation(data, "train" if split == "train" else "val", num_classes=num_classes or 21, size=size)
     if num_classes is None:
-        raise InvalidArgumentError("--num-classes", None, "the number of classes for --dataset folder")
+        raise InvalidArgumentError("num_classes", None, message=lambda n: (
+            f"{n('num_classes')}: expected the number of classes for {n('name', 'folder')}"))
     return MaskFolder(data, split, num_classes=num_classes, size=size)

@@ -17,14 +17,14 @@ must stay under its target.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 import upsampling
 from upsampling._optional import require
-from upsampling.errors import InvalidArgumentError
+from upsampling.errors import InvalidArgumentError, Names
 
 __all__ = ["IMAGE_SUFFIXES", "MaskFolder", "VOCSegmentation", "VOC_CLASSES", "voc_palette"]
 
@@ -49,8 +49,10 @@ def voc_palette(n: int = 256) -> np.ndarray:
     return pal
 
 
-def _fail(path: os.PathLike | str, problem: str) -> InvalidArgumentError:
-    return InvalidArgumentError("data", str(path), message=f"{path}: {problem}")
+def _fail(path: os.PathLike | str, problem: str | Callable[[Names], str]) -> InvalidArgumentError:
+    """``PATH: PROBLEM``, naming the parameter ``data``; a ``problem`` that names parameters is a
+    function of a speller (:meth:`upsampling.errors.UpsamplingError.render`)."""
+    return InvalidArgumentError("data", str(path), message=lambda n: f"{path}: {problem(n) if callable(problem) else problem}")
 
 
 def _inside(root: Path, path: Path, where: str = "") -> Path:
@@ -59,8 +61,8 @@ def _inside(root: Path, path: Path, where: str = "") -> Path:
     real = path.resolve()
     if real != root and not real.is_relative_to(root):
         link = next((p for p in [path, *path.parents] if p.is_symlink()), path)
-        raise _fail(link, f"{where}leads outside the data folder {root} (to {real}); files are read only from "
-                          "inside it: copy them in, or pass --data the folder that holds them all")
+        raise _fail(link, lambda n: f"{where}leads outside the data folder {root} (to {real}); files are read only "
+                          f"from inside it: copy them in, or pass as {n('data')} the folder that holds them all")
     return path
 
 

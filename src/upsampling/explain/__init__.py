@@ -1,7 +1,5 @@
 """The explainer behind ``upsampling explain``: traces computed by the engines, rendered separately.
 
-* :mod:`~upsampling.explain.parse` turns command-line text into validated values, raising
-  :class:`~upsampling.explain.parse.OptionError` (the option, what was expected, what came).
 * :mod:`~upsampling.explain.trace` runs the engines and keeps every intermediate (no maths
   is re-implemented for display: every number shown comes from an engine call).
 * :mod:`~upsampling.explain.symbolic` turns a trace linear in the kernel into sympy formulas.
@@ -11,5 +9,7 @@
 * :mod:`~upsampling.explain.calls` lists the framework calls ``upsampling resize`` and
   ``upsampling compare`` run, and :mod:`~upsampling.explain.images` reads and writes PNGs.
 
-Nothing here is imported by ``import upsampling``.
+Errors name Python parameters (:mod:`upsampling.errors`); the command line (:mod:`upsampling.cli`)
+parses its own options and renders those errors with its flags.  Nothing here is imported by
+``import upsampling``.
 """

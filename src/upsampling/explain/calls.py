@@ -1,10 +1,12 @@
 """The framework calls ``upsampling resize`` and ``upsampling compare`` run, as data.
 
-A :class:`Call` is one framework function with its options (the CLI's ``--like`` / ``--mode``
-vocabulary), run through that framework's twin in :mod:`upsampling.frameworks` on an
+A :class:`Call` is one framework function with its options (``like``: whose convention, one of
+:data:`LIKES`; ``mode``, in each framework's own words; the framework's options), run through that framework's twin in :mod:`upsampling.frameworks` on an
 ``(H, W, C)`` image; :meth:`Call.port_call` is the same call as :mod:`upsampling.port.calls`
 writes and runs it, which does both.  Twins that are not in this
-build are reported as missing, never re-implemented.
+build are reported as missing, never re-implemented.  Refusals are
+:class:`~upsampling.errors.InvalidArgumentError` naming the parameter (``like``, ``mode``,
+``align_corners``...); the command line renders them as its flags.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from upsampling.explain.parse import OptionError
+from upsampling.errors import InvalidArgumentError, expected_line
 from upsampling.port.calls import Call as PortCall
 from upsampling.port.calls import CVResize, ONNXResize, PILResize, TF1Resize, TFResize, TorchInterpolate, apply_call
 
@@ -41,7 +43,7 @@ _MODES = {
     },
     "onnx": {"nearest": "nearest", "bilinear": "linear", "bicubic": "cubic"},
 }
-# which --like accepts which framework option
+# which framework (like=) accepts which of its options
 _OPTIONS = {
     "align_corners": ("torch", "tf1"),
     "half_pixel_centers": ("tf1",),
@@ -51,16 +53,6 @@ _OPTIONS = {
     "cubic_coeff_a": ("onnx",),
     "exclude_outside": ("onnx",),
     "behaviour": ("onnx",),
-}
-_FLAGS = {
-    "align_corners": "--align-corners",
-    "half_pixel_centers": "--half-pixel-centers",
-    "antialias": "--antialias",
-    "coordinate_transformation_mode": "--coordinate-transformation-mode",
-    "nearest_mode": "--nearest-mode",
-    "cubic_coeff_a": "--cubic-coeff-a",
-    "exclude_outside": "--exclude-outside",
-    "behaviour": "--behaviour",
 }
 
 
@@ -138,7 +130,8 @@ class Call:
         """Resize ``x`` (``(H, W, C)``) to ``size_hw`` through the twin; returns ``(h, w, C)``."""
         mod = self.module()
         if mod is None:
-            raise OptionError("--like", f"a framework whose twin is in this build (upsampling.frameworks.{self.twin} is not)", self.like)
+            raise InvalidArgumentError("like", self.like, f"a framework whose twin is in this build "
+                                       f"(upsampling.frameworks.{self.twin} is not)")
         return run_call(self, mod, x, size_hw)
 
 
@@ -150,25 +143,31 @@ def run_call(call: Call, m: ModuleType, x: np.ndarray, size_hw: tuple[int, int])
 
 
 def make_call(like: str, mode: str, **options: Any) -> Call:
-    """Validate ``--like``, ``--mode`` and the framework options; unset options are dropped."""
+    """Validate ``like``, ``mode`` and the framework options; unset options are dropped."""
     if like not in LIKES:
-        raise OptionError("--like", "one of " + ", ".join(LIKES), like)
+        raise InvalidArgumentError("like", like, "one of " + ", ".join(LIKES))
     mode = _ALIASES.get(mode, mode) if mode not in _MODES[like] else mode
     if like == "onnx":
         mode = {"linear": "bilinear", "cubic": "bicubic"}.get(mode, mode)
     if mode not in _MODES[like]:
-        raise OptionError("--mode", f"one of {', '.join(_MODES[like])} for --like {like}", mode)
+        raise InvalidArgumentError("mode", mode, message=lambda n: expected_line(
+            n("mode"), f"one of {', '.join(_MODES[like])} for {n('like', like)}", mode))
     kept = {}
     for k, v in options.items():
         if v is None or v is False:
             continue
         if like not in _OPTIONS[k]:
-            raise OptionError(_FLAGS[k], f"an option of --like {' or '.join(_OPTIONS[k])} only", like)
+            raise InvalidArgumentError(k, v, message=lambda n, k=k: expected_line(
+                n(k), f"an option of {' or '.join(n('like', o) for o in _OPTIONS[k])} only", like))
         kept[k] = v
     if like == "tf1" and mode == "area" and kept.get("half_pixel_centers"):
-        raise OptionError("--half-pixel-centers", "not with --mode area (tf.compat.v1.image.resize_area has no such flag)", True)
+        raise InvalidArgumentError("half_pixel_centers", True, message=lambda n: expected_line(
+            n("half_pixel_centers"), f"not with {n('mode', 'area')} (tf.compat.v1.image.resize_area has no such flag)",
+            True))
     if like == "torch" and kept.get("align_corners") and mode not in ("bilinear", "bicubic"):
-        raise OptionError("--align-corners", "--mode bilinear or bicubic with --like torch (PyTorch refuses it otherwise)", mode)
+        raise InvalidArgumentError("align_corners", True, message=lambda n: expected_line(
+            n("align_corners"), f"{n('mode', 'bilinear')} or bicubic with {n('like', 'torch')} (PyTorch refuses it "
+            "otherwise)", mode))
     return Call(like, mode, kept)
 
 
@@ -231,7 +230,7 @@ COMPARE_FAMILIES: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
 
 def compare_calls(family: str) -> list[Call]:
     if family not in COMPARE_FAMILIES:
-        raise OptionError("--mode", "one of " + ", ".join(COMPARE_FAMILIES), family)
+        raise InvalidArgumentError("family", family, "one of " + ", ".join(COMPARE_FAMILIES))
     return [Call(like, mode, dict(opts)) for like, mode, opts in COMPARE_FAMILIES[family]]
 
 

@@ -37,20 +37,20 @@ def _figure(width: float, height: float):
     return Figure(figsize=(width, height), dpi=DPI, layout="constrained", facecolor="white")
 
 
-def _save(fig: Any, path: str, overwrite: bool = False) -> tuple[int, int]:
-    """Write ``fig`` to ``path`` atomically (:func:`upsampling._files.atomic_output`)."""
+def _save(fig: Any, png: str, overwrite: bool = False) -> tuple[int, int]:
+    """Write ``fig`` to the file ``png`` atomically (:func:`upsampling._files.atomic_output`); errors
+    name the parameter ``png`` (every figure function's)."""
     from upsampling._files import atomic_output
     from upsampling.errors import OutputPathError
-    from upsampling.explain.parse import OptionError
 
     try:
-        with atomic_output(path, overwrite=overwrite, option="--png") as tmp:
+        with atomic_output(png, overwrite=overwrite, option="png") as tmp:
             fig.savefig(tmp, dpi=DPI, facecolor="white", format="png")
             size = png_size(str(tmp))
     except OutputPathError:
         raise
     except (OSError, ValueError) as exc:
-        raise OptionError("--png", "a writable .png path", path, str(exc).splitlines()[0]) from None
+        raise OutputPathError("png", png, "a writable .png path", str(exc).splitlines()[0]) from None
     return size
 
 
@@ -282,20 +282,18 @@ class _TransposeCanvas:
                 p.set_visible((rr, cc) > (r, c))
 
 
-def transpose_figure(trace: Any, path: str, symbolic: Any = None, *, overwrite: bool = False) -> tuple[int, int]:
+def transpose_figure(trace: Any, png: str, symbolic: Any = None, *, overwrite: bool = False) -> tuple[int, int]:
     """The steps on one page, the window on the output element that sums the most products."""
     canvas = _TransposeCanvas(trace, symbolic)
     canvas.show(*_busiest(trace))
-    return _save(canvas.fig, path, overwrite)
+    return _save(canvas.fig, png, overwrite)
 
 
-def transpose_gif(trace: Any, path: str, symbolic: Any = None, frame_ms: int = 900, *,
+def transpose_gif(trace: Any, gif: str, symbolic: Any = None, frame_ms: int = 900, *,
                   overwrite: bool = False) -> tuple[int, int, int]:
     """One frame per output element: the window slides, the output fills in.  Returns (w, h, frames)."""
     Image = require("PIL.Image", "cli")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from upsampling.explain.parse import OptionError
 
     canvas = _TransposeCanvas(trace, symbolic)
     agg = FigureCanvasAgg(canvas.fig)
@@ -309,13 +307,13 @@ def transpose_gif(trace: Any, path: str, symbolic: Any = None, frame_ms: int = 9
     from upsampling.errors import OutputPathError
 
     try:
-        with atomic_output(path, overwrite=overwrite, option="--gif") as tmp:
+        with atomic_output(gif, overwrite=overwrite, option="gif") as tmp:
             frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0,
                            optimize=True)
     except OutputPathError:
         raise
     except (OSError, ValueError) as exc:
-        raise OptionError("--gif", "a writable .gif path", path, str(exc).splitlines()[0]) from None
+        raise OutputPathError("gif", gif, "a writable .gif path", str(exc).splitlines()[0]) from None
     return frames[0].width, frames[0].height, len(frames)
 
 
@@ -323,7 +321,7 @@ def transpose_gif(trace: Any, path: str, symbolic: Any = None, frame_ms: int = 9
 # bilinear
 
 
-def bilinear_figure(trace: Any, path: str, *, overwrite: bool = False) -> tuple[int, int]:
+def bilinear_figure(trace: Any, png: str, *, overwrite: bool = False) -> tuple[int, int]:
     from upsampling.explain.trace import bilinear_field
 
     t = trace
@@ -379,14 +377,14 @@ def bilinear_figure(trace: Any, path: str, *, overwrite: bool = False) -> tuple[
         f"P = {_fmt(t.wy[0])}·{_fmt(t.r1)} + {_fmt(t.wy[1])}·{_fmt(t.r2)} = {_fmt(t.p)}",
         fontsize=11,
     )
-    return _save(fig, path, overwrite)
+    return _save(fig, png, overwrite)
 
 
 # ---------------------------------------------------------------------------------------------
 # overlap
 
 
-def overlap_figure(trace: Any, path: str, *, overwrite: bool = False) -> tuple[int, int]:
+def overlap_figure(trace: Any, png: str, *, overwrite: bool = False) -> tuple[int, int]:
     t = trace
     length = len(t.counts)
     fig = _figure(min(max(9.5, 0.42 * length + 5.5), 24.0), 6.8)
@@ -435,7 +433,7 @@ def overlap_figure(trace: Any, path: str, *, overwrite: bool = False) -> tuple[i
         + f": {verdict} (interior pattern {', '.join(map(str, t.period))})",
         fontsize=13, fontweight="bold", color="#238b45" if t.even else HIGHLIGHT,
     )
-    return _save(fig, path, overwrite)
+    return _save(fig, png, overwrite)
 
 
 def _rect(x: float, y: float, w: float, h: float, colour: str):
@@ -448,7 +446,7 @@ def _rect(x: float, y: float, w: float, h: float, colour: str):
 # sampling grid
 
 
-def grid_figure(trace: Any, path: str, *, overwrite: bool = False) -> tuple[int, int]:
+def grid_figure(trace: Any, png: str, *, overwrite: bool = False) -> tuple[int, int]:
     """One panel per convention: the input pixel grid and where the output samples it."""
     t = trace
     fig = _figure(13.5, 10.2)
@@ -484,7 +482,7 @@ def grid_figure(trace: Any, path: str, *, overwrite: bool = False) -> tuple[int,
         "+ input pixel centre,  ● sample point,  ○ sample outside the centres (linear modes clamp it to the edge)",
         fontsize=11.5,
     )
-    return _save(fig, path, overwrite)
+    return _save(fig, png, overwrite)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,7 +516,7 @@ def _difference_thumbnail(a: np.ndarray, b: np.ndarray, step: int) -> np.ndarray
 
 
 def compare_figure(labels: list[str], results: list[np.ndarray], mx: np.ndarray, mean: np.ndarray, reference: int,
-                   path: str, title: str, *, overwrite: bool = False) -> tuple[int, int]:
+                   png: str, title: str, *, overwrite: bool = False) -> tuple[int, int]:
     """The pairwise max-difference matrix, the reference result, and every result's |difference| from it."""
     n = len(labels)
     others = [i for i in range(n) if i != reference]
@@ -561,4 +559,4 @@ def compare_figure(labels: list[str], results: list[np.ndarray], mx: np.ndarray,
         right.colorbar(last, ax=axes.tolist(), shrink=0.6, label=f"|result - result {reference + 1}| (max over channels)")
     right.suptitle(f"each result's |difference| from {reference + 1}. {labels[reference]}, per pixel", fontsize=11)
     fig.suptitle(title, fontsize=13, fontweight="bold")
-    return _save(fig, path, overwrite)
+    return _save(fig, png, overwrite)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from upsampling import coords, shapes
-from upsampling.explain.parse import OptionError
+from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.interpolate import bilinear_matrix, bilinear_steps, bilinear_unit_square, lerp
 
 __all__ = [
@@ -138,11 +138,11 @@ def transpose_sizes(
         k_eff = shapes.effective_kernel_size(k, dilation)
         valid = shapes.valid_conv_transpose_output_sizes(n, k, stride, padding, dilation)
         if not len(valid):
-            raise OptionError(
-                "--padding",
+            raise InvalidArgumentError(
+                "padding",
+                _pad_text(padding),
                 f"padding that leaves at least one output element (the padding crops all of the "
                 f"{shapes.full_conv_transpose_size(n, k, stride, dilation)} elements)",
-                padding if isinstance(padding, str) else f"{padding[0]},{padding[1]}",
             )
         if output_size is None:
             if padding == "SAME" or padding == "VALID":
@@ -152,11 +152,11 @@ def transpose_sizes(
         else:
             out = output_size[a]
             if out not in valid:
-                raise OptionError(
-                    "--output-size",
+                raise ShapeError(
+                    "output_size",
+                    out,
                     f"{shapes.describe_sizes(valid)} along {'rows' if a == 0 else 'columns'} (the sizes the forward "
                     f"convolution maps back to {n})",
-                    out,
                 )
         crop = shapes.conv_transpose_crop(n, out, k, stride, padding, dilation)
         axes.append(
@@ -194,7 +194,8 @@ def transpose_trace(
 
     ``padding`` is the forward convolution's (TensorFlow's meaning): ``"SAME"``, ``"VALID"`` or
     a ``(before, after)`` pair applied to both axes.  Sizes beyond :data:`LIMITS` are refused
-    with :class:`~upsampling.explain.parse.OptionError`.
+    with :class:`~upsampling.errors.ShapeError` naming the parameter (``x``, ``kernel``,
+    ``kernel_size``), as are a kernel whose shape is not ``kernel_size`` and an impossible ``output_size``.
     """
     from upsampling import conv2d_transpose
     from upsampling.conv_transpose import conv_transpose
@@ -208,24 +209,24 @@ def transpose_trace(
     else:
         given = True
         if kernel_size is not None and kernel.shape != (kernel_size, kernel_size):
-            raise OptionError(
-                "--kernel-values",
-                f"a {kernel_size}x{kernel_size} matrix (from --kernel {kernel_size})",
+            raise ShapeError(
+                "kernel",
                 f"{kernel.shape[0]}x{kernel.shape[1]}",
+                f"a {kernel_size}x{kernel_size} matrix (the kernel size given)",
             )
     if max(kernel.shape) > LIMITS["kernel"]:
-        raise OptionError(
-            "--kernel" if not given else "--kernel-values",
-            f"a kernel of at most {LIMITS['kernel']}x{LIMITS['kernel']}{TOO_LARGE}",
+        raise ShapeError(
+            "kernel_size" if not given else "kernel",
             f"{kernel.shape[0]}x{kernel.shape[1]}",
+            f"a kernel of at most {LIMITS['kernel']}x{LIMITS['kernel']}{TOO_LARGE}",
         )
     axes = transpose_sizes(x.shape, kernel.shape, stride, padding, dilation, output_size)
     if max(a.out for a in axes) > LIMITS["output"] or max(a.full for a in axes) > LIMITS["output"] + 8:
-        raise OptionError(
-            "--input",
+        raise ShapeError(
+            "x",
+            f"{x.shape[0]}x{x.shape[1]} with stride {stride}",
             f"an output of at most {LIMITS['output']}x{LIMITS['output']}{TOO_LARGE}; this one is "
             f"{axes[0].out}x{axes[1].out}",
-            f"{x.shape[0]}x{x.shape[1]} with stride {stride}",
         )
     out = (axes[0].out, axes[1].out)
 
@@ -377,15 +378,15 @@ class BilinearTrace:
 def bilinear_trace(point: tuple[float, float], values: np.ndarray, corners: tuple[float, float, float, float]) -> BilinearTrace:
     """Interpolate ``values`` (``[[f(x1,y1), f(x2,y1)], [f(x1,y2), f(x2,y2)]]``) at ``point``."""
     if values.shape != (2, 2):
-        raise OptionError(
-            "--values",
-            "a 2x2 matrix [[f(x1,y1), f(x2,y1)], [f(x1,y2), f(x2,y2)]]",
+        raise ShapeError(
+            "values",
             f"{values.shape[0]}x{values.shape[1]}",
+            "a 2x2 matrix [[f(x1,y1), f(x2,y1)], [f(x1,y2), f(x2,y2)]]",
         )
     x, y = point
     x1, y1, x2, y2 = corners
     if x1 == x2 or y1 == y2:
-        raise OptionError("--corners", "x1 != x2 and y1 != y2 (two distinct columns and rows)", f"{x1},{y1},{x2},{y2}")
+        raise InvalidArgumentError("corners", f"{x1},{y1},{x2},{y2}", "x1 != x2 and y1 != y2 (two distinct columns and rows)")
     q11, q21 = float(values[0, 0]), float(values[0, 1])
     q12, q22 = float(values[1, 0]), float(values[1, 1])
     s = bilinear_steps(x, y, x1, y1, x2, y2, q11, q12, q21, q22)
@@ -458,11 +459,11 @@ def shapes_trace(n: int, kernel: int, stride: int, padding: Any, dilation: int =
         transposed = shapes.conv_transpose_output_size(n, kernel, stride, pad, dilation)
     except UpsamplingError:
         full = shapes.full_conv_transpose_size(n, kernel, stride, dilation)
-        raise OptionError(
-            "--padding",
+        raise InvalidArgumentError(
+            "padding",
+            _pad_text(pad),
             f"padding that leaves at least one output element (the transposed convolution's full output has {full}, "
             "and this padding crops them all)",
-            _pad_text(pad),
         ) from None
     valid = shapes.valid_conv_transpose_output_sizes(n, kernel, stride, pad, dilation)
     accepted = tuple((o, shapes.conv_transpose_crop(n, o, kernel, stride, pad, dilation)) for o in valid)
@@ -517,10 +518,10 @@ def overlap_trace(kernel: int, stride: int, dilation: int = 1, n: int | None = N
     need = math.ceil((k_eff - 1) / stride) + 3
     n = need if n is None else n
     if n < need:
-        raise OptionError(
-            "--input",
-            f"at least {need} (so the interior, away from the borders, spans two strides)",
+        raise InvalidArgumentError(
+            "n",
             n,
+            f"at least {need} (so the interior, away from the borders, spans two strides)",
         )
     counts = conv_transpose(np.ones((1, 1, n)), np.ones((1, 1, kernel)), strides=stride, dilations=dilation)[0, 0]
     counts_2d = conv_transpose(

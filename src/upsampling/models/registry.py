@@ -25,9 +25,9 @@ def create_model(name: str, *, upsample: str = "bilinear", num_classes: int = 11
     its constructor (``base``, ``depth`` for U-Net; ``widths`` for FCN-8s).
     """
     if name not in MODELS:
-        raise InvalidArgumentError("--model", name, "one of " + ", ".join(MODELS))
+        raise InvalidArgumentError("name", name, "one of " + ", ".join(MODELS))
     if upsample not in UPSAMPLERS:
-        raise InvalidArgumentError("--upsample", upsample, "one of " + ", ".join(UPSAMPLERS))
+        raise InvalidArgumentError("upsample", upsample, "one of " + ", ".join(UPSAMPLERS))
     return MODELS[name](in_channels, num_classes, upsample=upsample, **options)
 
 

@@ -125,7 +125,7 @@ def _save_checkpoint(path: Path, state: dict) -> None:
 
 
 def _write_json(path: Path, data: Any, *, overwrite: bool = True) -> None:
-    with atomic_output(path, overwrite=overwrite, option="--json") as tmp:
+    with atomic_output(path, overwrite=overwrite) as tmp:
         tmp.write_text(json.dumps(data, indent=2) + "\n")
 
 
@@ -245,18 +245,18 @@ MODEL_OPTION_RANGES: dict[str, dict[str, tuple[int, int, int]]] = {
 
 
 def config_problem(cfg: TrainConfig) -> tuple[str, Any, str] | None:
-    """The first setting of ``cfg`` out of range, as ``(option, value, what is allowed)``; None if all fit."""
+    """The first setting of ``cfg`` out of range, as ``(field, value, what is allowed)``; None if all fit."""
     for key, (lo, hi) in CONFIG_RANGES.items():
         value = getattr(cfg, key)
         if value is None and key in ("num_classes", "in_channels"):
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            return f"--{key.replace('_', '-')}", value, f"an integer from {lo:,} to {hi:,}"
+            return key, value, f"an integer from {lo:,} to {hi:,}"
     if isinstance(cfg.lr, bool) or not isinstance(cfg.lr, (int, float)) or not (math.isfinite(cfg.lr) and cfg.lr > 0):
-        return "--lr", cfg.lr, "a finite learning rate > 0"
+        return "lr", cfg.lr, "a finite learning rate > 0"
     if cfg.time_limit is not None and (isinstance(cfg.time_limit, bool) or not isinstance(cfg.time_limit, (int, float))
                                        or not (math.isfinite(cfg.time_limit) and cfg.time_limit > 0)):
-        return "--time-limit", cfg.time_limit, "a finite number of seconds > 0"
+        return "time_limit", cfg.time_limit, "a finite number of seconds > 0"
     return None
 
 
@@ -347,7 +347,7 @@ def convert_checkpoint(run: str | os.PathLike, *, trust: bool = False) -> Path:
     path = Path(run) / CHECKPOINT
     if trust is not True:
         raise InvalidArgumentError("trust", trust, message=(
-            f"converting {path} loads it with pickle, which runs any code it holds: pass trust=True (--trust) "
+            f"converting {path} loads it with pickle, which runs any code it holds: pass trust=True "
             "only for a run you wrote yourself"))
     if not path.is_file():
         raise _refuse(path, "does not exist")
@@ -373,20 +373,20 @@ def _check_run_folder(out: Path, resume: bool, overwrite: bool) -> None:
     from upsampling.errors import OutputPathError
 
     if out.exists() and not out.is_dir():
-        raise OutputPathError("--out", str(out), "a folder", message=f"--out {out}: is a file; expected a run folder")
+        raise OutputPathError("out", str(out), "a folder", message=lambda n: f"{n('out')} {out}: is a file; expected a run folder")
     ancestor = out
     while not ancestor.exists():
         ancestor = ancestor.parent
     if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
-        raise OutputPathError("--out", str(out), "a writable folder",
-                              message=f"--out {out}: {ancestor} is not a writable folder")
+        raise OutputPathError("out", str(out), "a writable folder",
+                              message=lambda n: f"{n('out')} {out}: {ancestor} is not a writable folder")
     if resume or overwrite:
         return
     present = [name for name in RUN_FILES if os.path.lexists(out / name)]
     if present:
-        raise InvalidArgumentError("--out", str(out), message=(
-            f"--out {out} already holds a run ({', '.join(present)}); pass --resume to continue it, --overwrite to "
-            "start a new run there, or choose another --out"))
+        raise InvalidArgumentError("out", str(out), message=lambda n: (
+            f"{n('out')} {out} already holds a run ({', '.join(present)}); pass {n('resume', True)} to continue it, "
+            f"{n('overwrite', True)} to start a new run there, or choose another {n('out')}"))
 
 
 def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False, overwrite: bool = False,
@@ -405,7 +405,7 @@ def train(cfg: TrainConfig, out: str | os.PathLike, *, resume: bool = False, ove
     state = None
     if resume:
         if not ckpt_path.exists():
-            raise InvalidArgumentError("--resume", str(out), message=f"--resume: {ckpt_path} does not exist")
+            raise InvalidArgumentError("resume", str(out), message=lambda n: f"{n('resume', True)}: {ckpt_path} does not exist")
         state = read_checkpoint(ckpt_path)
         epochs, limit = cfg.epochs, cfg.time_limit
         cfg = _check_config(ckpt_path, state["config"])
@@ -478,8 +478,8 @@ def load_run(run: str | os.PathLike) -> tuple[TrainConfig, torch.nn.Module, dict
     no code from the file runs; a checkpoint that is not plain data raises CheckpointError)."""
     path = Path(run) / CHECKPOINT
     if not path.is_file():
-        raise InvalidArgumentError("RUN", str(run), message=f"RUN {run} is not a run folder: {path} does not exist "
-                                   "(create one with 'upsampling train --out ...')")
+        raise InvalidArgumentError("run", str(run), message=lambda n: (
+            f"{n('run')} {run} is not a run folder: {path} does not exist (create one with 'upsampling train')"))
     state = read_checkpoint(path)
     cfg = _check_config(path, state["config"])
     model = _build(cfg)

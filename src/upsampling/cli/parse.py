@@ -1,8 +1,8 @@
 """Command-line text -> validated values.
 
 Every function takes the option's name as the user typed it (``"--input"``) and raises
-:class:`OptionError` naming that option, what was expected and what was received, so the
-CLI can print one line and exit with code 2.
+:class:`~upsampling.errors.OptionError` naming that option, what was expected and what was
+received, so the CLI can print one line and exit with code 2.
 """
 
 from __future__ import annotations
@@ -14,43 +14,17 @@ from typing import Any
 
 import numpy as np
 
+from upsampling.errors import OptionError, _shown
+
 __all__ = [
-    "OptionError",
     "coordinates",
     "image_size",
     "matrix",
     "padding",
     "positive",
+    "sizes",
     "within",
 ]
-
-
-class OptionError(ValueError):
-    """A command-line value that cannot be used.
-
-    ``option`` is the flag (``"--kernel"``), ``expected`` a phrase saying what is accepted and
-    ``got`` the offending text (omitted from the message when None).
-    """
-
-    def __init__(self, option: str, expected: str, got: Any = None, hint: str = "") -> None:
-        self.option = option
-        self.expected = expected
-        self.got = got
-        self.hint = hint
-        message = f"{option}: expected {expected}"
-        if got is not None:
-            message += f", got {_show(got)}"
-        if hint:
-            message += f" ({hint})"
-        super().__init__(message)
-
-
-def _show(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    text = " ".join(str(text).split())  # one line, whatever was pasted
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return repr(text) if isinstance(value, str) else text
 
 
 def _number(option: str, token: Any, where: str) -> float:
@@ -110,10 +84,10 @@ def matrix(option: str, text: str, *, max_shape: tuple[int, int] | None = None) 
         if isinstance(row, tuple):
             row = list(row)
         if not isinstance(row, list):
-            raise OptionError(option, f"every row to be a list of numbers (row {r} is {_show(row)})", text)
+            raise OptionError(option, f"every row to be a list of numbers (row {r} is {_shown(row)})", text)
         if not row:
             raise OptionError(option, f"non-empty rows (row {r} is empty)", text)
-        rows.append([_number(option, v, f" (row {r} holds {_show(v)})") for v in row])
+        rows.append([_number(option, v, f" (row {r} holds {_shown(v)})") for v in row])
     widths = {len(row) for row in rows}
     if len(widths) > 1:
         first = len(rows[0])
@@ -179,6 +153,18 @@ def padding(option: str, text: str) -> str | tuple[int, int]:
         raise OptionError(option, expected, text)
     values = [int(p) for p in parts]
     return (values[0], values[0]) if len(values) == 1 else (values[0], values[1])
+
+
+def sizes(option: str, text: str) -> tuple[int, int]:
+    """``"5"`` (both axes), ``"5,7"`` or ``"5x7"`` -> ``(rows, cols)``: positive integers."""
+    expected = "one positive integer, or rows,cols"
+    try:
+        values = [int(v) for v in text.replace("x", ",").split(",") if v.strip()]
+    except ValueError:
+        raise OptionError(option, expected, text) from None
+    if len(values) not in (1, 2) or min(values) < 1:
+        raise OptionError(option, expected, text)
+    return values[0], values[-1]
 
 
 def image_size(option: str, text: str) -> tuple[int, int]:
