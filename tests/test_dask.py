@@ -493,8 +493,16 @@ def test_tiff_round_trip_and_resize_raster(tmp_path, rng):
 def test_docstring_examples():
     import doctest
 
-    result = doctest.testmod(ud, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    import importlib
+    import pkgutil
+
+    attempted = 0
+    for info in pkgutil.iter_modules(ud.__path__):  # every module of the package
+        module = importlib.import_module(f"{ud.__name__}.{info.name}")
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, info.name
+        attempted += result.attempted
+    assert attempted > 0
 
 
 def test_import_upsampling_does_not_import_dask():
