@@ -17,8 +17,8 @@ Where things live
 ``validate.py``         the array, its layout, the resize (one ResizeSpec), sizes, chunks
 ``tiler.py``            block planning and the task that computes one output block
 ``lazy.py``             the lazy faces :func:`resize` and :func:`upsample_argmax`
-``storage.py``          Zarr and TIFF reading and writing, atomic outputs
 ``scheduler.py``        scheduler connection, progress, computing with clean failures
+``storage.py``          Zarr and TIFF reading and writing, atomic outputs
 ``raster.py``           :func:`resize_raster`, file to file
 ======================  ==================================================================
 
