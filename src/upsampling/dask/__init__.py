@@ -44,8 +44,8 @@ require("dask.array", extra="dask")  # one clear error naming the extra, before 
 
 from upsampling.errors import SchedulerUnreachableError  # noqa: E402
 from upsampling.dask.lazy import resize, upsample_argmax  # noqa: E402
-from upsampling.dask.raster import MAX_RASTER_TASKS, _raster_blocks, resize_raster  # noqa: E402
-from upsampling.dask.scheduler import PROGRESS_EVERY, _client, _compute, scheduler_context  # noqa: E402
+from upsampling.dask.raster import resize_raster  # noqa: E402
+from upsampling.dask.scheduler import scheduler_context  # noqa: E402
 from upsampling.dask.storage import (  # noqa: E402
     read_raster,
     read_tiff,
@@ -54,7 +54,12 @@ from upsampling.dask.storage import (  # noqa: E402
     write_tiff,
     write_zarr,
 )
-from upsampling.dask.tiler import MAX_BLOCKS, _run_block  # noqa: E402
+
+# Constants and helpers that callers read as upsampling.dask.NAME (the CLI, tests, benchmarks).
+# Read them here; to change one, set it in the module that owns it (upsampling.dask.scheduler).
+from upsampling.dask.raster import MAX_RASTER_TASKS, _raster_blocks  # noqa: E402, F401
+from upsampling.dask.scheduler import PROGRESS_EVERY, _client, _compute  # noqa: E402, F401
+from upsampling.dask.tiler import MAX_BLOCKS  # noqa: E402, F401
 
 __all__ = [
     "SchedulerUnreachableError",

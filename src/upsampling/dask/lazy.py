@@ -19,7 +19,11 @@ from upsampling.dask.validate import _as_dask, _default_layout, _output_chunks, 
 
 @takes_resize_options(layout=None)
 def resize(
-    array: Any, size: int | Sequence[int] | None = None, *, chunks: Any = None, **options: Unpack[ResizeOptions]
+    array: Any,
+    size: int | Sequence[int] | None = None,
+    *,
+    chunks: Any = None,
+    **options: Unpack[ResizeOptions],
 ):
     """Resize a Dask array lazily; the result equals :func:`upsampling.resize` of the whole array.
 
@@ -110,5 +114,6 @@ def upsample_argmax(
             f"Rechunk first: logits.rechunk({{{c_axis}: -1}}).",
         )
     out_dtype = label_dtype(x.shape[c_axis], dtype)
+    finish = _argmax_finish(c_axis, out_dtype)
     return _tile(x, spec, plans, _output_chunks(x, plans, chunks), dtype=out_dtype, drop_axis=c_axis,
-                 finish=_argmax_finish(c_axis, out_dtype), token=(spec.layout, "argmax"), prefix="upsampling-argmax")
+                 finish=finish, token=(spec.layout, "argmax"), prefix="upsampling-argmax")

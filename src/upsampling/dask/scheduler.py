@@ -193,16 +193,7 @@ def scheduler_context(scheduler: Any = None, timeout: float = 10.0) -> Iterator[
     try:
         client = distributed.Client(scheduler, timeout=timeout, set_as_default=True)
     except (OSError, TimeoutError) as exc:
-        raise SchedulerUnreachableError(
-            "scheduler",
-            scheduler,
-            "the address of a running dask.distributed scheduler",
-            message=(
-                f"scheduler={scheduler!r}: no dask.distributed scheduler answered within {timeout:g} s "
-                f"({type(exc).__name__}: {exc}). Check the address (e.g. tcp://HOST:8786) and that the "
-                "scheduler is running, or omit it to use the local scheduler."
-            ),
-        ) from None
+        raise _unreachable(scheduler, timeout, exc) from None
     except ValueError as exc:
         raise InvalidArgumentError(
             "scheduler", scheduler, "a scheduler address such as 'tcp://HOST:8786'", str(exc)
@@ -217,6 +208,19 @@ def scheduler_context(scheduler: Any = None, timeout: float = 10.0) -> Iterator[
 
 
 _TCP_ADDRESS = re.compile(r"(?:tcp://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
+
+
+def _unreachable(scheduler: str, timeout: float, exc: BaseException) -> SchedulerUnreachableError:
+    return SchedulerUnreachableError(
+        "scheduler",
+        scheduler,
+        "the address of a running dask.distributed scheduler",
+        message=(
+            f"scheduler={scheduler!r:.120}: no dask.distributed scheduler answered within {timeout:g} s "
+            f"({type(exc).__name__}: {exc}). Check the address (e.g. tcp://HOST:8786) and that the "
+            "scheduler is running, or omit it to use the local scheduler."
+        ),
+    )
 
 
 def _not_a_scheduler(scheduler: str, what: str) -> SchedulerUnreachableError:
@@ -249,16 +253,7 @@ def _probe_scheduler(scheduler: str, timeout: float) -> None:
     try:
         conn = socket.create_connection((host, port), timeout=timeout)
     except (OSError, ValueError) as exc:
-        raise SchedulerUnreachableError(
-            "scheduler",
-            scheduler,
-            "the address of a running dask.distributed scheduler",
-            message=(
-                f"scheduler={scheduler!r:.120}: no dask.distributed scheduler answered within {timeout:g} s "
-                f"({type(exc).__name__}: {exc}). Check the address (e.g. tcp://HOST:8786) and that the "
-                "scheduler is running, or omit it to use the local scheduler."
-            ),
-        ) from None
+        raise _unreachable(scheduler, timeout, exc) from None
     with conn:
         conn.settimeout(timeout)
         data = b""

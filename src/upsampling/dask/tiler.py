@@ -41,7 +41,9 @@ class _Static:
 
     __slots__ = ("spec", "shape", "finish", "order")
 
-    def __init__(self, spec: ResizeSpec, shape: Sequence[int], finish: Callable | None, order: Sequence[int]) -> None:
+    def __init__(
+        self, spec: ResizeSpec, shape: Sequence[int], finish: Callable | None, order: Sequence[int]
+    ) -> None:
         self.spec = spec
         self.shape = tuple(int(n) for n in shape)
         self.finish = finish
@@ -164,7 +166,8 @@ def _tile(
         else:
             per_axis.append([([(b, slice(None))], None) for b in range(len(x.chunks[a]))])
 
-    name = f"{prefix}-{tokenize(x.name, spec, token, {a: out_chunks[a] for a in out_chunks}, str(dtype), drop_axis)}"
+    token = tokenize(x.name, spec, token, {a: out_chunks[a] for a in out_chunks}, str(dtype), drop_axis)
+    name = f"{prefix}-{token}"
     dsk: dict[Any, Any] = {}
     kept = [a for a in range(x.ndim) if a != drop_axis]
     for block_index in np.ndindex(*(len(e) for e in per_axis)):

@@ -74,7 +74,9 @@ def _estimated_taps(spec: ResizeSpec, n_in: int, n_out: int, k: int) -> int:
     return 2 * math.ceil(radius)
 
 
-def _check_sizes(spec: ResizeSpec, in_shape: Sequence[int], out_shape: Sequence[int], dtype: np.dtype) -> None:
+def _check_sizes(
+    spec: ResizeSpec, in_shape: Sequence[int], out_shape: Sequence[int], dtype: np.dtype
+) -> None:
     """Refuse outputs whose byte count overflows, or whose plans would not fit in memory."""
     nbytes = math.prod(int(n) for n in out_shape) * np.dtype(dtype).itemsize
     if nbytes >= 2**63:
