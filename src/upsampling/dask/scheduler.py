@@ -112,7 +112,7 @@ def _compute(target: Any, progress: bool) -> Any:
     When a task fails, the tasks already running are waited for (threads) or cancelled
     (distributed) before the error propagates, so no block is written after the caller has
     cleaned up.  Ctrl-C does not wait for them: the caller's cleanup removes the marker a
-    block checks before writing (:class:`_GuardedStore`).
+    block checks before writing (:class:`upsampling.dask.storage._GuardedStore`).
     """
     client = _client()
     if client is not None:
