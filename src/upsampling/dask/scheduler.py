@@ -210,29 +210,29 @@ def scheduler_context(scheduler: Any = None, timeout: float = 10.0) -> Iterator[
 _TCP_ADDRESS = re.compile(r"(?:tcp://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
 
 
-def _unreachable(scheduler: str, timeout: float, exc: BaseException) -> SchedulerUnreachableError:
+def _scheduler_error(scheduler: str, problem: str) -> SchedulerUnreachableError:
+    """``scheduler='ADDRESS': PROBLEM`` as the error naming the parameter and what it must be."""
     return SchedulerUnreachableError(
         "scheduler",
         scheduler,
         "the address of a running dask.distributed scheduler",
-        message=(
-            f"scheduler={scheduler!r:.120}: no dask.distributed scheduler answered within {timeout:g} s "
-            f"({type(exc).__name__}: {exc}). Check the address (e.g. tcp://HOST:8786) and that the "
-            "scheduler is running, or omit it to use the local scheduler."
-        ),
+        message=f"scheduler={scheduler!r:.120}: {problem}",
+    )
+
+
+def _unreachable(scheduler: str, timeout: float, exc: BaseException) -> SchedulerUnreachableError:
+    return _scheduler_error(
+        scheduler,
+        f"no dask.distributed scheduler answered within {timeout:g} s ({type(exc).__name__}: {exc}). Check the "
+        "address (e.g. tcp://HOST:8786) and that the scheduler is running, or omit it to use the local scheduler.",
     )
 
 
 def _not_a_scheduler(scheduler: str, what: str) -> SchedulerUnreachableError:
-    return SchedulerUnreachableError(
-        "scheduler",
+    return _scheduler_error(
         scheduler,
-        "the address of a running dask.distributed scheduler",
-        message=(
-            f"scheduler={scheduler!r:.120}: something answered there, but it is not a dask.distributed scheduler: "
-            f"{what}. Check the address and port (a scheduler listens on 8786 by default), or omit --scheduler "
-            "to use the local scheduler."
-        ),
+        f"something answered there, but it is not a dask.distributed scheduler: {what}. Check the address and "
+        "port (a scheduler listens on 8786 by default), or omit --scheduler to use the local scheduler.",
     )
 
 
