@@ -35,7 +35,7 @@ import numpy as np
 
 from upsampling import _checks, coords
 from upsampling._options import _options
-from upsampling.errors import InvalidArgumentError
+from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.filters import kernel as get_kernel
 from upsampling.filters import quantize_fraction
 
@@ -347,7 +347,7 @@ def interpolation_plan(
         elif mode == "lanczos4":
             k = get_kernel("lanczos4")
         else:
-            raise ValueError(f"interpolation_plan: unknown mode {mode!r}")
+            raise InvalidArgumentError("mode", mode, "one of 'nearest', 'linear', 'cubic', 'lanczos4'")
         stretch = min(s, 1.0) if antialias else 1.0
         # _taps_around's window, or the 4 (8) taps floor(x)-1 .. floor(x)+2 every framework reads
         width = int(2 * math.ceil(k.radius / stretch)) + 1 if antialias else (8 if mode == "lanczos4" else 4)
@@ -365,8 +365,7 @@ def interpolation_plan(
         onnxruntime=onnxruntime,
     )
     if coordinate_storage is not None:
-        if coordinate_storage not in coords.PRECISIONS:
-            raise ValueError(f"interpolation_plan: unknown coordinate_storage {coordinate_storage!r}")
+        _checks.choice("coordinate_storage", coordinate_storage, coords.PRECISIONS)
         x = x.astype(coordinate_storage)
     outside = None
     if coordinate_transformation_mode == "tf_crop_and_resize":
@@ -390,12 +389,12 @@ def interpolation_plan(
             i0 = np.floor(xr)
             lam = xr - i0
             taps = i0.astype(np.int64)[:, None] + np.arange(2)[None, :]
-            return np.clip(taps, 0, n_in - 1), np.stack([1 - lam, lam], 1)
+            return coords.clamp(taps, n_in), np.stack([1 - lam, lam], 1)
 
         return _make(n_in, n_out, *_fill_rows(n_out, 2, rows), outside, coordinate)
     if mode == "linear" and not antialias:
         def rows(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-            xc = np.clip(x[lo:hi], 0, n_in - 1)
+            xc = coords.clamp(x[lo:hi], n_in)
             i0 = np.floor(xc)
             lam = xc - i0
             i0 = i0.astype(np.intp)
@@ -422,7 +421,7 @@ def interpolation_plan(
         if exclude_outside or antialias or mode == "lanczos4":
             total = w.sum(axis=1, keepdims=True)
             w = w / np.where(total == 0, 1.0, total)
-        return np.clip(taps, 0, n_in - 1), w
+        return coords.clamp(taps, n_in), w
 
     return _make(n_in, n_out, *_fill_rows(n_out, width, rows), outside, coordinate)
 
@@ -467,29 +466,14 @@ def window_plan(
     number but for the last bit, which is what makes mode-F results bit-identical to Pillow.
     """
     k = get_kernel(kernel_name, cubic_coeff_a)
+    _checks.choice("span_rule", span_rule, ("pillow", "tf"))
     f = np.float32 if precision == "float32" else np.float64
-    if inv_scale is None:
-        inv = f(1) / (f(n_out) / f(n_in)) if precision == "float32" else n_in / n_out
-    else:
-        inv = inv_scale
-    inv = f(inv)
+    inv = coords.footprint_scale(n_in, n_out, inv_scale=inv_scale, precision=precision)
     fs = max(inv, f(1)) if antialias else f(1)
     support = f(k.radius) * fs
     _check_building(n_out, int(math.ceil(2 * float(support))) + 2)  # hi - lo <= 2 * support + 1
-    centre = (np.arange(n_out, dtype=f) + f(0.5)) * inv
-    if offset:
-        centre = f(offset) + centre
-    if span_rule == "pillow":
-        # C's (int) cast truncates towards zero.
-        lo = np.maximum(np.trunc(centre - support + f(0.5)), 0).astype(np.int64)
-        hi = np.minimum(np.trunc(centre + support + f(0.5)), n_in).astype(np.int64)
-        empty = np.zeros(n_out, dtype=bool)
-    elif span_rule == "tf":
-        lo = np.clip(np.ceil(centre - support - f(0.5)), 0, n_in - 1).astype(np.int64)
-        hi = np.clip(np.floor(centre + support - f(0.5)), 0, n_in - 1).astype(np.int64) + 1
-        empty = (centre < 0) | (centre > n_in)
-    else:
-        raise ValueError(f"window_plan: unknown span_rule {span_rule!r}")
+    centre = coords.window_centres(n_out, inv, offset=offset, precision=precision)
+    lo, hi, empty = coords.window_span(centre, support, n_in, span_rule, precision=precision)
     width = max(int((hi - lo).max(initial=0)), 1)
 
     def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
@@ -505,9 +489,12 @@ def window_plan(
             w = w.astype(np.float32).astype(np.float64)
         total = w.sum(axis=1, keepdims=True)
         w = w / np.where(total == 0, 1.0, total)
-        return np.clip(taps, 0, n_in - 1), w
+        return coords.clamp(taps, n_in), w
 
     return _make(n_in, n_out, *_fill_rows(n_out, width, rows), None, centre.astype(np.float64) - 0.5)
+
+
+AREA_RULES = ("overlap", "adaptive", "opencv_linear", "opencv_overlap", "block")
 
 
 @cached_plan
@@ -552,6 +539,11 @@ def area_plan(
     holds it (``inv_scale_x``: ``fx`` when given, else ``dsize/ssize`` in double); then
     ``sc = 1/scale`` as OpenCV computes it.  Default ``sc = n_in/n_out``.
     """
+    _checks.choice("rule", rule, AREA_RULES)
+    if rule == "overlap":
+        _checks.choice("border", border, ("exclude", "replicate"))
+    if rule == "block":
+        factor = _checks.integer("factor", factor, minimum=1, what="a whole number >= 1 (the block width of rule='block')")
     if rule in ("overlap", "opencv_overlap"):
         sc_bound = float(inv_scale) if rule == "overlap" and inv_scale is not None else (
             n_in / n_out if scale is None else 1.0 / float(scale))
@@ -559,34 +551,24 @@ def area_plan(
     elif rule == "adaptive":
         width_bound = -(-n_in // n_out) + 1
     elif rule == "block":
-        width_bound = int(factor) if isinstance(factor, int) and factor > 0 else 1
+        width_bound = factor
     else:
         width_bound = 2
     _check_building(n_out, width_bound)
-    i = np.arange(n_out)
     if rule == "adaptive":
-        start = (i * n_in) // n_out
-        stop = -((-(i + 1) * n_in) // n_out)
+        start, stop = coords.adaptive_boxes(n_in, n_out)
         width = int((stop - start).max())
 
         def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
             taps = start[r0:r1, None] + np.arange(width)[None, :]
             valid = taps < stop[r0:r1, None]
-            return np.clip(taps, 0, n_in - 1), valid / (stop[r0:r1] - start[r0:r1])[:, None]
+            return coords.clamp(taps, n_in), valid / (stop[r0:r1] - start[r0:r1])[:, None]
 
         return _make(n_in, n_out, *_fill_rows(n_out, width, rows))
     if rule == "overlap":
-        f = np.float32 if precision == "float32" else np.float64
-        if inv_scale is not None:
-            sc = f(inv_scale)
-        else:
-            sc = f(n_in) / f(n_out) if precision == "float32" else n_in / n_out
-        lo = i.astype(f) * f(sc)
-        hi = (i + 1).astype(f) * f(sc)
+        lo, hi, sc = coords.area_boxes(n_in, n_out, precision=precision, inv_scale=inv_scale)
         first = np.floor(lo).astype(np.int64)
         width = int((np.ceil(hi).astype(np.int64) - first).max()) + 1
-        if border not in ("exclude", "replicate"):
-            raise ValueError(f"area_plan: unknown border {border!r}")
 
         def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
             taps = first[r0:r1, None] + np.arange(width)[None, :]
@@ -598,16 +580,11 @@ def area_plan(
             w = np.clip(overlap.astype(np.float64), 0, None) / float(sc)
             if border == "exclude":
                 w = np.where((taps >= 0) & (taps < n_in), w, 0.0)
-            return np.clip(taps, 0, n_in - 1), w
+            return coords.clamp(taps, n_in), w
 
         return _make(n_in, n_out, *_fill_rows(n_out, width, rows))
     if rule == "opencv_overlap":
-        sc = n_in / n_out if scale is None else 1.0 / scale
-        lo = i * sc  # fsx1
-        hi = lo + sc  # fsx2 = fsx1 + scale, as OpenCV adds it
-        cell = np.minimum(sc, n_in - lo)  # cellWidth
-        last = np.minimum(np.floor(hi), n_in - 1)  # sx2
-        first = np.minimum(np.ceil(lo), last)  # sx1
+        lo, hi, cell, first, last = coords.opencv_area_boxes(n_in, n_out, scale)
         width = int((last - first).max()) + 2
 
         def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
@@ -617,36 +594,22 @@ def area_plan(
             w = np.where((taps >= fr) & (taps < la), 1.0, 0.0)
             w = np.where((taps == fr - 1) & (head > 1e-3), head, w)
             w = np.where((taps == la) & (hi_r - la > 1e-3), np.minimum(tail, ce), w)
-            return np.clip(taps, 0, n_in - 1), w / ce
+            return coords.clamp(taps, n_in), w / ce
 
         return _make(n_in, n_out, *_fill_rows(n_out, width, rows))
     if rule == "block":
-        if factor is None or factor < 1:
-            raise ValueError(f"area_plan: rule 'block' needs a factor >= 1, got {factor!r}")
-        lo = start + i * factor
-        hi = np.minimum(lo + factor, n_in if stop is None else stop)
+        lo, hi = coords.block_boxes(n_in, n_out, factor, start=start, stop=stop)
 
         def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
             taps = lo[r0:r1, None] + np.arange(factor)[None, :]
             valid = taps < hi[r0:r1, None]
-            return np.clip(taps, 0, n_in - 1), valid / (hi[r0:r1] - lo[r0:r1])[:, None]
+            return coords.clamp(taps, n_in), valid / (hi[r0:r1] - lo[r0:r1])[:, None]
 
         return _make(n_in, n_out, *_fill_rows(n_out, factor, rows))
-    if rule == "opencv_linear":
-        sc = n_in / n_out if scale is None else 1.0 / scale
-        inv = n_out / n_in if scale is None else scale
-        sx = np.floor(i * sc).astype(np.int64)
-        fx = ((i + 1) - (sx + 1) * inv).astype(np.float32).astype(np.float64)
-        fx = np.where(fx <= 0, 0.0, fx - np.floor(fx))
-        low = sx < 0
-        fx = np.where(low, 0.0, fx)
-        sx = np.where(low, 0, sx)
-        high = sx >= n_in - 1
-        fx = np.where(high, 0.0, fx)
-        sx = np.where(high, n_in - 1, sx)
-        taps = np.stack([sx, np.minimum(sx + 1, n_in - 1)], 1)
-        return _make(n_in, n_out, taps, np.stack([1 - fx, fx], 1))
-    raise ValueError(f"area_plan: unknown rule {rule!r}")
+    # rule == "opencv_linear"
+    sx, fx = coords.opencv_area_linear(n_in, n_out, scale)
+    taps = np.stack([sx, np.minimum(sx + 1, n_in - 1)], 1)
+    return _make(n_in, n_out, taps, np.stack([1 - fx, fx], 1))
 
 
 @cached_plan
@@ -661,21 +624,13 @@ def nearest_loop_plan(n_in: int, n_out: int, *, start: float = 0.0, step: float 
     (box1 - box0) / n_out``, ``xx = box0 + step * 0.5``).  Defaults: ``0`` and ``n_in/n_out``.
     """
     _check_building(n_out, 1)
-    step = n_in / n_out if step is None else float(step)
-    xx = start + step * 0.5 if start else 0.5 * step
-    # The loop's running sum, as one sequential accumulate (the same additions in the same
-    # order; a Python loop took half a minute for 10**8 outputs).
-    terms = np.full(n_out, step)
-    if n_out:
-        terms[0] = xx
-    positions = np.add.accumulate(terms)
-    idx = np.minimum(np.trunc(positions), n_in - 1).astype(np.intp)  # int(xx) truncates
+    idx = coords.accumulator_index(n_in, n_out, start=start, step=step)
     return _make(n_in, n_out, idx[:, None], np.ones((n_out, 1)))
 
 
 def index_plan(n_in: int, indices: np.ndarray) -> AxisPlan:
     """A nearest plan with explicit indices (clamped into range)."""
-    idx = np.clip(np.asarray(indices, dtype=np.intp), 0, n_in - 1)[:, None]
+    idx = coords.clamp(np.asarray(indices, dtype=np.intp), n_in)[:, None]
     return _make(n_in, idx.shape[0], idx, np.ones(idx.shape))
 
 
@@ -732,7 +687,7 @@ def complement_fixed_plan(plan: AxisPlan, bits: int) -> AxisPlan:
     divided by ``2**(2*bits)`` exactly; OpenCV then rounds it half up and saturates.
     """
     if plan.taps != 2:
-        raise ValueError(f"complement_fixed_plan: needs a two-tap plan, got {plan.taps} taps")
+        raise ShapeError("plan", f"a plan of {plan.taps} taps", "a two-tap (linear) plan")
     one = 2.0**bits
     w1 = np.rint(plan.weight[:, 1] * one) / one
     weight = np.stack([1.0 - w1, w1], 1)
