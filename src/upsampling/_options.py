@@ -4,7 +4,7 @@ kernels' thread count and their worker threads' spinning."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 _DEFAULTS: dict[str, Any] = {
@@ -26,6 +26,16 @@ _DEFAULTS: dict[str, Any] = {
     "threads": None,
 }
 _options: dict[str, Any] = dict(_DEFAULTS)
+
+#: What :func:`set_options` runs after an option changes, by option name.  The modules that hold
+#: memory bounded by an option register here when they are imported (``upsampling._memory`` trims
+#: its pool, ``upsampling._cache`` its caches), so this module imports none of them.
+_ON_CHANGE: dict[str, list[Callable[[], None]]] = {}
+
+
+def on_change(name: str, callback: Callable[[], None]) -> None:
+    """Run ``callback()`` whenever :func:`set_options` changes option ``name``."""
+    _ON_CHANGE.setdefault(name, []).append(callback)
 
 
 def get_options() -> dict[str, Any]:
@@ -84,14 +94,9 @@ def set_options(**changes: Any) -> dict[str, Any]:
         changes[name] = value
         previous[name] = _options[name]
     _options.update(changes)
-    if "output_pool_bytes" in changes:
-        from upsampling import _memory
-
-        _memory.trim()
-    if "plan_cache_bytes" in changes:
-        from upsampling import plan
-
-        plan.trim_caches()
+    for name in changes:
+        for callback in _ON_CHANGE.get(name, ()):
+            callback()
     return previous
 
 

@@ -24,9 +24,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from upsampling import _checks, coords
-from upsampling._options import _options
+from upsampling._cache import ByteLRU, _nbytes, cache_stats, trim_caches  # noqa: F401 - their old home
 from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.filters import kernel as get_kernel
 from upsampling.filters import quantize_fraction
@@ -76,6 +73,11 @@ class AxisPlan:
     def taps(self) -> int:
         return self.index.shape[1]
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays the plan holds (what a cache counts)."""
+        return sum(a.nbytes for a in (self.index, self.weight, self.outside, self.coordinate) if a is not None)
+
     def matrix(self) -> np.ndarray:
         """The dense ``(n_out, n_in)`` interpolation matrix (rows of outside samples are 0)."""
         m = np.zeros((self.n_out, self.n_in))
@@ -92,7 +94,7 @@ class AxisPlan:
 
 
 # ---------------------------------------------------------------------------------------------
-# memory: what a plan costs, and caches bounded by bytes
+# memory: what a plan costs (the caches bounded by bytes are upsampling._cache's)
 
 #: Rows of a plan built at once hold at most this many taps: the builders' temporaries
 #: (coordinates, distances, kernel values, masks; about ten arrays of that size) stay near
@@ -117,99 +119,6 @@ def building_bytes(n_out: int, taps: int) -> int:
 
 def _check_building(n_out: int, taps: int) -> None:
     _checks.work_bytes(None, building_bytes(n_out, taps), "the resize plan (per-axis indices and weights)")
-
-
-def _nbytes(value: Any) -> int:
-    """Bytes of the arrays a cached value holds (plans, tuples of plans or arrays, tensors)."""
-    if isinstance(value, AxisPlan):
-        return sum(a.nbytes for a in (value.index, value.weight, value.outside, value.coordinate) if a is not None)
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, (tuple, list)):
-        return sum(_nbytes(v) for v in value)
-    if isinstance(value, dict):
-        return sum(_nbytes(v) for v in value.values())
-    nbytes = getattr(value, "nbytes", None)  # a torch tensor
-    if isinstance(nbytes, int):
-        return nbytes
-    return 0
-
-
-class ByteLRU(OrderedDict):
-    """A least-recently-used cache holding at most ``options(plan_cache_bytes=...)`` bytes (and
-    ``max_entries`` entries).
-
-    ``put(key, value)`` counts the arrays ``value`` holds (:func:`_nbytes`); a value larger
-    than the whole budget is not cached at all.  Every instance is registered, so that
-    :func:`trim_caches` (run by ``set_options(plan_cache_bytes=...)``) can shrink them all.
-    """
-
-    def __init__(self, name: str, max_entries: int = 1024) -> None:
-        super().__init__()
-        self.name = name
-        self.max_entries = max_entries  # the keys and small objects are not counted in bytes
-        self.nbytes = 0
-        self._sizes: dict[Any, int] = {}
-        self._lock = threading.RLock()
-        _CACHES.append(self)
-
-    def lookup(self, key: Any) -> Any:
-        """The cached value (now the most recent) or ``None``; raises TypeError for unhashable keys."""
-        with self._lock:
-            value = self.get(key)
-            if value is not None:
-                self.move_to_end(key)
-            return value
-
-    def put(self, key: Any, value: Any, nbytes: int | None = None) -> None:
-        nbytes = _nbytes(value) if nbytes is None else nbytes
-        limit = _options.get("plan_cache_bytes", 0)
-        with self._lock:
-            if key in self:
-                self.nbytes -= self._sizes.pop(key)
-                del self[key]
-            if nbytes > limit:
-                return
-            self[key] = value
-            self._sizes[key] = nbytes
-            self.nbytes += nbytes
-            self._trim(limit)
-
-    def _trim(self, limit: int) -> None:
-        while self and (self.nbytes > limit or len(self) > self.max_entries):
-            key, _ = self.popitem(last=False)
-            self.nbytes -= self._sizes.pop(key)
-
-    def trim(self) -> None:
-        with self._lock:
-            self._trim(_options.get("plan_cache_bytes", 0))
-
-    def clear(self) -> None:
-        with self._lock:
-            super().clear()
-            self._sizes.clear()
-            self.nbytes = 0
-
-    def _new_lock(self) -> None:  # pragma: no cover - forked children
-        self._lock = threading.RLock()
-
-
-_CACHES: list[ByteLRU] = []
-
-
-def trim_caches() -> None:
-    """Shrink every plan cache to ``options(plan_cache_bytes=...)``, least recent first."""
-    for cache in _CACHES:
-        cache.trim()
-
-
-def cache_stats() -> dict[str, int]:
-    """Bytes each plan cache holds now."""
-    return {cache.name: cache.nbytes for cache in _CACHES}
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=lambda: [cache._new_lock() for cache in _CACHES])
 
 
 def cached_plan(builder: Callable) -> Callable:
