@@ -18,20 +18,34 @@ Builders:
                         (PyTorch), and OpenCV's INTER_AREA upscaling rule
 ``nearest_loop_plan``   Pillow NEAREST / OpenCV 5 INTER_NEAREST_EXACT's accumulator loop
 ``index_plan``          explicit indices (framework shortcuts such as ``i >> 1``)
+
+and the fixed-point forms of a plan's weights for 8-bit kernels (``fixed_point_plan``,
+``quantized_plan``, ``complement_fixed_plan``).  :class:`AxisPlan`, the memory a plan costs and
+the builders' cache live in :mod:`upsampling.axis_plan` (re-exported here); the caches bounded
+by bytes in :mod:`upsampling._cache` (re-exported too).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from upsampling import _checks, coords
 from upsampling._cache import ByteLRU, _nbytes, cache_stats, trim_caches  # noqa: F401 - their old home
+from upsampling.axis_plan import (  # noqa: F401 - re-exported: upsampling.plan.<name> is their public home
+    CHUNK_BYTES,
+    CHUNK_TAPS,
+    AxisPlan,
+    _check_building,
+    _fill_rows,
+    _make,
+    building_bytes,
+    cached_plan,
+    plan_bytes,
+)
 from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.filters import kernel as get_kernel
 from upsampling.filters import quantize_fraction
@@ -47,135 +61,6 @@ __all__ = [
     "quantized_plan",
     "window_plan",
 ]
-
-
-@dataclass(frozen=True, eq=False)
-class AxisPlan:
-    """How one axis is resized.
-
-    Attributes
-    ----------
-    n_in, n_out : input and output lengths.
-    index : ``(n_out, taps)`` intp array of input indices, each in ``[0, n_in)``.
-    weight : ``(n_out, taps)`` float64 array; output ``o`` is ``sum_t weight[o, t] * x[index[o, t]]``.
-    outside : ``(n_out,)`` bool array or None: outputs replaced by the extrapolation value.
-    coordinate : ``(n_out,)`` source coordinate of each output (for explaining), or None.
-    """
-
-    n_in: int
-    n_out: int
-    index: np.ndarray
-    weight: np.ndarray
-    outside: np.ndarray | None = None
-    coordinate: np.ndarray | None = None
-
-    @property
-    def taps(self) -> int:
-        return self.index.shape[1]
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the arrays the plan holds (what a cache counts)."""
-        return sum(a.nbytes for a in (self.index, self.weight, self.outside, self.coordinate) if a is not None)
-
-    def matrix(self) -> np.ndarray:
-        """The dense ``(n_out, n_in)`` interpolation matrix (rows of outside samples are 0)."""
-        m = np.zeros((self.n_out, self.n_in))
-        rows = np.repeat(np.arange(self.n_out), self.taps)
-        np.add.at(m, (rows, self.index.ravel()), self.weight.ravel())
-        if self.outside is not None:
-            m[self.outside] = 0
-        return m
-
-    def source_window(self, start: int, stop: int) -> tuple[int, int]:
-        """Input range ``[lo, hi)`` that outputs ``start:stop`` read (weights of 0 included)."""
-        idx = self.index[start:stop]
-        return int(idx.min()), int(idx.max()) + 1
-
-
-# ---------------------------------------------------------------------------------------------
-# memory: what a plan costs (the caches bounded by bytes are upsampling._cache's)
-
-#: Rows of a plan built at once hold at most this many taps: the builders' temporaries
-#: (coordinates, distances, kernel values, masks; about ten arrays of that size) stay near
-#: 20 MiB however long the axis, instead of ten times the plan (issue 19: a cubic plan of
-#: 20,000,000 outputs peaked near 6 GB).
-CHUNK_TAPS = 1 << 18
-#: Bytes of those temporaries, as :func:`building_bytes` counts them.
-CHUNK_BYTES = 12 * 8 * CHUNK_TAPS
-
-
-def plan_bytes(n_out: int, taps: int, outside: bool = False) -> int:
-    """Bytes of an :class:`AxisPlan`: intp indices and float64 weights per tap, a float64
-    coordinate per output (and a bool mask with ``outside``)."""
-    return int(n_out) * (16 * int(taps) + 8 + (1 if outside else 0))
-
-
-def building_bytes(n_out: int, taps: int) -> int:
-    """Peak bytes while a builder makes a plan of ``n_out`` outputs and ``taps`` taps: the plan,
-    the source coordinates in two precisions and a mask, and one chunk of temporaries."""
-    return plan_bytes(n_out, taps, True) + 17 * int(n_out) + min(CHUNK_BYTES, 12 * 8 * int(n_out) * int(taps))
-
-
-def _check_building(n_out: int, taps: int) -> None:
-    _checks.work_bytes(None, building_bytes(n_out, taps), "the resize plan (per-axis indices and weights)")
-
-
-def cached_plan(builder: Callable) -> Callable:
-    """``functools.lru_cache`` for the plan builders, bounded by bytes (:class:`ByteLRU`).
-
-    Keys are the arguments as ``lru_cache`` makes them (plans passed as arguments are keyed by
-    identity); a plan larger than the budget is built every time.
-    """
-    cache = ByteLRU(f"plan.{builder.__name__}")
-
-    @functools.wraps(builder)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        key = (args, tuple(sorted(kwargs.items()))) if kwargs else args
-        hit = cache.lookup(key)
-        if hit is not None:
-            return hit
-        value = builder(*args, **kwargs)
-        held = [a for a in args if isinstance(a, AxisPlan)]  # keys keep these alive too
-        cache.put(key, value, _nbytes(value) + sum(_nbytes(a) for a in held))
-        return value
-
-    wrapper.cache = cache  # type: ignore[attr-defined]
-    wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
-    return wrapper
-
-
-def _fill_rows(n_out: int, width: int, rows: Callable[[int, int], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """``(index, weight)`` of ``n_out`` rows of ``width`` taps, built :data:`CHUNK_TAPS` taps at
-    a time by ``rows(lo, hi)`` (its rows' indices and weights): the same numbers as one call
-    for all rows (each row's arithmetic is its own), with bounded temporaries."""
-    step = max(1, CHUNK_TAPS // max(1, width))
-    if n_out <= step:
-        index, weight = rows(0, n_out)
-        return np.ascontiguousarray(index, dtype=np.intp), np.ascontiguousarray(weight, dtype=np.float64)
-    index = np.empty((n_out, width), dtype=np.intp)
-    weight = np.empty((n_out, width), dtype=np.float64)
-    for lo in range(0, n_out, step):
-        hi = min(n_out, lo + step)
-        index[lo:hi], weight[lo:hi] = rows(lo, hi)
-    return index, weight
-
-
-def _freeze(*arrays: np.ndarray | None) -> None:
-    for a in arrays:
-        if a is not None:
-            a.setflags(write=False)
-
-
-def _make(n_in: int, n_out: int, index, weight, outside=None, coordinate=None) -> AxisPlan:
-    index = np.ascontiguousarray(index, dtype=np.intp)
-    weight = np.ascontiguousarray(weight, dtype=np.float64)
-    if outside is not None:
-        outside = np.asarray(outside, dtype=bool)
-        if not outside.any():
-            outside = None
-    _freeze(index, weight, outside, coordinate)
-    return AxisPlan(n_in, n_out, index, weight, outside, coordinate)
 
 
 #: ONNX Runtime's nearest rounding treats coordinates this close to a half as ties (observed).
@@ -243,23 +128,7 @@ def interpolation_plan(
       (:func:`upsampling.coords.nearest_index`, ``tie_tolerance=1e-6``).
     """
     s = (n_out / n_in if scale is None else scale) if inv_scale is None else 1.0 / inv_scale
-    k = None
-    if mode == "nearest":
-        width = 1
-    elif mode == "linear" and not antialias:
-        width = 2
-    else:
-        if mode == "linear":
-            k = get_kernel("triangle")
-        elif mode == "cubic":
-            k = get_kernel("cubic", cubic_coeff_a)
-        elif mode == "lanczos4":
-            k = get_kernel("lanczos4")
-        else:
-            raise InvalidArgumentError("mode", mode, "one of 'nearest', 'linear', 'cubic', 'lanczos4'")
-        stretch = min(s, 1.0) if antialias else 1.0
-        # _taps_around's window, or the 4 (8) taps floor(x)-1 .. floor(x)+2 every framework reads
-        width = int(2 * math.ceil(k.radius / stretch)) + 1 if antialias else (8 if mode == "lanczos4" else 4)
+    k, stretch, width = _tap_kernel(mode, cubic_coeff_a, antialias, s)
     _check_building(n_out, width)
     x = coords.source_coordinates(
         n_in,
@@ -292,7 +161,40 @@ def interpolation_plan(
         return _make(n_in, n_out, *_fill_rows(n_out, 1, rows), outside, coordinate)
 
     x = coordinate  # float64 (a copy of x, read only)
-    if mode == "linear" and not antialias and linear_border == "replicate":
+    if k is None:  # linear without antialias
+        _checks.choice("linear_border", linear_border, ("clamp", "replicate"))
+        rows = _linear_rows(x, n_in, replicate=linear_border == "replicate")
+    else:
+        rows = _kernel_rows(x, n_in, k, stretch, mode=mode, antialias=antialias, exclude_outside=exclude_outside,
+                            cubic_table_size=cubic_table_size)
+    return _make(n_in, n_out, *_fill_rows(n_out, width, rows), outside, coordinate)
+
+
+def _tap_kernel(mode: str, cubic_coeff_a: float, antialias: bool, s: float) -> tuple[Any, float, int]:
+    """``(kernel, stretch, taps per output)`` of an :func:`interpolation_plan` mode; the kernel is
+    None for nearest and for linear without antialias (their taps are written out)."""
+    if mode == "nearest":
+        return None, 1.0, 1
+    if mode == "linear" and not antialias:
+        return None, 1.0, 2
+    if mode == "linear":
+        k = get_kernel("triangle")
+    elif mode == "cubic":
+        k = get_kernel("cubic", cubic_coeff_a)
+    elif mode == "lanczos4":
+        k = get_kernel("lanczos4")
+    else:
+        raise InvalidArgumentError("mode", mode, "one of 'nearest', 'linear', 'cubic', 'lanczos4'")
+    stretch = min(s, 1.0) if antialias else 1.0
+    # _taps_around's window, or the 4 (8) taps floor(x)-1 .. floor(x)+2 every framework reads
+    width = int(2 * math.ceil(k.radius / stretch)) + 1 if antialias else (8 if mode == "lanczos4" else 4)
+    return k, stretch, width
+
+
+def _linear_rows(x: np.ndarray, n_in: int, *, replicate: bool) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
+    """Rows of a two-tap linear plan at coordinates ``x`` (float64): ``x`` clamped into the image
+    first, or with ``replicate`` the taps ``floor(x), floor(x)+1`` clamped instead."""
+    if replicate:
         def rows(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
             xr = x[lo:hi]
             i0 = np.floor(xr)
@@ -300,19 +202,26 @@ def interpolation_plan(
             taps = i0.astype(np.int64)[:, None] + np.arange(2)[None, :]
             return coords.clamp(taps, n_in), np.stack([1 - lam, lam], 1)
 
-        return _make(n_in, n_out, *_fill_rows(n_out, 2, rows), outside, coordinate)
-    if mode == "linear" and not antialias:
-        def rows(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-            xc = coords.clamp(x[lo:hi], n_in)
-            i0 = np.floor(xc)
-            lam = xc - i0
-            i0 = i0.astype(np.intp)
-            i1 = np.minimum(i0 + 1, n_in - 1)
-            return np.stack([i0, i1], 1), np.stack([1 - lam, lam], 1)
+        return rows
 
-        return _make(n_in, n_out, *_fill_rows(n_out, 2, rows), outside, coordinate)
+    def rows(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        xc = coords.clamp(x[lo:hi], n_in)
+        i0 = np.floor(xc)
+        lam = xc - i0
+        i0 = i0.astype(np.intp)
+        i1 = np.minimum(i0 + 1, n_in - 1)
+        return np.stack([i0, i1], 1), np.stack([1 - lam, lam], 1)
 
-    assert k is not None
+    return rows
+
+
+def _kernel_rows(
+    x: np.ndarray, n_in: int, k: Any, stretch: float, *, mode: str, antialias: bool, exclude_outside: bool,
+    cubic_table_size: int | None,
+) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
+    """Rows of a kernel plan (cubic, lanczos4, antialiased linear/cubic) at coordinates ``x``:
+    the kernel ``k`` stretched by ``1/stretch`` evaluated at each tap (:func:`interpolation_plan`'s
+    border rules)."""
 
     def rows(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         xr = x[lo:hi]
@@ -332,7 +241,7 @@ def interpolation_plan(
             w = w / np.where(total == 0, 1.0, total)
         return coords.clamp(taps, n_in), w
 
-    return _make(n_in, n_out, *_fill_rows(n_out, width, rows), outside, coordinate)
+    return rows
 
 
 @cached_plan
