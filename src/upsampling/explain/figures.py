@@ -322,7 +322,7 @@ def transpose_gif(trace: Any, gif: str, symbolic: Any = None, frame_ms: int = 90
 
 
 def bilinear_figure(trace: Any, png: str, *, overwrite: bool = False) -> tuple[int, int]:
-    from upsampling.explain.trace import bilinear_field
+    from upsampling.explain.sampling_trace import bilinear_field
 
     t = trace
     fig = _figure(9.0, 7.2)
