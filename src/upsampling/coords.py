@@ -14,9 +14,10 @@ functions; nothing else re-derives a coordinate.  What lives here:
 * the running accumulator of Pillow ``NEAREST`` / OpenCV ``INTER_NEAREST_EXACT``:
   :func:`accumulator_index`.
 
-What does not: the weight each tap gets (kernel values, overlaps, renormalisation) is
-:mod:`upsampling.plan`'s, the kernels themselves :mod:`upsampling.filters`', and conv sizes
-:mod:`upsampling.shapes`'.  :mod:`upsampling.reference.resize_pointwise` keeps a deliberate,
+What does not: which taps a kernel reads around a coordinate (``floor(x)-1 .. floor(x)+2``,
+or every tap within the stretched radius) and the weight each gets (kernel values, box
+overlaps, renormalisation) are :mod:`upsampling.plan`'s; the kernels themselves are
+:mod:`upsampling.filters`', and conv sizes :mod:`upsampling.shapes`'.  :mod:`upsampling.reference.resize_pointwise` keeps a deliberate,
 independent scalar copy of the rounding, clamping and window rules, to check these against.
 
 Units: ``x`` is a position in the input where pixel *centres* sit at the integers
