@@ -135,4 +135,4 @@ def trim() -> None:
             _free.pop()
 
 
-on_change("output_pool_bytes", trim)
+on_change("output_pool_bytes", trim)  # set_options(output_pool_bytes=...) releases the excess at once

@@ -54,18 +54,19 @@ __all__ = [
     "CONVENTIONS",
     "NEAREST_MODES",
     "Convention",
-    "accumulator_index",
-    "adaptive_boxes",
-    "area_boxes",
-    "block_boxes",
+    "nearest_index",
+    "source_coordinates",
+    # the border rule; windows, area boxes and the accumulator loop
     "clamp",
     "footprint_scale",
-    "nearest_index",
-    "opencv_area_boxes",
-    "opencv_area_linear",
-    "source_coordinates",
     "window_centres",
     "window_span",
+    "area_boxes",
+    "adaptive_boxes",
+    "opencv_area_boxes",
+    "opencv_area_linear",
+    "block_boxes",
+    "accumulator_index",
 ]
 
 CoordinateTransformationMode = Literal[
