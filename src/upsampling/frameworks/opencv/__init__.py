@@ -1,0 +1,35 @@
+"""Twin of OpenCV's ``cv2.resize`` (:mod:`.resize`): NumPy in, NumPy out, OpenCV 5.0's signature,
+defaults, flags and dtypes.  This package never imports cv2."""
+
+from upsampling.frameworks.opencv.resize import (  # noqa: F401  (the Settings, for the registry and tests)
+    AREA_DOWN,
+    AREA_UP,
+    CUBIC,
+    CUBIC_IPP,
+    INTER_AREA,
+    INTER_CUBIC,
+    INTER_LANCZOS4,
+    INTER_LINEAR,
+    INTER_LINEAR_EXACT,
+    INTER_NEAREST,
+    INTER_NEAREST_EXACT,
+    LANCZOS4,
+    LINEAR,
+    LINEAR_EXACT,
+    LINEAR_IPP,
+    LINEAR_UINT8_ROWS,
+    NEAREST,
+    NEAREST_EXACT,
+    resize,
+)
+
+__all__ = [
+    "INTER_AREA",
+    "INTER_CUBIC",
+    "INTER_LANCZOS4",
+    "INTER_LINEAR",
+    "INTER_LINEAR_EXACT",
+    "INTER_NEAREST",
+    "INTER_NEAREST_EXACT",
+    "resize",
+]

@@ -1,0 +1,22 @@
+"""Twin of Pillow's ``Image.resize`` (:mod:`.resize`): NumPy in, NumPy out, Pillow 13's signature,
+defaults, filters and modes (F, L, RGB as ``np.asarray(image)`` gives them).  This package never
+imports PIL."""
+
+from upsampling.frameworks.pillow.resize import (  # noqa: F401  (Settings and the passes the parity tests use)
+    BICUBIC,
+    BILINEAR,
+    BOX,
+    HAMMING,
+    LANCZOS,
+    MKS2013,
+    MKS2021,
+    NEAREST,
+    NEAREST_SETTING,
+    REDUCE,
+    _axis_plan,
+    _height_first,
+    _pass,
+    resize,
+)
+
+__all__ = ["BICUBIC", "BILINEAR", "BOX", "HAMMING", "LANCZOS", "MKS2013", "MKS2021", "NEAREST", "resize"]
