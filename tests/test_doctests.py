@@ -13,8 +13,8 @@ MODULES = [
     "upsampling.interpolate",
     "upsampling.coords",
     "upsampling.filters",
-    "upsampling.frameworks.opencv.resize",
-    "upsampling.frameworks.pillow.resize",
+    "upsampling.frameworks.opencv",
+    "upsampling.frameworks.pillow",
 ]
 
 
