@@ -56,6 +56,7 @@ from upsampling import _checks
 from upsampling._options import _options
 from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.kernels.numpy_conv import conv_numpy, conv_transpose2d_blocks, conv_transpose_numpy
+from upsampling.shapes import transposed_size
 
 __all__ = ["conv", "conv_transpose", "conv_transpose_checked"]
 
@@ -226,7 +227,7 @@ def conv_transpose(
         )
     m = w.shape[1] * g
     _bias_check(b, m)
-    full = [(n - 1) * si + (k - 1) * di + 1 for n, k, si, di in zip(x.shape[2:], w.shape[2:], s, d)]
+    full = [transposed_size(*args) for args in zip(x.shape[2:], w.shape[2:], s, d)]
     if output_size is not None:
         out = _per_axis("output_size", output_size, nd, 0, "a non-negative integer")
     else:

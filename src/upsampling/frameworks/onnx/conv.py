@@ -7,17 +7,19 @@ This module never imports onnx.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from upsampling import _checks
 from upsampling import conv_transpose as engine
 from upsampling.errors import DTypeError, InvalidArgumentError, ShapeError
+from upsampling.shapes import split_padding, transposed_size, truncated_forward_size
 
-__all__ = ["AUTO_PADS", "conv_transpose"]
+__all__ = ["AUTO_PADS", "AutoPad", "conv_transpose"]
 
-AUTO_PADS: tuple[str, ...] = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
+AutoPad = Literal["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"]
+AUTO_PADS: tuple[str, ...] = AutoPad.__args__  # type: ignore[attr-defined]
 # ConvTranspose-22's T (bfloat16 has no NumPy dtype).  ONNX Runtime's CPU kernel is float32 only.
 _CONV_TRANSPOSE_TYPES = ("float16", "float32", "float64")
 
@@ -46,7 +48,7 @@ def conv_transpose(
     W: Any,
     B: Any = None,
     *,
-    auto_pad: str = "NOTSET",
+    auto_pad: AutoPad = "NOTSET",
     dilations: Any = None,
     group: int = 1,
     kernel_shape: Any = None,
@@ -176,8 +178,7 @@ def conv_transpose(
     requested = None if output_shape is None else _ct_attribute("output_shape", output_shape, nd, 1, None)
     begins, outs = [], []
     for a, n in enumerate(x.shape[2:]):
-        k_eff = (w.shape[2 + a] - 1) * d[a] + 1
-        full = (n - 1) * s[a] + k_eff
+        full = transposed_size(n, w.shape[2 + a], s[a], d[a])
         if requested is not None or auto_pad in ("SAME_UPPER", "SAME_LOWER"):
             out = requested[a] if requested is not None else n * s[a]
             if out <= 0:
@@ -185,8 +186,7 @@ def conv_transpose(
                     "output_shape", output_shape, message=f"Explicit output size must be positive. Got: {out}"
                 )
             total = max(0, full + op[a] - out)  # ORT clamps: a larger output gets zeros at the end
-            before = total // 2 if auto_pad == "SAME_UPPER" else total - total // 2
-            after = total - before
+            before, after = split_padding(total, odd_at_end=auto_pad == "SAME_UPPER")
             if requested is None:
                 # ORT then recomputes the size from the clamped pads: a kernel smaller than the
                 # stride gives full + output_padding (< in·s), not the spec's in·s.
@@ -201,8 +201,7 @@ def conv_transpose(
                     message=f"Computed output dimension is <= 0 for dim {a}. Input shape: {list(x.shape[2:])}",
                 )
         # ORT then checks that the forward convolution maps the output back onto the input.
-        span = out + before + after - k_eff
-        back = (abs(span) // s[a]) * (1 if span >= 0 else -1) + 1  # C++ division truncates towards 0
+        back = truncated_forward_size(out, w.shape[2 + a], s[a], before, after, d[a])
         if back != n:
             if requested is not None:
                 text = (

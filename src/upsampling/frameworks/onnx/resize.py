@@ -9,17 +9,32 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from upsampling import _checks
-from upsampling.coords import COORDINATE_TRANSFORMATION_MODES, NEAREST_MODES
+from upsampling.coords import (
+    COORDINATE_TRANSFORMATION_MODES,
+    NEAREST_MODES,
+    CoordinateTransformationMode,
+    NearestMode,
+)
 from upsampling.errors import InvalidArgumentError, ShapeError, UnsupportedError
 from upsampling.frameworks._mapping import Setting
 from upsampling.resizing import apply_plans
 
-__all__ = ["resize", "upsample"]
+__all__ = ["Behaviour", "KeepAspectRatioPolicy", "ResizeMode", "resize", "upsample"]
+
+ResizeMode = Literal["nearest", "linear", "cubic"]
+KeepAspectRatioPolicy = Literal["stretch", "not_larger", "not_smaller"]
+#: ``"spec"``: the ONNX specification and the onnx reference; ``"onnxruntime"``: ONNX Runtime's arithmetic.
+Behaviour = Literal["spec", "onnxruntime"]
+UpsampleMode = Literal["nearest", "linear"]
+RESIZE_MODES: tuple[str, ...] = ResizeMode.__args__  # type: ignore[attr-defined]
+KEEP_ASPECT_RATIO_POLICIES: tuple[str, ...] = KeepAspectRatioPolicy.__args__  # type: ignore[attr-defined]
+BEHAVIOURS: tuple[str, ...] = Behaviour.__args__  # type: ignore[attr-defined]
+UPSAMPLE_MODES: tuple[str, ...] = UpsampleMode.__args__  # type: ignore[attr-defined]
 
 RESIZE_SPEC = Setting(
     "ONNX",
@@ -48,8 +63,6 @@ UPSAMPLE = Setting(
     {"coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"},
     "deprecated since opset 10; asymmetric sampling",
 )
-
-_BEHAVIOURS = ("spec", "onnxruntime")
 
 
 def _input_values(name: str, value: Any) -> list | None:
@@ -84,14 +97,14 @@ def resize(
     *,
     antialias: int = 0,
     axes: Sequence[int] | None = None,
-    coordinate_transformation_mode: str = "half_pixel",
+    coordinate_transformation_mode: CoordinateTransformationMode = "half_pixel",
     cubic_coeff_a: float = -0.75,
     exclude_outside: int = 0,
     extrapolation_value: float = 0.0,
-    keep_aspect_ratio_policy: str = "stretch",
-    mode: str = "nearest",
-    nearest_mode: str = "round_prefer_floor",
-    behaviour: str = "spec",
+    keep_aspect_ratio_policy: KeepAspectRatioPolicy = "stretch",
+    mode: ResizeMode = "nearest",
+    nearest_mode: NearestMode = "round_prefer_floor",
+    behaviour: Behaviour = "spec",
 ) -> np.ndarray:
     """The ONNX ``Resize`` operator (opset 19 attributes), on NumPy arrays.
 
@@ -124,11 +137,11 @@ def resize(
     ``mode="nearest"`` is refused, as the reference refuses it.
     """
     X = _checks.numeric_array("X", X)
-    _checks.choice("mode", mode, ("nearest", "linear", "cubic"))
+    _checks.choice("mode", mode, RESIZE_MODES)
     _checks.choice("coordinate_transformation_mode", coordinate_transformation_mode, COORDINATE_TRANSFORMATION_MODES)
     _checks.choice("nearest_mode", nearest_mode, NEAREST_MODES)
-    _checks.choice("keep_aspect_ratio_policy", keep_aspect_ratio_policy, ("stretch", "not_larger", "not_smaller"))
-    _checks.choice("behaviour", behaviour, _BEHAVIOURS)
+    _checks.choice("keep_aspect_ratio_policy", keep_aspect_ratio_policy, KEEP_ASPECT_RATIO_POLICIES)
+    _checks.choice("behaviour", behaviour, BEHAVIOURS)
     antialias = _flag("antialias", antialias)
     exclude_outside = _flag("exclude_outside", exclude_outside)
     cubic_coeff_a = _checks.finite("cubic_coeff_a", cubic_coeff_a)
@@ -256,14 +269,14 @@ def _resize_plans(X, setting, behaviour, axes, n_in, n_out, axis_scales, roi_pai
     return plans
 
 
-def upsample(X: Any, scales: Any, mode: str = "nearest") -> np.ndarray:
+def upsample(X: Any, scales: Any, mode: UpsampleMode = "nearest") -> np.ndarray:
     """The deprecated ONNX ``Upsample`` operator (opset 9): asymmetric sampling.
 
     ``scales`` has one value per axis of ``X`` (>= 1); ``mode`` is ``"nearest"``
     (floor of ``i / scale``) or ``"linear"``.
     """
     X = _checks.numeric_array("X", X)
-    _checks.choice("mode", mode, ("nearest", "linear"))
+    _checks.choice("mode", mode, UPSAMPLE_MODES)
     scales = [_checks.positive_finite("scales", v) for v in _checks.sequence("scales", _input_values("scales", scales) or [], X.ndim)]
     out_shape = [int(math.floor(n * s)) for n, s in zip(X.shape, scales)]
     _checks.output_bytes("scales", out_shape, X.dtype)

@@ -22,7 +22,15 @@ from upsampling.errors import DTypeError, ShapeError, UnsupportedError
 from upsampling.frameworks._common import refuse
 from upsampling.frameworks._mapping import Setting
 from upsampling.kernels import fused_resize_kernel
-from upsampling.plan import AxisPlan, complement_fixed_plan, index_plan, quantized_plan
+from upsampling.plan import (
+    AxisPlan,
+    box_counts,
+    complement_fixed_plan,
+    counting_plan,
+    index_plan,
+    quantized_plan,
+    round_fixed_point,
+)
 from upsampling.resizing import apply_plans
 
 __all__ = [
@@ -234,10 +242,9 @@ def _area_fast_integer(
     Otherwise ``saturate_cast<T>(sum * (float)(1/area))``: a float32 product rounded half
     to even; boxes cut by the image edge average over the pixels they hold (``sum / count``).
     """
-    mean = apply_plans(x, {0: plan_y, 1: plan_x}, out_dtype=np.float64, parameter="dsize")
-    count = (np.count_nonzero(plan_y.weight, axis=1)[:, None] * np.count_nonzero(plan_x.weight, axis=1)[None, :])
-    count = count.reshape(count.shape + (1,) * (x.ndim - 2)).astype(np.float64)
-    total = np.rint(mean * count)  # the integer box sum (mean is exact to ~1e-16)
+    total = apply_plans(x, {0: counting_plan(plan_y), 1: counting_plan(plan_x)}, out_dtype=np.float64,
+                        parameter="dsize")  # the integer box sums, exactly
+    count = box_counts(plan_y, plan_x, x.ndim).astype(np.float64)
     kx, ky = _saturate_int(1.0 / inv_x), _saturate_int(1.0 / inv_y)
     area = kx * ky
     f32 = np.float32
@@ -302,7 +309,7 @@ def _fixed_point_uint8(x: np.ndarray, plan_x: AxisPlan, plan_y: AxisPlan) -> np.
     10,000 pixels off by 1, from OpenCV's float32 weights and its SIMD vertical pass."""
     qx, qy = quantized_plan(plan_x), quantized_plan(plan_y)
     acc = apply_plans(x, {1: qx, 0: qy}, out_dtype=np.float64, parameter="dsize", order=[1, 0])
-    return np.clip(np.floor(acc + 0.5), 0, 255).astype(np.uint8)
+    return round_fixed_point(acc, np.uint8)
 
 
 def _linear_exact(x: np.ndarray, plan_x: AxisPlan, plan_y: AxisPlan) -> np.ndarray:
@@ -314,9 +321,7 @@ def _linear_exact(x: np.ndarray, plan_x: AxisPlan, plan_y: AxisPlan) -> np.ndarr
     """
     bits = _EXACT_BITS[x.dtype.name]
     qx, qy = complement_fixed_plan(plan_x, bits), complement_fixed_plan(plan_y, bits)
-    y = apply_plans(x, {0: qy, 1: qx}, out_dtype=np.float64, parameter="dsize")
-    info = np.iinfo(x.dtype)
-    return np.clip(np.floor(y + 0.5), info.min, info.max).astype(x.dtype)
+    return round_fixed_point(apply_plans(x, {0: qy, 1: qx}, out_dtype=np.float64, parameter="dsize"), x.dtype)
 
 
 def resize(

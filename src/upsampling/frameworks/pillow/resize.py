@@ -26,7 +26,7 @@ from upsampling import _checks
 from upsampling.errors import DTypeError, ShapeError
 from upsampling.frameworks._common import refuse
 from upsampling.frameworks._mapping import Setting
-from upsampling.plan import AxisPlan, fixed_point_plan
+from upsampling.plan import AxisPlan, box_counts, counting_plan, fixed_point_plan, round_fixed_point
 from upsampling.resizing import apply_plans
 
 __all__ = ["BICUBIC", "BILINEAR", "BOX", "HAMMING", "LANCZOS", "MKS2013", "MKS2021", "NEAREST", "resize"]
@@ -189,10 +189,8 @@ def _reduce(x: np.ndarray, factor_x: int, factor_y: int, rbox: tuple[int, int, i
         return apply_plans(x.astype(np.float64), {0: plan_y, 1: plan_x}, out_dtype=np.float32)
     # 8 bits: ss = sum + count/2, out = (ss * multiplier) >> 24 with
     # multiplier = (UINT32)(2**32f / (256 * count)) computed in float (division_UINT32).
-    mean = apply_plans(x, {0: plan_y, 1: plan_x}, out_dtype=np.float64)
-    count = np.count_nonzero(plan_y.weight, axis=1)[:, None] * np.count_nonzero(plan_x.weight, axis=1)[None, :]
-    count = count.reshape(count.shape + (1,) * (x.ndim - 2)).astype(np.int64)
-    total = np.rint(mean * count).astype(np.int64)  # the integer block sum
+    total = apply_plans(x, {0: counting_plan(plan_y), 1: counting_plan(plan_x)}, out_dtype=np.float64).astype(np.int64)
+    count = box_counts(plan_y, plan_x, x.ndim)
     multiplier = (np.float32(2.0**32) / (256 * count).astype(np.float32)).astype(np.int64)
     return (((total + count // 2) * multiplier) >> 24).astype(np.uint8)
 
@@ -225,7 +223,7 @@ def _pass(x: np.ndarray, axis: int, plan: AxisPlan) -> np.ndarray:
     if x.dtype == np.uint8:
         fixed = fixed_point_plan(plan, word_bits=32, max_precision=_PRECISION_BITS)
         acc = apply_plans(x, {axis: fixed}, out_dtype=np.float64)  # acc / 2**22, exactly
-        return np.clip(np.floor(acc + 0.5), 0, 255).astype(np.uint8)  # (acc + 2**21) >> 22, clip8
+        return round_fixed_point(acc, np.uint8)  # (acc + 2**21) >> 22, clip8
     return apply_plans(x.astype(np.float64), {axis: plan}, out_dtype=np.float32)
 
 

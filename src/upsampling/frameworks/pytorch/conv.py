@@ -17,6 +17,7 @@ from upsampling import conv_transpose as engine
 from upsampling.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
 from upsampling.frameworks._common import refuse
 from upsampling.frameworks.pytorch._names import torch_dtype_name
+from upsampling.shapes import transposed_size
 
 __all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
@@ -192,10 +193,7 @@ def _conv_transpose_twin(
             ShapeError,
         )
     # out = (in - 1)·s - 2p + d·(k - 1) + output_padding + 1
-    out = [
-        (n - 1) * si - 2 * pi + di * (k - 1) + oi + 1
-        for n, si, pi, di, k, oi in zip(x.shape[2:], s, p, d, w.shape[2:], op_)
-    ]
+    out = [transposed_size(*args) for args in zip(x.shape[2:], w.shape[2:], s, d, p, p, op_)]
     if x.shape[0] == 0:
         # An empty batch takes torch's "Empty" backend (Convolution.cpp): the output shape is
         # computed and nothing else is checked (not output_padding), but it multiplies by the

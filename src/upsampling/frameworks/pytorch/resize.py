@@ -13,11 +13,12 @@ from typing import Any, Literal
 import numpy as np
 
 from upsampling import _checks
+from upsampling.coords import align_corners_ratio, inverse_scale
 from upsampling.errors import DTypeError, UnsupportedError
 from upsampling.frameworks._common import refuse
 from upsampling.frameworks._mapping import Setting
 from upsampling.frameworks.pytorch._names import torch_dtype_name
-from upsampling.plan import fixed_point_plan
+from upsampling.plan import fixed_point_plan, round_fixed_point
 from upsampling.resizing import apply_plans
 
 __all__ = ["INTERPOLATE_MODES", "InterpolateMode", "interpolate"]
@@ -190,19 +191,18 @@ def _kernel_scale(n_in: int, n_out: int, factor: float | None, align_corners: bo
     when one is in force, else ``in/out``; evaluated in ``precision``, PyTorch's opmath type,
     and returned as the Python float holding that value.
     """
-    f = np.float32 if precision == "float32" else np.float64
     if align_corners:
-        return float(f(n_in - 1) / f(n_out - 1)) if n_out > 1 else 0.0
+        return align_corners_ratio(n_in, n_out, precision)
     if factor is not None:
-        return float(f(1.0 / factor))
-    return float(f(n_in) / f(n_out))
+        return float((np.float32 if precision == "float32" else np.float64)(1.0 / factor))
+    return inverse_scale(n_in, n_out, precision)
 
 
 def interpolate(
     input: Any,
     size: int | Sequence[int] | None = None,
     scale_factor: float | Sequence[float] | None = None,
-    mode: str = "nearest",
+    mode: InterpolateMode = "nearest",
     align_corners: bool | None = None,
     recompute_scale_factor: bool | None = None,
     antialias: bool = False,
@@ -408,7 +408,7 @@ def interpolate(
         for axis in sorted(plans, reverse=True):
             fixed = {axis: fixed_point_plan(plans[axis])}
             acc = apply_plans(x, fixed, out_dtype=np.float64, parameter=parameter)
-            x = np.clip(np.floor(acc + 0.5), 0, 255).astype(np.uint8)
+            x = round_fixed_point(acc, np.uint8)
         return x
     return apply_plans(x, plans, parameter=parameter)
 

@@ -38,7 +38,6 @@ from upsampling.frameworks.tensorflow.resize import (  # noqa: F401  (the Settin
     RESIZE_METHODS,
     TRIANGLE,
     ResizeMethod,
-    _inv_scale,
     resize,
     resize_area,
     resize_bicubic,

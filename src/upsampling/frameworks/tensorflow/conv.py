@@ -20,15 +20,25 @@ from upsampling import _checks
 from upsampling import conv_transpose as engine
 from upsampling.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
 from upsampling.layouts import tf_to_torch_weight, to_channels_first, to_channels_last
-from upsampling.shapes import describe_sizes, forward_size, padding_pair, valid_conv_transpose_output_sizes
+from upsampling.shapes import (
+    describe_sizes,
+    effective_kernel_size,
+    forward_size,
+    padding_pair,
+    truncated_forward_size,
+    valid_conv_transpose_output_sizes,
+)
 
 __all__ = ["conv1d", "conv1d_transpose", "conv2d", "conv2d_transpose", "conv3d", "conv3d_transpose"]
 
 IntOrSeq = Union[int, Sequence[int]]
 #: TensorFlow padding: "SAME", "VALID" or explicit ``[[0, 0], [top, bottom], [left, right], [0, 0]]``.
 TFPadding = Union[Literal["SAME", "VALID"], Sequence[Sequence[int]]]
+DataFormat1D = Literal["NWC", "NCW"]
+DataFormat2D = Literal["NHWC", "NCHW"]
+DataFormat3D = Literal["NDHWC", "NCDHW"]
 
-_TF_FORMATS = {1: ("NWC", "NCW"), 2: ("NHWC", "NCHW"), 3: ("NDHWC", "NCDHW")}
+_TF_FORMATS = {n: f.__args__ for n, f in ((1, DataFormat1D), (2, DataFormat2D), (3, DataFormat3D))}
 _AXIS_NAMES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 _KERNEL_NAMES = {1: ("kw",), 2: ("kh", "kw"), 3: ("kd", "kh", "kw")}
 # Conv2D / Conv2DBackpropInput register T in {half, bfloat16, float, double, int32}; the 3-D
@@ -208,8 +218,7 @@ def _tf_window_size(n: int, k: int, s: int, pad: Any, d: int) -> int:
     if pad == "SAME":
         return -(-n // s)
     before, after = (0, 0) if pad == "VALID" else pad
-    num = n + before + after - ((k - 1) * d + 1) + s
-    return abs(num) // s * (1 if num >= 0 else -1)
+    return truncated_forward_size(n, k, s, before, after, d, stride_first=True)
 
 
 # The dtypes TensorFlow runs through oneDNN (its MKL kernels); the others run Eigen.
@@ -376,11 +385,11 @@ def _tf_axis_crop(
     valid = valid_conv_transpose_output_sizes(n_in, k, s, pad, d)
     if onednn and n_in == 1 and pad != "SAME" and n_out not in valid:
         before, after = (0, 0) if pad == "VALID" else pad
-        span = n_out + before + after - ((k - 1) * d + 1)
+        span = n_out + before + after - effective_kernel_size(k, d)
         if -s < span < 0:  # truncated to 0: maps back to 1
             return before
     if n_out not in valid:
-        k_eff = (k - 1) * d + 1
+        k_eff = effective_kernel_size(k, d)
         back = forward_size(n_out, k, s, pad, d)
         maps = (
             f"maps an output {name} of {n_out} back to an input {name} of {back}"
@@ -409,7 +418,7 @@ def conv2d_transpose(
     output_shape: Any,
     strides: IntOrSeq,
     padding: TFPadding = "SAME",
-    data_format: str = "NHWC",
+    data_format: DataFormat2D = "NHWC",
     dilations: IntOrSeq | None = None,
     name: str | None = None,
 ) -> np.ndarray:
@@ -474,7 +483,7 @@ def conv1d_transpose(
     output_shape: Any,
     strides: IntOrSeq,
     padding: Literal["SAME", "VALID"] = "SAME",
-    data_format: str = "NWC",
+    data_format: DataFormat1D = "NWC",
     dilations: IntOrSeq | None = None,
     name: str | None = None,
 ) -> np.ndarray:
@@ -498,7 +507,7 @@ def conv3d_transpose(
     output_shape: Any,
     strides: IntOrSeq,
     padding: Literal["SAME", "VALID"] = "SAME",
-    data_format: str = "NDHWC",
+    data_format: DataFormat3D = "NDHWC",
     dilations: IntOrSeq | None = None,
     name: str | None = None,
 ) -> np.ndarray:
@@ -570,7 +579,7 @@ def _tf_conv(
         )
     before, after, sizes = [], [], []
     for a in range(nd):
-        k_eff = (w.shape[a] - 1) * d[a] + 1
+        k_eff = effective_kernel_size(w.shape[a], d[a])
         b, e = padding_pair(pads[a], spatial_in[a], w.shape[a], s[a], d[a]) if spatial_in[a] else (0, 0)
         size = forward_size(spatial_in[a], w.shape[a], s[a], pads[a], d[a]) if spatial_in[a] else (
             _tf_window_size(0, w.shape[a], s[a], pads[a], d[a]))
@@ -604,7 +613,7 @@ def conv2d(
     filters: Any,
     strides: IntOrSeq,
     padding: TFPadding,
-    data_format: str = "NHWC",
+    data_format: DataFormat2D = "NHWC",
     dilations: IntOrSeq | None = None,
     name: str | None = None,
 ) -> np.ndarray:
@@ -644,7 +653,7 @@ def conv1d(
     filters: Any,
     stride: IntOrSeq,
     padding: Literal["SAME", "VALID"],
-    data_format: str = "NWC",
+    data_format: DataFormat1D = "NWC",
     dilations: IntOrSeq | None = None,
     name: str | None = None,
 ) -> np.ndarray:
@@ -661,7 +670,7 @@ def conv3d(
     filters: Any,
     strides: Sequence[int],
     padding: Literal["SAME", "VALID"],
-    data_format: str = "NDHWC",
+    data_format: DataFormat3D = "NDHWC",
     dilations: Sequence[int] | None = None,
     name: str | None = None,
 ) -> np.ndarray:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 
 from upsampling import _checks
+from upsampling.coords import align_corners_ratio, inverse_scale
 from upsampling.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
 from upsampling.frameworks._mapping import Setting
 from upsampling.plan import AxisPlan
@@ -209,11 +210,6 @@ def _check_output_bytes(x: np.ndarray, out_hw: tuple[int, int], out_dtype: Any) 
     _checks.output_bytes("size", (x.shape[0], *out_hw, x.shape[3]), out_dtype)
 
 
-def _inv_scale(n_in: int, n_out: int) -> float:
-    """TF's float32 ``in / out`` (CalculateResizeScale), as the Python float holding it."""
-    return float(np.float32(n_in) / np.float32(n_out))
-
-
 def _window_inv_scale(n_in: int, n_out: int) -> float:
     """scale_and_translate's ``inv_scale = 1.0 / scale``: ``scale = float32(out) / float32(in)``
     (image_ops_impl.py), inverted in double and stored in float32 (scale_and_translate_op.cc)."""
@@ -223,7 +219,7 @@ def _window_inv_scale(n_in: int, n_out: int) -> float:
 def resize(
     images: Any,
     size: Sequence[int],
-    method: str = "bilinear",
+    method: ResizeMethod = "bilinear",
     preserve_aspect_ratio: bool = False,
     antialias: bool = False,
     name: str | None = None,
@@ -298,13 +294,13 @@ def resize(
     plans = {}
     for axis, n, o in ((1, n_in[0], out_hw[0]), (2, n_in[1], out_hw[1])):
         if method == "nearest":
-            plans[axis] = NEAREST_HALF_PIXEL.plan(n, o, inv_scale=_inv_scale(n, o))
+            plans[axis] = NEAREST_HALF_PIXEL.plan(n, o, inv_scale=inverse_scale(n, o, "float32"))
         elif method == "area":
             plans[axis] = AREA.plan(n, o)
         elif method == "bilinear" and not antialias:
-            plans[axis] = BILINEAR_HALF_PIXEL.plan(n, o, inv_scale=_inv_scale(n, o))
+            plans[axis] = BILINEAR_HALF_PIXEL.plan(n, o, inv_scale=inverse_scale(n, o, "float32"))
         elif method == "bicubic" and not antialias:
-            plans[axis] = BICUBIC_HALF_PIXEL.plan(n, o, inv_scale=_inv_scale(n, o))
+            plans[axis] = BICUBIC_HALF_PIXEL.plan(n, o, inv_scale=inverse_scale(n, o, "float32"))
         else:
             window = _WINDOWS[method]
             plans[axis] = window.plan(n, o, antialias=bool(antialias), inv_scale=_window_inv_scale(n, o))
@@ -343,6 +339,23 @@ def _tf1(
     return apply_plans(x, plans, out_dtype=out_dtype)
 
 
+def _tf1_interpolating(
+    settings: tuple[Setting, Setting, Setting], images: Any, size: Any, align_corners: bool,
+    half_pixel_centers: bool, keep_dtype: bool = False,
+) -> np.ndarray:
+    """The TF1 interpolating ops, which differ only in their ``settings`` (for ``align_corners``,
+    ``half_pixel_centers``, neither) and in their output dtype (float32, or the input's)."""
+    x, out_hw = _v1(images, size, align_corners, half_pixel_centers)
+    aligned, half_pixel, legacy = settings
+
+    def plan_for(n: int, o: int) -> AxisPlan:
+        if align_corners:
+            return aligned.plan(n, o)
+        return (half_pixel if half_pixel_centers else legacy).plan(n, o, inv_scale=inverse_scale(n, o, "float32"))
+
+    return _tf1(plan_for, x, out_hw, x.dtype if keep_dtype else np.float32)
+
+
 def resize_bilinear(
     images: Any,
     size: Sequence[int],
@@ -366,15 +379,9 @@ def resize_bilinear(
     -------
     float32 array of shape ``(batch, new_height, new_width, channels)``.
     """
-    x, out_hw = _v1(images, size, align_corners, half_pixel_centers)
-
-    def plan_for(n: int, o: int) -> AxisPlan:
-        if align_corners:
-            return BILINEAR_ALIGN_CORNERS.plan(n, o)
-        setting = BILINEAR_HALF_PIXEL if half_pixel_centers else BILINEAR_LEGACY
-        return setting.plan(n, o, inv_scale=_inv_scale(n, o))
-
-    return _tf1(plan_for, x, out_hw, np.float32)
+    return _tf1_interpolating(
+        (BILINEAR_ALIGN_CORNERS, BILINEAR_HALF_PIXEL, BILINEAR_LEGACY), images, size, align_corners, half_pixel_centers
+    )
 
 
 def resize_nearest_neighbor(
@@ -394,15 +401,10 @@ def resize_nearest_neighbor(
     -------
     array of shape ``(batch, new_height, new_width, channels)`` and the input's dtype.
     """
-    x, out_hw = _v1(images, size, align_corners, half_pixel_centers)
-
-    def plan_for(n: int, o: int) -> AxisPlan:
-        if align_corners:
-            return NEAREST_ALIGN_CORNERS.plan(n, o)
-        setting = NEAREST_HALF_PIXEL if half_pixel_centers else NEAREST_LEGACY
-        return setting.plan(n, o, inv_scale=_inv_scale(n, o))
-
-    return _tf1(plan_for, x, out_hw, x.dtype)
+    return _tf1_interpolating(
+        (NEAREST_ALIGN_CORNERS, NEAREST_HALF_PIXEL, NEAREST_LEGACY), images, size, align_corners, half_pixel_centers,
+        keep_dtype=True
+    )
 
 
 def resize_bicubic(
@@ -423,15 +425,9 @@ def resize_bicubic(
     -------
     float32 array of shape ``(batch, new_height, new_width, channels)``.
     """
-    x, out_hw = _v1(images, size, align_corners, half_pixel_centers)
-
-    def plan_for(n: int, o: int) -> AxisPlan:
-        if align_corners:
-            return BICUBIC_ALIGN_CORNERS.plan(n, o)
-        setting = BICUBIC_HALF_PIXEL if half_pixel_centers else BICUBIC_LEGACY
-        return setting.plan(n, o, inv_scale=_inv_scale(n, o))
-
-    return _tf1(plan_for, x, out_hw, np.float32)
+    return _tf1_interpolating(
+        (BICUBIC_ALIGN_CORNERS, BICUBIC_HALF_PIXEL, BICUBIC_LEGACY), images, size, align_corners, half_pixel_centers
+    )
 
 
 def resize_area(
@@ -455,7 +451,7 @@ def resize_area(
     def plan_for(n: int, o: int) -> AxisPlan:
         # (in-1)/(out-1) is 0 for a 1-pixel axis: TF then returns that pixel, as the plain boxes do.
         if align_corners and o > 1 and n > 1:
-            return AREA_ALIGN_CORNERS.plan(n, o, inv_scale=float(np.float32(n - 1) / np.float32(o - 1)))
+            return AREA_ALIGN_CORNERS.plan(n, o, inv_scale=align_corners_ratio(n, o, "float32"))
         return AREA.plan(n, o)
 
     return _tf1(plan_for, x, out_hw, np.float32)
