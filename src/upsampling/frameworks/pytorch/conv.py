@@ -79,6 +79,68 @@ def _conv_transpose_twin(
     """PyTorch's checks (aten/src/ATen/native/Convolution.cpp, NaiveConvolutionTranspose{2,3}d.cpp),
     then the engine with crop-before = padding and crop-after = padding - output_padding."""
     op = f"conv_transpose{nd}d"
+    x, w, unbatched = _arrays(input, weight, nd, op)
+    s, p, op_, d, g = _parameters(w, stride, padding, output_padding, dilation, groups, nd, op)
+    m, b = _channels(x, w, g, bias)
+    if min(x.shape[2:]) <= 0 and x.shape[0] != 0:
+        refuse(
+            "input",
+            f"array of shape {x.shape}",
+            f"Only zero batch or zero channel inputs are supported, but got input shape: {list(x.shape)}",
+            ShapeError,
+        )
+    # out = (in - 1)·s - 2p + d·(k - 1) + output_padding + 1
+    out = [transposed_size(*args) for args in zip(x.shape[2:], w.shape[2:], s, d, p, p, op_)]
+    if x.shape[0] == 0:
+        # An empty batch takes torch's "Empty" backend (Convolution.cpp): the output shape is
+        # computed and nothing else is checked (not output_padding), but it multiplies by the
+        # weight's first element and views to the computed shape (torch 2.13, checked live).
+        if w.size == 0:
+            refuse("weight", f"array of shape {w.shape}",
+                         "select(): index 0 out of range for tensor of size [0] at dimension 0 (PyTorch's empty-batch "
+                         "path reads the weight's first element)", ShapeError)
+        if min(out) < 0:
+            refuse("padding", padding, f"invalid shape dimension {min(out)} of the output shape "
+                         f"{[0, m, *_conv_pad1d(nd, out, 1)]}", ShapeError)
+        y = np.zeros((0, m, *out), dtype=x.dtype)
+        return y[0] if unbatched else y
+    if w.size == 0:
+        refuse("weight", f"array of shape {w.shape}",
+                     f"non-empty {nd + 2}D weight tensor expected, but got: {list(w.shape)} (PyTorch's CPU kernels "
+                     "refuse a weight without output channels)", ShapeError)
+    if any(o >= max(si, di) for o, si, di in zip(op_, s, d)):
+        text = " ".join(
+            f"{name}_{a}: {v}"
+            for name, values, fill in (("output_padding", op_, 0), ("stride", s, 1), ("dilation", d, 1))
+            for a, v in zip(_conv_labels(nd), _conv_pad1d(nd, values, fill))
+        )
+        refuse(
+            "output_padding",
+            output_padding,
+            f"output padding must be smaller than either stride or dilation, but got {text}",
+            InvalidArgumentError,
+        )
+    # oneDNN's deconvolution returns an empty result for an output size of 0 (and refuses a negative
+    # one); slow_conv_transpose refuses anything below 1.  Which runs: _onednn.
+    if min(out) == 0 and _onednn(x, w, s, d, g, op_):
+        y = np.zeros((x.shape[0], m, *out), dtype=x.dtype)
+        return y[0] if unbatched else y
+    if min(out) < 1:
+        refuse(
+            "padding",
+            padding,
+            f"Given input size per channel: ({' x '.join(map(str, _conv_pad1d(nd, x.shape[2:], 1)))}). Calculated "
+            f"output size per channel: ({' x '.join(map(str, _conv_pad1d(nd, out, 1)))}). Output size is too small",
+            ShapeError,
+        )
+    y = engine.conv_transpose(
+        x, w, b, strides=s, dilations=d, pads_begin=p, pads_end=[pi - oi for pi, oi in zip(p, op_)], groups=g
+    )
+    return y[0] if unbatched else y
+
+
+def _arrays(input: Any, weight: Any, nd: int, op: str) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``input`` (batched, and whether it was not) and ``weight``: ranks and dtypes as PyTorch checks them."""
     x = _checks.numeric_array("input", input)
     w = _checks.numeric_array("weight", weight)
     if x.ndim not in (nd + 1, nd + 2):
@@ -118,6 +180,14 @@ def _conv_transpose_twin(
             message=f"\"{kernel_name}\" not implemented for '{torch_dtype_name(x.dtype.name)}' "
             "(PyTorch's CPU transposed convolution takes float16, float32, float64 or int64).",
         )
+    return x, w, unbatched
+
+
+def _parameters(
+    w: np.ndarray, stride: Any, padding: Any, output_padding: Any, dilation: Any, groups: Any, nd: int, op: str
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...], int]:
+    """``stride``, ``padding``, ``output_padding``, ``dilation`` (one int per axis) and ``groups``,
+    with PyTorch's refusals, and the kernel's sizes."""
     s = _conv_int_tuple("stride", stride, nd, op)
     p = _conv_int_tuple("padding", padding, nd, op)
     op_ = _conv_int_tuple("output_padding", output_padding, nd, op)
@@ -148,6 +218,11 @@ def _conv_transpose_twin(
         refuse(
             "weight", f"array of shape {w.shape}", f"kernel size should be greater than zero, but got {pairs}", ShapeError
         )
+    return s, p, op_, d, g
+
+
+def _channels(x: np.ndarray, w: np.ndarray, g: int, bias: Any) -> tuple[int, np.ndarray | None]:
+    """The output channels and the bias (in the input's dtype), after PyTorch's channel checks."""
     if w.shape[0] < g:  # check_shape_forward (this also refuses zero input channels)
         refuse(
             "weight",
@@ -185,61 +260,7 @@ def _conv_transpose_twin(
                 ShapeError,
             )
         b = b.astype(x.dtype)
-    if min(x.shape[2:]) <= 0 and x.shape[0] != 0:
-        refuse(
-            "input",
-            f"array of shape {x.shape}",
-            f"Only zero batch or zero channel inputs are supported, but got input shape: {list(x.shape)}",
-            ShapeError,
-        )
-    # out = (in - 1)·s - 2p + d·(k - 1) + output_padding + 1
-    out = [transposed_size(*args) for args in zip(x.shape[2:], w.shape[2:], s, d, p, p, op_)]
-    if x.shape[0] == 0:
-        # An empty batch takes torch's "Empty" backend (Convolution.cpp): the output shape is
-        # computed and nothing else is checked (not output_padding), but it multiplies by the
-        # weight's first element and views to the computed shape (torch 2.13, checked live).
-        if w.size == 0:
-            refuse("weight", f"array of shape {w.shape}",
-                         "select(): index 0 out of range for tensor of size [0] at dimension 0 (PyTorch's empty-batch "
-                         "path reads the weight's first element)", ShapeError)
-        if min(out) < 0:
-            refuse("padding", padding, f"invalid shape dimension {min(out)} of the output shape "
-                         f"{[0, m, *_conv_pad1d(nd, out, 1)]}", ShapeError)
-        y = np.zeros((0, m, *out), dtype=x.dtype)
-        return y[0] if unbatched else y
-    if w.size == 0:
-        refuse("weight", f"array of shape {w.shape}",
-                     f"non-empty {nd + 2}D weight tensor expected, but got: {list(w.shape)} (PyTorch's CPU kernels "
-                     "refuse a weight without output channels)", ShapeError)
-    if any(o >= max(si, di) for o, si, di in zip(op_, s, d)):
-        text = " ".join(
-            f"{name}_{a}: {v}"
-            for name, values, fill in (("output_padding", op_, 0), ("stride", s, 1), ("dilation", d, 1))
-            for a, v in zip(labels, _conv_pad1d(nd, values, fill))
-        )
-        refuse(
-            "output_padding",
-            output_padding,
-            f"output padding must be smaller than either stride or dilation, but got {text}",
-            InvalidArgumentError,
-        )
-    # oneDNN's deconvolution returns an empty result for an output size of 0 (and refuses a negative
-    # one); slow_conv_transpose refuses anything below 1.  Which runs: _onednn.
-    if min(out) == 0 and _onednn(x, w, s, d, g, op_):
-        y = np.zeros((x.shape[0], m, *out), dtype=x.dtype)
-        return y[0] if unbatched else y
-    if min(out) < 1:
-        refuse(
-            "padding",
-            padding,
-            f"Given input size per channel: ({' x '.join(map(str, _conv_pad1d(nd, x.shape[2:], 1)))}). Calculated "
-            f"output size per channel: ({' x '.join(map(str, _conv_pad1d(nd, out, 1)))}). Output size is too small",
-            ShapeError,
-        )
-    y = engine.conv_transpose(
-        x, w, b, strides=s, dilations=d, pads_begin=p, pads_end=[pi - oi for pi, oi in zip(p, op_)], groups=g
-    )
-    return y[0] if unbatched else y
+    return m, b
 
 
 def _onednn(x: np.ndarray, w: np.ndarray, s: tuple[int, ...], d: tuple[int, ...], g: int, op: tuple[int, ...]) -> bool:

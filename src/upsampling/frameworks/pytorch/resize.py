@@ -277,6 +277,25 @@ def interpolate(
            [2., 2., 3.]])
     """
     x = _checks.numeric_array("input", input)
+    align_corners, antialias, recompute_scale_factor = _check_arguments(
+        x, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias
+    )
+    parameter = "size" if size is not None else "scale_factor"
+    n_out, factors = _output_sizes(x, size, scale_factor, mode, recompute_scale_factor)
+    if min(n_out) == 0:  # adaptive pooling (area) allows empty outputs
+        out_shape = x.shape[:2] + tuple(n_out)
+        _checks.output_bytes(parameter, out_shape, x.dtype)
+        return np.zeros(out_shape, dtype=x.dtype)
+    _check_dtype(x, mode, antialias)
+    return _resample(x, mode, n_out, factors, align_corners, antialias, parameter)
+
+
+def _check_arguments(
+    x: np.ndarray, size: Any, scale_factor: Any, mode: Any, align_corners: Any, recompute_scale_factor: Any,
+    antialias: Any,
+) -> tuple[bool, bool, bool | None]:
+    """PyTorch's argument checks, in its order (torch/nn/functional.py interpolate); returns
+    ``align_corners``, ``antialias`` and ``recompute_scale_factor`` as bools."""
     if not isinstance(mode, str) or mode not in INTERPOLATE_MODES:
         refuse(
             "mode",
@@ -304,9 +323,6 @@ def interpolate(
             )
     align_corners = bool(align_corners)
     antialias = bool(antialias)
-    dim = x.ndim - 2
-
-    # PyTorch's checks, in its order (torch/nn/functional.py interpolate).
     if size is not None and scale_factor is not None:
         refuse("size", size, "only one of size or scale_factor should be defined")
     if size is None and scale_factor is None:
@@ -344,7 +360,17 @@ def interpolate(
         refuse("align_corners", True, "Lanczos mode does not support align_corners=True", UnsupportedError)
     if mode == "lanczos" and not antialias:
         refuse("antialias", False, "Lanczos mode requires antialias=True", UnsupportedError)
+    return align_corners, antialias, recompute_scale_factor
 
+
+def _output_sizes(
+    x: np.ndarray, size: Any, scale_factor: Any, mode: str, recompute_scale_factor: bool | None
+) -> tuple[list[int], list[float | None]]:
+    """The output sizes and, per axis, the scale factor the kernels sample with (``None``: in/out).
+
+    Sizes below 1 are refused with PyTorch's message, except the empty outputs ``area`` allows.
+    """
+    dim = x.ndim - 2
     n_in = list(x.shape[2:])
     factors: list[float | None] = [None] * dim
     if size is not None:
@@ -366,9 +392,7 @@ def interpolate(
             factors = list(given)
     if min(n_in, default=1) <= 0 or min(n_out, default=1) <= 0:
         if mode == "area" and min(n_in) > 0 and min(n_out) >= 0:  # adaptive pooling allows empty outputs
-            out_shape = x.shape[:2] + tuple(n_out)
-            _checks.output_bytes("size", out_shape, x.dtype)
-            return np.zeros(out_shape, dtype=x.dtype)
+            return n_out, factors
         letters = {1: "W", 2: "HW", 3: "DHW"}[dim]
         got_in = ", ".join(f"{a}: {n}" for a, n in zip(letters, n_in))
         got_out = ", ".join(f"{a}: {n}" for a, n in zip(letters, n_out))
@@ -378,8 +402,15 @@ def interpolate(
             "Input and output sizes should be greater than 0, but got input "
             f"({got_in}){' and' if dim == 1 else ''} output ({got_out})",
         )
-    _check_dtype(x, mode, antialias)
+    return n_out, factors
 
+
+def _resample(
+    x: np.ndarray, mode: str, n_out: list[int], factors: list[float | None], align_corners: bool, antialias: bool,
+    parameter: str,
+) -> np.ndarray:
+    """Build each axis' plan as PyTorch's kernel would and apply them (uint8: PyTorch's fixed point)."""
+    n_in = list(x.shape[2:])
     # Linear/cubic coordinates use PyTorch's opmath type (double for float64, float for
     # float32/float16); the uint8 kernels compute their weights in double.  On 4-D input,
     # nearest runs the 2-D kernel when out_h + out_w <= 128 and the generic N-D kernel
@@ -389,9 +420,8 @@ def interpolate(
     index_precision = "float64" if x.dtype == np.float64 else "float32"
     generic = x.ndim != 4 or sum(n_out) > 128
     # The output's bytes before any plan is built (a plan holds n_out taps per axis).
-    _checks.output_bytes("size" if size is not None else "scale_factor", x.shape[:2] + tuple(n_out), x.dtype)
+    _checks.output_bytes(parameter, x.shape[:2] + tuple(n_out), x.dtype)
     plans = {}
-    parameter = "size" if size is not None else "scale_factor"
     with _checks.sizes_named(parameter):
         for axis, n, o, sf in zip(range(2, x.ndim), n_in, n_out, factors):
             plan = _axis_plan(
