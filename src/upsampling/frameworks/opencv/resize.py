@@ -394,6 +394,24 @@ def resize(
     array([[0., 0., 1.],
            [2., 2., 3.]], dtype=float32)
     """
+    x = _source(src)
+    n_h, n_w = x.shape[:2]
+    out_h, out_w, inv_x, inv_y, parameter = _output_size(n_h, n_w, dsize, fx, fy)
+    interpolation, simd_channels = _interpolation(x, interpolation, (out_h, out_w) != (n_h, n_w), inv_x, inv_y)
+    _checks.output_bytes("dsize", (out_h, out_w) + x.shape[2:], x.dtype)
+    if (out_h, out_w) == (n_h, n_w):
+        y = x.copy()  # cv::resize copies when the size does not change
+    else:
+        y = _resample(x, interpolation, out_h, out_w, inv_x, inv_y, simd_channels, parameter)
+    if isinstance(dst, np.ndarray) and dst.shape == y.shape and dst.dtype == y.dtype:
+        dst[...] = y
+        return dst
+    return y
+
+
+def _source(src: Any) -> np.ndarray:
+    """``src`` as OpenCV holds it: a 1-D array is one row, ``(H, W, 1)`` is ``(H, W)``; ranks,
+    channel counts and empty images refused with cv2's messages."""
     x = _checks.numeric_array("src", src)
     if x.ndim == 1:
         x = x.reshape(1, -1)  # OpenCV 5 makes a 1-D array a 1-D Mat: one row (observed)
@@ -410,32 +428,43 @@ def resize(
                 "cv2.resize: (-215:Assertion failed) !ssize.empty() in function 'resize'", ShapeError)
     if x.ndim == 3 and x.shape[2] == 1:
         x = x[:, :, 0]  # cv2 returns (H, W) for a single-channel (H, W, 1) array
-    n_h, n_w = x.shape[:2]
+    return x
 
+
+def _output_size(n_h: int, n_w: int, dsize: Any, fx: Any, fy: Any) -> tuple[int, int, float, float, str]:
+    """``(out_h, out_w, inv_scale_x, inv_scale_y, parameter)``: from ``dsize``, or when it is empty
+    from ``fx``/``fy`` (rounded half to even); ``parameter`` names the one in force."""
     size = _parse_dsize(dsize)
     fx, fy = _number("fx", fx), _number("fy", fy)
-    if size is None or size[0] <= 0 or size[1] <= 0:  # Size::empty()
-        for name, value in (("fx", fx), ("fy", fy)):
-            if not value > 0:
-                refuse(
-                    name,
-                    value,
-                    f"cv2.resize: (-215:Assertion failed) inv_scale_{'x' if name == 'fx' else 'y'} > 0 in "
-                    "function 'resize' (dsize is empty, so fx and fy must be > 0)",
-                )
-        out_w, out_h = _saturate_int(n_w * fx), _saturate_int(n_h * fy)
-        if out_w <= 0 or out_h <= 0:
-            refuse(
-                "fx" if out_w <= 0 else "fy",
-                fx if out_w <= 0 else fy,
-                f"cv2.resize: (-215:Assertion failed) !dsize.empty() in function 'resize' (round({n_w} * fx) "
-                f"= {out_w}, round({n_h} * fy) = {out_h})",
-            )
-        inv_x, inv_y = fx, fy
-    else:
+    if size is not None and size[0] > 0 and size[1] > 0:
         out_w, out_h = size
-        inv_x, inv_y = out_w / n_w, out_h / n_h
+        return out_h, out_w, out_w / n_w, out_h / n_h, "dsize"
+    # An empty dsize (Size::empty()): the sizes come from fx and fy.
+    for name, value in (("fx", fx), ("fy", fy)):
+        if not value > 0:
+            refuse(
+                name,
+                value,
+                f"cv2.resize: (-215:Assertion failed) inv_scale_{'x' if name == 'fx' else 'y'} > 0 in "
+                "function 'resize' (dsize is empty, so fx and fy must be > 0)",
+            )
+    out_w, out_h = _saturate_int(n_w * fx), _saturate_int(n_h * fy)
+    if out_w <= 0 or out_h <= 0:
+        refuse(
+            "fx" if out_w <= 0 else "fy",
+            fx if out_w <= 0 else fy,
+            f"cv2.resize: (-215:Assertion failed) !dsize.empty() in function 'resize' (round({n_w} * fx) "
+            f"= {out_w}, round({n_h} * fy) = {out_h})",
+        )
+    return out_h, out_w, fx, fy, "fx"
 
+
+def _interpolation(
+    x: np.ndarray, interpolation: Any, resized: bool, inv_x: float, inv_y: float
+) -> tuple[int, tuple[int, ...]]:
+    """The flag OpenCV runs for this image (``INTER_LINEAR_EXACT`` becomes ``INTER_LINEAR`` on floats
+    and ``INTER_AREA`` on an exact 2x shrink), after its dtype checks; and the channel counts its
+    half-up 2x2 area kernel serves."""
     if not _checks.is_integer(interpolation):
         refuse("interpolation", interpolation,
                 "cv2.resize: Argument 'interpolation' is required to be an integer")
@@ -468,7 +497,7 @@ def resize(
 
     if interpolation == INTER_LINEAR_EXACT and x.dtype.kind == "f":
         interpolation = INTER_LINEAR  # resize.cpp: the bit-exact path exists for integer depths only
-    if interpolation == INTER_LINEAR_EXACT and (out_h, out_w) != (n_h, n_w) and _halving(inv_x, inv_y):
+    if interpolation == INTER_LINEAR_EXACT and resized and _halving(inv_x, inv_y):
         # resize.cpp: "INTER_AREA (fast) is equal to INTER_LINEAR" for an exact 2x shrink of both
         # axes, so both linear flags run resizeAreaFast there (int8, with no area kernel, fails).
         # uint8 INTER_LINEAR keeps its own path: its fixed point gives the same bits.  Observed:
@@ -484,44 +513,43 @@ def resize(
                 + ", ".join(_INTERPOLATING_DTYPES) + ")",
                 DTypeError,
             )
+    return interpolation, simd_channels
 
+
+def _resample(
+    x: np.ndarray, interpolation: int, out_h: int, out_w: int, inv_x: float, inv_y: float,
+    simd_channels: tuple[int, ...], parameter: str,
+) -> np.ndarray:
+    """Each axis' plan as OpenCV's kernel builds it, applied through the pipeline that flag and
+    dtype run (OpenCV's fixed point for integers)."""
+    n_h, n_w = x.shape[:2]
     out_shape = (out_h, out_w) + x.shape[2:]
-    _checks.output_bytes("dsize", out_shape, x.dtype)
-    if (out_h, out_w) == (n_h, n_w):
-        y = x.copy()  # cv::resize copies when the size does not change
-    else:
-        # INTER_AREA averages boxes only when neither axis grows (scale = 1/inv_scale >= 1 on both).
-        area_down = 1.0 / inv_x >= 1 and 1.0 / inv_y >= 1
-        channels = x.shape[2] if x.ndim == 3 else 1
-        if interpolation == INTER_AREA and area_down and channels > 4 and not _area_fast(inv_x, inv_y):
-            refuse(
-                "src",
-                f"array of shape {x.shape}",
-                "cv2.resize: (-215:Assertion failed) func != 0 && cn <= 4 in function 'resize' (INTER_AREA "
-                "shrinking by a non-integer factor handles at most 4 channels)",
-                UnsupportedError,
-            )
-        ipp = _ipp_takes(interpolation, x)
-        with _checks.sizes_named("dsize" if size is not None and size[0] > 0 and size[1] > 0 else "fx"):
-            plan_y = _axis_plan(interpolation, n_h, out_h, inv_y, area_down, ipp)
-            plan_x = _axis_plan(interpolation, n_w, out_w, inv_x, area_down, ipp)
-        # The integer paths below hold a few int64/float64 arrays of the input's and the output's
-        # size (their fixed-point sums); the generic path checks its own in apply_plans.
-        _checks.work_bytes("dsize", 4 * 8 * (x.size + math.prod(out_shape)), "fixed-point intermediates")
-        if interpolation == INTER_LINEAR_EXACT and x.dtype.name in _EXACT_BITS:
-            y = _linear_exact(x, plan_x, plan_y)
-        elif x.dtype == np.uint8 and (interpolation == INTER_LANCZOS4 or (interpolation == INTER_CUBIC and not ipp)):
-            y = _fixed_point_uint8(x, plan_x, plan_y)
-        elif interpolation == INTER_AREA and area_down and x.dtype.kind in "iu" and _area_fast(inv_x, inv_y):
-            y = _area_fast_integer(x, plan_x, plan_y, inv_x, inv_y, simd_channels)
-        elif x.dtype == np.uint8 and (interpolation == INTER_LINEAR or (interpolation == INTER_AREA and not area_down)):
-            if interpolation == INTER_LINEAR:
-                plan_y = LINEAR_UINT8_ROWS.plan(n_h, out_h, inv_scale=1.0 / inv_y)
-            y = _linear_uint8(x, plan_x, plan_y)
-        else:
-            y = apply_plans(x, {0: plan_y, 1: plan_x}, parameter="dsize")
-
-    if isinstance(dst, np.ndarray) and dst.shape == y.shape and dst.dtype == y.dtype:
-        dst[...] = y
-        return dst
-    return y
+    # INTER_AREA averages boxes only when neither axis grows (scale = 1/inv_scale >= 1 on both).
+    area_down = 1.0 / inv_x >= 1 and 1.0 / inv_y >= 1
+    channels = x.shape[2] if x.ndim == 3 else 1
+    if interpolation == INTER_AREA and area_down and channels > 4 and not _area_fast(inv_x, inv_y):
+        refuse(
+            "src",
+            f"array of shape {x.shape}",
+            "cv2.resize: (-215:Assertion failed) func != 0 && cn <= 4 in function 'resize' (INTER_AREA "
+            "shrinking by a non-integer factor handles at most 4 channels)",
+            UnsupportedError,
+        )
+    ipp = _ipp_takes(interpolation, x)
+    with _checks.sizes_named(parameter):
+        plan_y = _axis_plan(interpolation, n_h, out_h, inv_y, area_down, ipp)
+        plan_x = _axis_plan(interpolation, n_w, out_w, inv_x, area_down, ipp)
+    # The integer paths below hold a few int64/float64 arrays of the input's and the output's
+    # size (their fixed-point sums); the generic path checks its own in apply_plans.
+    _checks.work_bytes("dsize", 4 * 8 * (x.size + math.prod(out_shape)), "fixed-point intermediates")
+    if interpolation == INTER_LINEAR_EXACT and x.dtype.name in _EXACT_BITS:
+        return _linear_exact(x, plan_x, plan_y)
+    if x.dtype == np.uint8 and (interpolation == INTER_LANCZOS4 or (interpolation == INTER_CUBIC and not ipp)):
+        return _fixed_point_uint8(x, plan_x, plan_y)
+    if interpolation == INTER_AREA and area_down and x.dtype.kind in "iu" and _area_fast(inv_x, inv_y):
+        return _area_fast_integer(x, plan_x, plan_y, inv_x, inv_y, simd_channels)
+    if x.dtype == np.uint8 and (interpolation == INTER_LINEAR or (interpolation == INTER_AREA and not area_down)):
+        if interpolation == INTER_LINEAR:
+            plan_y = LINEAR_UINT8_ROWS.plan(n_h, out_h, inv_scale=1.0 / inv_y)
+        return _linear_uint8(x, plan_x, plan_y)
+    return apply_plans(x, {0: plan_y, 1: plan_x}, parameter="dsize")
