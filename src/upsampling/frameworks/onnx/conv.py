@@ -115,6 +115,23 @@ def conv_transpose(
     >>> onnx.conv_transpose(X, W, strides=[2], auto_pad="SAME_LOWER")   # odd crop at the start
     array([[[ 10., 102.,  20., 200.]]], dtype=float32)
     """
+    x, w, b = _arrays(X, W, B)
+    nd = x.ndim - 2
+    auto_pad, s, d, op, p = _attributes(w, nd, auto_pad, strides, dilations, output_padding, pads, kernel_shape)
+    g, m = _channels(x, w, b, group)
+    begins, outs = _crops(x, w, auto_pad, s, d, op, p, output_shape, output_padding, pads)
+    if nd > 2 and 0 in x.shape[2:] and x.shape[0] * x.shape[1] * m > 0 and 0 not in outs:
+        # ORT's N-d col2im walks the input's (empty) spatial grid and fails an internal check
+        # (math_cpu.cc NextPosition, "dims[d_i] < d_max"); 1-D and 2-D give zeros (observed).
+        raise ShapeError(
+            "X", f"array of shape {x.shape}", message="ConvTranspose of a 3-D or higher input with an empty spatial "
+            f"axis {list(x.shape[2:])} fails in ONNX Runtime (math_cpu.cc NextPosition: dims[d_i] < d_max was false)"
+        )
+    return engine.conv_transpose(x, w, b, strides=s, dilations=d, pads_begin=begins, output_size=outs, groups=g)
+
+
+def _arrays(X: Any, W: Any, B: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``X``, ``W`` and ``B`` with ONNX Runtime's rank checks and the schema's type ``T``."""
     x = _checks.numeric_array("X", X)
     w = _checks.numeric_array("W", W)
     if x.ndim < 3:
@@ -133,7 +150,15 @@ def conv_transpose(
             raise DTypeError(
                 name, f"array of dtype {arr.dtype}", "float16, float32 or float64, the same for X, W and B (type T)"
             )
-    nd = x.ndim - 2
+    return x, w, b
+
+
+def _attributes(
+    w: np.ndarray, nd: int, auto_pad: Any, strides: Any, dilations: Any, output_padding: Any, pads: Any,
+    kernel_shape: Any,
+) -> tuple[str, list[int], list[int], list[int], list[int]]:
+    """``auto_pad``, ``strides``, ``dilations``, ``output_padding`` and ``pads`` checked as ONNX
+    Runtime checks them (``kernel_shape`` against ``W``)."""
     auto_pad = _checks.choice("auto_pad", auto_pad, AUTO_PADS)
     s = _ct_attribute("strides", strides, nd, 1, 1)
     d = _ct_attribute("dilations", dilations, nd, 1, 1)
@@ -151,6 +176,17 @@ def conv_transpose(
                 "kernel_shape", kernel_shape, message=f"kernel_shape is not compatible with W shape. kernel_shape: "
                 f"{ks} W: {list(w.shape)}"
             )
+    for a in range(nd):
+        if op[a] >= max(s[a], d[a]):
+            raise InvalidArgumentError(
+                "output_padding", output_padding, message=f"output_padding[{a}] ({op[a]}) must be less than "
+                f"max(stride, dilation) ({max(s[a], d[a])}) for spatial dimension {a}."
+            )
+    return auto_pad, s, d, op, p
+
+
+def _channels(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, group: Any) -> tuple[int, int]:
+    """``group`` and the output channels ``M``, after ONNX Runtime's channel and bias checks."""
     g = _checks.positive_int("group", group)
     c = x.shape[1]
     if c % g:
@@ -169,12 +205,16 @@ def conv_transpose(
             f"It should be a 1-D tensor with size num_output_channels(M). Bias: {list(b.shape)} "
             f"num_output_channels: {m}"
         )
-    for a in range(nd):
-        if op[a] >= max(s[a], d[a]):
-            raise InvalidArgumentError(
-                "output_padding", output_padding, message=f"output_padding[{a}] ({op[a]}) must be less than "
-                f"max(stride, dilation) ({max(s[a], d[a])}) for spatial dimension {a}."
-            )
+    return g, m
+
+
+def _crops(
+    x: np.ndarray, w: np.ndarray, auto_pad: str, s: list[int], d: list[int], op: list[int], p: list[int],
+    output_shape: Any, output_padding: Any, pads: Any,
+) -> tuple[list[int], list[int]]:
+    """Per spatial axis, the crop before it and the output size, as ONNX Runtime derives them from
+    ``output_shape``, ``auto_pad`` or ``pads``, and its check that the output maps back to ``X``."""
+    nd = x.ndim - 2
     requested = None if output_shape is None else _ct_attribute("output_shape", output_shape, nd, 1, None)
     begins, outs = [], []
     for a, n in enumerate(x.shape[2:]):
@@ -220,11 +260,4 @@ def conv_transpose(
             raise ShapeError("output_padding", output_padding, message=text)
         begins.append(before)
         outs.append(out)
-    if nd > 2 and 0 in x.shape[2:] and x.shape[0] * c * m > 0 and 0 not in outs:
-        # ORT's N-d col2im walks the input's (empty) spatial grid and fails an internal check
-        # (math_cpu.cc NextPosition, "dims[d_i] < d_max"); 1-D and 2-D give zeros (observed).
-        raise ShapeError(
-            "X", f"array of shape {x.shape}", message="ConvTranspose of a 3-D or higher input with an empty spatial "
-            f"axis {list(x.shape[2:])} fails in ONNX Runtime (math_cpu.cc NextPosition: dims[d_i] < d_max was false)"
-        )
-    return engine.conv_transpose(x, w, b, strides=s, dilations=d, pads_begin=begins, output_size=outs, groups=g)
+    return begins, outs
