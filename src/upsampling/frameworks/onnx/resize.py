@@ -137,6 +137,41 @@ def resize(
     ``mode="nearest"`` is refused, as the reference refuses it.
     """
     X = _checks.numeric_array("X", X)
+    antialias, exclude_outside, cubic_coeff_a, extrapolation_value = _attributes(
+        mode, coordinate_transformation_mode, nearest_mode, keep_aspect_ratio_policy, behaviour, antialias,
+        exclude_outside, cubic_coeff_a, extrapolation_value,
+    )
+    axes = _axes(X.ndim, axes)
+    scales = _input_values("scales", scales)
+    sizes = _input_values("sizes", sizes)
+    if (scales is None) == (sizes is None):
+        raise InvalidArgumentError("scales", scales, "exactly one of scales and sizes", f"Got sizes={sizes!r}.")
+    roi_pairs = _roi_pairs(roi, X.ndim, axes, behaviour)
+    n_in = [X.shape[a] for a in axes]
+    if any(n == 0 for n in n_in):
+        raise ShapeError("X", X.shape, "non-empty resized axes")
+    n_out, axis_scales = _output_lengths(X, axes, n_in, scales, sizes, keep_aspect_ratio_policy, behaviour)
+
+    # The output's bytes before any plan is built (a plan holds n_out taps per axis).
+    out_shape = list(X.shape)
+    for a, o in zip(axes, n_out):
+        out_shape[a] = o
+    _checks.output_bytes("sizes" if sizes else "scales", out_shape, X.dtype)
+    setting = RESIZE_ORT if behaviour == "onnxruntime" else RESIZE_SPEC
+    with _checks.sizes_named("sizes" if sizes else "scales"):
+        plans = _resize_plans(X, setting, behaviour, axes, n_in, n_out, axis_scales, roi_pairs, mode,
+                              coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias)
+    if plans is None:  # ORT copies the input when no axis changes length
+        return X.copy()
+    return apply_plans(X, plans, extrapolation_value=extrapolation_value, parameter="sizes" if sizes else "scales")
+
+
+def _attributes(
+    mode: Any, coordinate_transformation_mode: Any, nearest_mode: Any, keep_aspect_ratio_policy: Any,
+    behaviour: Any, antialias: Any, exclude_outside: Any, cubic_coeff_a: Any, extrapolation_value: Any,
+) -> tuple[bool, bool, float, float]:
+    """The attributes checked (and the combinations ONNX or ONNX Runtime refuses); returns
+    ``antialias``, ``exclude_outside``, ``cubic_coeff_a`` and ``extrapolation_value`` normalised."""
     _checks.choice("mode", mode, RESIZE_MODES)
     _checks.choice("coordinate_transformation_mode", coordinate_transformation_mode, COORDINATE_TRANSFORMATION_MODES)
     _checks.choice("nearest_mode", nearest_mode, NEAREST_MODES)
@@ -154,34 +189,42 @@ def resize(
             1,
             "0 unless mode is 'cubic', or 'linear' with antialias=1 (ONNX Runtime refuses the rest)",
         )
-    rank = X.ndim
-    if axes is None:
-        axes = list(range(rank))
-    else:
-        axes = [_checks.integer("axes", a) for a in _checks.sequence("axes", axes)]
-        axes = [a + rank if a < 0 else a for a in axes]
-        if any(not 0 <= a < rank for a in axes) or len(set(axes)) != len(axes):
-            raise InvalidArgumentError("axes", axes, f"distinct axes in [-{rank}, {rank - 1}]")
-    k = len(axes)
-    scales = _input_values("scales", scales)
-    sizes = _input_values("sizes", sizes)
-    if (scales is None) == (sizes is None):
-        raise InvalidArgumentError("scales", scales, "exactly one of scales and sizes", f"Got sizes={sizes!r}.")
-    if _input_values("roi", roi) is None:
-        roi_pairs = [(0.0, 1.0)] * k
-    else:
-        r = [_checks.finite("roi", v) for v in _input_values("roi", roi)]  # NaN: an index of -2**63
-        if behaviour == "onnxruntime":  # ORT reads roi as a float32 tensor
-            r = [float(np.float32(v)) for v in r]
-        if len(r) == 2 * rank and k != rank:
-            r = [r[a] for a in axes] + [r[rank + a] for a in axes]
-        if len(r) != 2 * k:
-            raise ShapeError("roi", r, f"{2 * k} values (starts then ends for each resized axis)")
-        roi_pairs = [(r[i], r[k + i]) for i in range(k)]
+    return antialias, exclude_outside, cubic_coeff_a, extrapolation_value
 
-    n_in = [X.shape[a] for a in axes]
-    if any(n == 0 for n in n_in):
-        raise ShapeError("X", X.shape, "non-empty resized axes")
+
+def _axes(rank: int, axes: Any) -> list[int]:
+    """The ``axes`` attribute as distinct non-negative axes (default: every axis)."""
+    if axes is None:
+        return list(range(rank))
+    axes = [_checks.integer("axes", a) for a in _checks.sequence("axes", axes)]
+    axes = [a + rank if a < 0 else a for a in axes]
+    if any(not 0 <= a < rank for a in axes) or len(set(axes)) != len(axes):
+        raise InvalidArgumentError("axes", axes, f"distinct axes in [-{rank}, {rank - 1}]")
+    return axes
+
+
+def _roi_pairs(roi: Any, rank: int, axes: list[int], behaviour: str) -> list[tuple[float, float]]:
+    """``(start, end)`` of each resized axis from the ``roi`` input (whole axes when absent)."""
+    k = len(axes)
+    if _input_values("roi", roi) is None:
+        return [(0.0, 1.0)] * k
+    r = [_checks.finite("roi", v) for v in _input_values("roi", roi)]  # NaN: an index of -2**63
+    if behaviour == "onnxruntime":  # ORT reads roi as a float32 tensor
+        r = [float(np.float32(v)) for v in r]
+    if len(r) == 2 * rank and k != rank:
+        r = [r[a] for a in axes] + [r[rank + a] for a in axes]
+    if len(r) != 2 * k:
+        raise ShapeError("roi", r, f"{2 * k} values (starts then ends for each resized axis)")
+    return [(r[i], r[k + i]) for i in range(k)]
+
+
+def _output_lengths(
+    X: np.ndarray, axes: list[int], n_in: list[int], scales: list | None, sizes: list | None,
+    keep_aspect_ratio_policy: str, behaviour: str,
+) -> tuple[list[int], list[float]]:
+    """Each resized axis' output length and the scale its coordinates use, from ``sizes`` (with
+    ``keep_aspect_ratio_policy``) or ``scales``, in the spec's or ONNX Runtime's arithmetic."""
+    k = len(axes)
     if sizes is not None:
         sizes = [_checks.positive_int("sizes", v) for v in _checks.sequence("sizes", sizes, k)]
         if keep_aspect_ratio_policy == "stretch":  # the output's bytes before any arithmetic on 10**400
@@ -212,20 +255,7 @@ def resize(
             n_out = [int(math.floor(n * s)) for n, s in zip(n_in, axis_scales)]
         if min(n_out) < 1:
             raise InvalidArgumentError("scales", axis_scales, f"scales giving at least 1 sample on each axis of {n_in}")
-
-    # The output's bytes before any plan is built (a plan holds n_out taps per axis).
-    out_shape = list(X.shape)
-    for a, o in zip(axes, n_out):
-        out_shape[a] = o
-    _checks.output_bytes("sizes" if sizes else "scales", out_shape, X.dtype)
-    setting = RESIZE_ORT if behaviour == "onnxruntime" else RESIZE_SPEC
-    plans = {}
-    with _checks.sizes_named("sizes" if sizes else "scales"):
-        plans = _resize_plans(X, setting, behaviour, axes, n_in, n_out, axis_scales, roi_pairs, mode,
-                              coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias)
-    if plans is None:  # ORT copies the input when no axis changes length
-        return X.copy()
-    return apply_plans(X, plans, extrapolation_value=extrapolation_value, parameter="sizes" if sizes else "scales")
+    return n_out, axis_scales
 
 
 def _resize_plans(X, setting, behaviour, axes, n_in, n_out, axis_scales, roi_pairs, mode,
