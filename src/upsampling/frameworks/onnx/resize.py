@@ -22,6 +22,7 @@ from upsampling.coords import (
 )
 from upsampling.errors import InvalidArgumentError, ShapeError, UnsupportedError
 from upsampling.frameworks._mapping import Setting
+from upsampling.plan import AxisPlan
 from upsampling.resizing import apply_plans
 
 __all__ = ["Behaviour", "KeepAspectRatioPolicy", "ResizeMode", "resize", "upsample"]
@@ -258,8 +259,11 @@ def _output_lengths(
     return n_out, axis_scales
 
 
-def _resize_plans(X, setting, behaviour, axes, n_in, n_out, axis_scales, roi_pairs, mode,
-                  coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias):
+def _resize_plans(
+    X: np.ndarray, setting: Setting, behaviour: str, axes: list[int], n_in: list[int], n_out: list[int],
+    axis_scales: list[float], roi_pairs: list[tuple[float, float]], mode: str, coordinate_transformation_mode: str,
+    nearest_mode: str, cubic_coeff_a: float, exclude_outside: bool, antialias: bool,
+) -> dict[int, AxisPlan] | None:
     """:func:`resize`'s plan per resized axis (``None``: ORT returns a copy of the input)."""
     plans = {}
     for a, n, o, s, rp in zip(axes, n_in, n_out, axis_scales, roi_pairs):
