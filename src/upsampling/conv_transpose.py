@@ -148,7 +148,7 @@ def _bias_check(b: np.ndarray | None, m: int) -> None:
 def _finish(y: np.ndarray, b: np.ndarray | None, dtype: np.dtype, result: np.dtype) -> np.ndarray:
     """Add the bias (one per output channel, axis 1) in the accumulation ``dtype``, then cast."""
     if b is not None:
-        y += b.astype(dtype).reshape((1, -1) + (1,) * (y.ndim - 2))
+        y += b.astype(dtype).reshape((1, y.shape[1]) + (1,) * (y.ndim - 2))
     return _cast(y, result)
 
 
