@@ -54,6 +54,8 @@ __all__ = [
     "CONVENTIONS",
     "NEAREST_MODES",
     "Convention",
+    "align_corners_ratio",
+    "inverse_scale",
     "nearest_index",
     "source_coordinates",
     # the border rule; windows, area boxes and the accumulator loop
@@ -149,6 +151,22 @@ CONVENTIONS: dict[str, Convention] = {
 def _arith(precision: str) -> type[np.floating]:
     return np.float32 if precision == "float32" else np.float64
 
+
+def inverse_scale(n_in: int, n_out: int, precision: str = "float64") -> float:
+    """``n_in / n_out`` evaluated in ``precision``, as the Python float holding that value: the
+    ``inv_scale`` frameworks multiply by (TensorFlow ``CalculateResizeScale`` and PyTorch
+    ``area_pixel_compute_scale``, float32)."""
+    f = _arith(precision)
+    return float(f(n_in) / f(n_out))
+
+
+def align_corners_ratio(n_in: int, n_out: float, precision: str = "float64") -> float:
+    """``(n_in - 1) / (n_out - 1)`` evaluated in ``precision`` (0 when ``n_out == 1``): the step of
+    ``align_corners``, which PyTorch and TensorFlow compute first, in float32, then multiply by."""
+    if n_out == 1:
+        return 0.0
+    f = _arith(precision)
+    return float(f(n_in - 1) / f(n_out - 1))
 
 def source_coordinates(
     n_in: int,

@@ -510,3 +510,31 @@ def complement_fixed_plan(plan: AxisPlan, bits: int) -> AxisPlan:
     w1 = np.rint(plan.weight[:, 1] * one) / one
     weight = np.stack([1.0 - w1, w1], 1)
     return _make(plan.n_in, plan.n_out, plan.index.copy(), weight, plan.outside, plan.coordinate)
+
+
+def round_fixed_point(acc: np.ndarray, dtype: Any = np.uint8) -> np.ndarray:
+    """The last stage of the fixed-point kernels: round half up, saturate to ``dtype``.
+
+    ``acc`` is the float64 result of applying a fixed-point plan (:func:`fixed_point_plan`,
+    :func:`quantized_plan`, :func:`complement_fixed_plan`): the integer accumulator divided by
+    ``2**p``, exactly.  The kernels' ``(acc + 2**(p-1)) >> p`` is then ``floor(acc + 0.5)``,
+    clipped to ``dtype``'s range (PyTorch's uint8 passes, Pillow's ``clip8``, OpenCV's
+    ``FixedPtCast`` and ``resize_bitExact``).
+    """
+    info = np.iinfo(dtype)
+    return np.clip(np.floor(acc + 0.5), info.min, info.max).astype(dtype)
+
+
+def counting_plan(plan: AxisPlan) -> AxisPlan:
+    """``plan`` with weight 1 on every tap it uses (and 0 on the others): applied in float64 to an
+    integer image, two of them give the exact integer sum of each box, as the integer box
+    kernels hold it (OpenCV ``resizeAreaFast``, Pillow ``Reduce.c``)."""
+    return _make(plan.n_in, plan.n_out, plan.index.copy(), (plan.weight != 0).astype(np.float64), plan.outside,
+                 plan.coordinate)
+
+
+def box_counts(plan_y: AxisPlan, plan_x: AxisPlan, ndim: int = 2) -> np.ndarray:
+    """How many pixels each output box of ``plan_y`` x ``plan_x`` holds, shaped to broadcast
+    against an ``ndim``-D ``(H, W, ...)`` image (int64)."""
+    count = np.count_nonzero(plan_y.weight, axis=1)[:, None] * np.count_nonzero(plan_x.weight, axis=1)[None, :]
+    return count.reshape(count.shape + (1,) * (ndim - 2)).astype(np.int64)
