@@ -128,8 +128,15 @@ class Call:
     """A framework resize call with every argument fixed; see the module docstring."""
 
     framework: ClassVar[str]
-    #: "nearest" or "smooth": candidates of the other family are never searched
-    family: str
+    #: what makes the call nearest-neighbour: its field that names the interpolation, and the
+    #: prefix of the nearest names there (``("mode", "nearest")`` also takes ``nearest-exact``)
+    NEAREST: ClassVar[tuple[str, str]]
+
+    @property
+    def family(self) -> str:
+        """"nearest" or "smooth": candidates of the other family are never searched."""
+        field, prefix = self.NEAREST
+        return "nearest" if getattr(self, field).startswith(prefix) else "smooth"
 
     # -- written form ---------------------------------------------------------------------
     def expression(self, x: str = "x") -> str:

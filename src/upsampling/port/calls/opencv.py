@@ -26,10 +26,7 @@ class CVResize(Call):
 
     framework: ClassVar[str] = "opencv"
     UNIT_LAYOUT: ClassVar[str] = "HWC"
-
-    @property
-    def family(self) -> str:
-        return "nearest" if self.interpolation.startswith("INTER_NEAREST") else "smooth"
+    NEAREST: ClassVar[tuple[str, str]] = ("interpolation", "INTER_NEAREST")
 
     def layout(self, dims: Dims) -> str:
         return "NHWC" if dims.batch > 1 else "HWC"

@@ -37,10 +37,7 @@ class PILResize(Call):
 
     framework: ClassVar[str] = "pillow"
     UNIT_LAYOUT: ClassVar[str] = "HW"
-
-    @property
-    def family(self) -> str:
-        return "nearest" if self.resample == "NEAREST" else "smooth"
+    NEAREST: ClassVar[tuple[str, str]] = ("resample", "NEAREST")
 
     def layout(self, dims: Dims) -> str:
         return "NHWC" if dims.batch > 1 else "HWC"
