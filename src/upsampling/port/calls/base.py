@@ -199,6 +199,22 @@ class Call:
         return self.size_rule()[0] in SCALE_RULES
 
 
+class ImageCall(Call):
+    """A call on one ``(H, W, C)`` image (OpenCV, Pillow): its written code loops over a batch."""
+
+    def layout(self, dims: Dims) -> str:
+        return "NHWC" if dims.batch > 1 else "HWC"
+
+    def code(self, dims: Dims) -> str:
+        if dims.batch > 1:
+            return f"y = np.stack([{self.image_code('image', dims)} for image in x])"
+        return f"y = {self.image_code('x', dims)}"
+
+    def image_code(self, image: str, dims: Dims) -> str:
+        """The expression that resizes the one ``(H, W, C)`` image named ``image``."""
+        raise NotImplementedError
+
+
 class Wrapper(Call):
     """A call that runs another one, :attr:`inner` (a dataclass field of the subclass): its family,
     layout, probing and settings are the inner call's."""
