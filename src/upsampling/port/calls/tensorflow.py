@@ -24,10 +24,7 @@ class TFResize(Call):
 
     framework: ClassVar[str] = "tensorflow"
     UNIT_LAYOUT: ClassVar[str] = "NHWC"
-
-    @property
-    def family(self) -> str:
-        return "nearest" if self.method == "nearest" else "smooth"
+    NEAREST: ClassVar[tuple[str, str]] = ("method", "nearest")
 
     def expression(self, x: str = "x") -> str:
         args = [x, repr(tuple(self.size))]
@@ -86,10 +83,7 @@ class TF1Resize(Call):
 
     framework: ClassVar[str] = "tensorflow"
     UNIT_LAYOUT: ClassVar[str] = "NHWC"
-
-    @property
-    def family(self) -> str:
-        return "nearest" if self.op == "resize_nearest_neighbor" else "smooth"
+    NEAREST: ClassVar[tuple[str, str]] = ("op", "resize_nearest")
 
     def expression(self, x: str = "x") -> str:
         args = [x, repr(tuple(self.size))]
@@ -137,10 +131,7 @@ class KerasUpSampling(Call):
 
     framework: ClassVar[str] = "tensorflow"
     UNIT_LAYOUT: ClassVar[str] = "NHWC"
-
-    @property
-    def family(self) -> str:
-        return "nearest" if self.interpolation == "nearest" else "smooth"
+    NEAREST: ClassVar[tuple[str, str]] = ("interpolation", "nearest")
 
     def expression(self, x: str = "x") -> str:
         interp = "" if self.interpolation == "nearest" else f", interpolation={self.interpolation!r}"
