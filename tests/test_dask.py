@@ -39,7 +39,7 @@ from upsampling.errors import (  # noqa: E402
     ShapeError,
     UpsamplingError,
 )
-from upsampling.kernels.argmax import upsample_argmax as argmax_in_memory  # noqa: E402
+from upsampling.argmax import upsample_argmax as argmax_in_memory  # noqa: E402
 
 SHAPES = {"HW": lambda h, w, c: (h, w), "HWC": lambda h, w, c: (h, w, c), "CHW": lambda h, w, c: (c, h, w)}
 
@@ -499,7 +499,7 @@ def test_docstring_examples():
 
 def test_import_upsampling_does_not_import_dask():
     code = (
-        "import sys, upsampling, upsampling.kernels.argmax, upsampling.raster_cli; "
+        "import sys, upsampling, upsampling.argmax, upsampling.raster_cli; "
         "assert 'dask' not in sys.modules and 'distributed' not in sys.modules, 'dask imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

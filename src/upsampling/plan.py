@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from upsampling import _checks, coords
-from upsampling._options import _options
+from upsampling._options import _options, on_change
 from upsampling.errors import InvalidArgumentError
 from upsampling.filters import kernel as get_kernel
 from upsampling.filters import quantize_fraction
@@ -201,6 +201,9 @@ def trim_caches() -> None:
     """Shrink every plan cache to ``options(plan_cache_bytes=...)``, least recent first."""
     for cache in _CACHES:
         cache.trim()
+
+
+on_change("plan_cache_bytes", trim_caches)  # lowering the budget releases what is held at once
 
 
 def cache_stats() -> dict[str, int]:
