@@ -31,7 +31,7 @@ from upsampling.frameworks import onnx, opencv, pillow, pytorch, tensorflow
 from upsampling.argmax import upsample_argmax
 
 LIMIT = 1 << 21  # bytes an output may take during fuzzing
-TIMEOUT = 60  # seconds per call (a first call may compile a Numba kernel)
+TIMEOUT = 60  # seconds per call (a hang fails the test instead of stalling the suite)
 EXAMPLES = 200
 
 pytestmark = pytest.mark.xdist_group("fuzz")
