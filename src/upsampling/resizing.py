@@ -521,32 +521,3 @@ def resize_plans(
         x = _checks.numeric_array("x", x)
     plans = dict(spec_plans(ResizeSpec.from_call(size, options), x))  # the caller's own dict
     return plans, planned_shape(x.shape, plans)
-
-
-# -- removed when dask uses ResizeSpec (dask-pkg branch) ------------------------------------
-
-
-@dataclass(frozen=True)
-class _ResizeSetup:
-    """A spec and the lengths it gives one array shape (what ``upsampling.dask`` reads)."""
-
-    spec: ResizeSpec
-    shape: tuple[int, ...]
-    axes: tuple[int, int]
-    n_in: tuple[int, int]
-    n_out: tuple[int, int]
-    mode = property(lambda self: self.spec.mode)
-    antialias = property(lambda self: self.spec.antialias)
-    extrapolation_value = property(lambda self: self.spec.extrapolation_value)
-    scales = property(lambda self: self.spec.scale or (None, None))
-
-
-def _resize_setup(x: Any, size: Any, **options: Any) -> _ResizeSetup:
-    spec = ResizeSpec(size, **options)
-    axes = spec.axes(x.shape)
-    n_in = (int(x.shape[axes[0]]), int(x.shape[axes[1]]))
-    return _ResizeSetup(spec, tuple(x.shape), axes, n_in, spec.output_lengths(x.shape))
-
-
-def _setup_plans(st: _ResizeSetup) -> dict[int, AxisPlan]:
-    return st.spec.plans(st.shape)
