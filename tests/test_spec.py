@@ -143,7 +143,7 @@ _SPEC_FIELDS = [f for f in dataclasses.fields(ResizeSpec) if f.init]
 
 
 def _entry_points():
-    """(name, function, its documented layout default, why it may be missing)."""
+    """(name, a getter of the function, its documented layout default)."""
     import upsampling.argmax
     import upsampling.resizing
 
@@ -171,14 +171,14 @@ def _entry_points():
             pytest.importorskip("dask.array")
             import upsampling.dask
 
-            if not hasattr(upsampling.dask, "__path__"):  # still the one-file module
-                pytest.xfail("upsampling.dask becomes a package built on ResizeSpec (issue 17, dask-pkg)")
             return getattr(upsampling.dask, attr)
 
         return get
 
+    # dask guesses the layout from the rank (None), except for class scores (CHW)
     yield "upsampling.dask.resize", dask_face("resize"), None
     yield "upsampling.dask.upsample_argmax", dask_face("upsample_argmax"), "CHW"
+    yield "upsampling.dask.resize_raster", dask_face("resize_raster"), None
 
 
 @pytest.mark.parametrize("name, get, layout", list(_entry_points()), ids=[e[0] for e in _entry_points()])
@@ -195,6 +195,8 @@ def test_entry_point_parameters_come_from_the_spec(name, get, layout):
         p = params[f.name]
         want = layout if f.name == "layout" else f.default
         assert p.default == want, f"{name}: {f.name}={p.default!r}, ResizeSpec has {want!r}"
+        hint = f"{f.type} | None" if f.name == "layout" and layout is None else f.type
+        assert p.annotation == hint, f"{name}: {f.name}: {p.annotation!r}, ResizeSpec has {hint!r}"
         kind = inspect.Parameter.POSITIONAL_OR_KEYWORD if f.name == "size" else inspect.Parameter.KEYWORD_ONLY
         assert p.kind is kind, f"{name}: {f.name} is {p.kind}"
     # ...and the source does not write them out again: only size, then **options.
