@@ -206,3 +206,18 @@ def test_entry_point_parameters_come_from_the_spec(name, get, layout):
     restated = sorted(written & {f.name for f in _SPEC_FIELDS if f.name != "size"})
     assert not restated, f"{name} restates ResizeSpec's parameters {restated} (use @takes_resize_options and **options)"
     assert node.args.kwarg is not None, f"{name} takes no **options"
+
+
+def test_resize_spec_is_resize_of_the_spec():
+    from upsampling.resizing import resize_spec
+
+    x = np.random.default_rng(3).random((2, 5, 7, 3)).astype(np.float32)
+    for kwargs in (dict(mode="cubic", cubic_coeff_a=-0.5), dict(scale=(1.5, 0.5), mode="area"),
+                   dict(coordinate_transformation_mode="tf_crop_and_resize", roi=(0.1, 0, 1.2, 0.9))):
+        size = None if "scale" in kwargs else (9, 4)
+        want = upsampling.resize(x, size, **kwargs)
+        got = resize_spec(x, ResizeSpec(size, **kwargs))
+        assert got.tobytes() == want.tobytes(), kwargs
+    with pytest.raises(DTypeError) as info:
+        resize_spec(x, {"size": (9, 4)})
+    assert info.value.parameter == "spec"

@@ -1,7 +1,9 @@
-"""The resize engine: validate -> plan each axis -> apply one axis at a time.
+"""The resize engine: spec -> plan each axis -> apply one axis at a time (or both fused).
 
 :func:`resize` speaks ONNX Resize's vocabulary, which names every convention the
-frameworks use.  The framework twins in :mod:`upsampling.frameworks` build their
+frameworks use.  Its arguments are a :class:`~upsampling.spec.ResizeSpec` (validated once, the
+parameter list written once); :func:`resize_spec` runs a spec, :func:`spec_plans` gives its
+plans for an input shape with the memory they need checked first.  The framework twins in :mod:`upsampling.frameworks` build their
 own per-axis plans (for quirks outside that vocabulary: float32 index arithmetic,
 TF's weight table, Pillow's filter windows) and call :func:`apply_plans`, the one
 place plans meet data.
@@ -390,11 +392,13 @@ def resize(
 
 def resize_spec(x: Any, spec: ResizeSpec, *, out: np.ndarray | None = None) -> np.ndarray:
     """Apply a :class:`~upsampling.ResizeSpec` to ``x``: :func:`resize` once its arguments are
-    a spec.  The faces that build their own spec (``upsampling.torch``, ``upsampling.dask``,
-    the twins) come through here.  ``x``, ``out``, the result and the errors are as
-    :func:`resize`'s (``resize(x, size, **options)`` is
-    ``resize_spec(x, ResizeSpec(size, **options))``).
+    a spec (``resize(x, size, **options)`` is ``resize_spec(x, ResizeSpec(size, **options))``).
+    ``x``, ``out``, the result and the errors are as :func:`resize`'s.  The faces that build
+    their own spec call this, or :func:`spec_plans` for the plans alone (``upsampling.torch``,
+    ``upsampling.dask``, ``upsample_argmax``).
     """
+    if not isinstance(spec, ResizeSpec):
+        raise DTypeError("spec", type(spec).__name__, "an upsampling.ResizeSpec")
     x = _checks.numeric_array("x", x)
     plans = spec_plans(spec, x, out_dtype=x.dtype)
     if _options["kernel"] == "reference":
@@ -430,7 +434,7 @@ def _resize_reference(x: np.ndarray, spec: ResizeSpec, plans: Mapping[int, AxisP
     return y
 
 
-# (spec, input shape) -> the plans of recent calls.  Checking the memory a call needs and
+# (spec, input shape) -> the plans of recent calls (equal specs give equal plans).  Checking the memory a call needs and
 # finding its plans cost 10-20 µs, a tenth of a sub-millisecond resize; a loop of calls with the
 # same spec and shape pays it once (ResizeSpec.from_call caches the validation the same way).
 # Bounded by bytes (options(plan_cache_bytes=...)): an entry counts its plans' arrays.

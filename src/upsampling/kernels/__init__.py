@@ -20,7 +20,7 @@ from collections.abc import Callable
 from types import ModuleType
 
 from upsampling._options import _options
-from upsampling.kernels.loader import _lock, _reset_for_tests, info, load_fast_kernels, native, thread_count
+from upsampling.kernels.loader import info, load_fast_kernels, native, thread_count
 
 __all__ = ["fused_resize_kernel", "info", "load_fast_kernels", "native", "resize_axis_kernel", "thread_count"]
 
