@@ -434,9 +434,10 @@ def _resize_reference(x: np.ndarray, spec: ResizeSpec, plans: Mapping[int, AxisP
     return y
 
 
-# (spec, input shape) -> the plans of recent calls (equal specs give equal plans).  Checking the memory a call needs and
-# finding its plans cost 10-20 µs, a tenth of a sub-millisecond resize; a loop of calls with the
-# same spec and shape pays it once (ResizeSpec.from_call caches the validation the same way).
+# (spec, input shape) -> the plans of recent calls (equal specs give equal plans).  Checking the
+# memory a call needs and finding its plans cost 10-20 µs, a tenth of a sub-millisecond resize; a
+# loop of calls with the same spec and shape pays it once (ResizeSpec.from_call caches the
+# validation the same way).
 # Bounded by bytes (options(plan_cache_bytes=...)): an entry counts its plans' arrays.
 _PLANS = ByteLRU("resizing._PLANS")
 
