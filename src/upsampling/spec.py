@@ -80,8 +80,9 @@ LAYOUTS: dict[str, tuple[int, int, int]] = {
     "NHWC": (4, 1, 2),
     "NCHW": (4, 2, 3),
 }
-#: Mode names the frameworks use (PyTorch's, TensorFlow's, OpenCV's words) -> the engine's
-#: (ONNX) names.  The faces that accept both (``upsampling.torch``, the CLI) translate here.
+#: Mode names as PyTorch and TensorFlow write them (and the engine's own) -> the engine's (ONNX)
+#: names: ``upsampling.torch`` accepts both; ``upsampling.explain`` maps back with
+#: :data:`FRAMEWORK_MODE_NAMES`.
 MODE_ALIASES: dict[str, str] = {
     "nearest": "nearest",
     "linear": "linear",
@@ -274,7 +275,7 @@ class ResizeSpec:
 
     def replace(self, **changes: Any) -> ResizeSpec:
         """A copy with some arguments changed (validated again)."""
-        current = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
+        current = self.arguments()
         if "size" in changes and changes["size"] is not None:
             current["scale"] = None
         if "scale" in changes and changes["scale"] is not None:
