@@ -6,7 +6,7 @@ The layers, from the ground up (docs/architecture.md draws them):
 1. process-wide helpers and leaf data: ``_options``, ``_optional``, ``_checks``, ``_memory``,
    ``_files``, ``_cache``, ``filters``, ``layouts``
 2. arithmetic: ``coords`` (output index -> source coordinate), ``shapes`` (conv sizes)
-3. descriptions: ``spec`` (ResizeSpec), ``plan`` (per-axis plans), ``interpolate``
+3. descriptions: ``spec`` (ResizeSpec), ``axis_plan`` and ``plan`` (per-axis plans), ``interpolate``
 4. ``kernels`` (fast paths) and ``reference`` (readable paths)
 5. the engines: ``resizing``, ``argmax``, ``conv_transpose``
 6. ``frameworks`` (the twins: argument translation onto the engines)
@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("errors",),
     ("_options", "_optional", "_checks", "_memory", "_files", "_cache", "filters", "layouts"),
     ("coords", "shapes"),
-    ("spec", "plan", "interpolate"),
+    ("spec", "axis_plan", "plan", "interpolate"),
     ("kernels", "reference"),
     ("resizing", "argmax", "conv_transpose"),
     ("frameworks",),

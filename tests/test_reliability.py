@@ -344,12 +344,12 @@ def test_peak_memory_of_a_long_thin_cubic_resize():
     temporaries took about ten times the plan (590 MB); now about the plan and the coordinates."""
     import tracemalloc
 
-    from upsampling import plan
+    from upsampling import _cache
 
     x = np.zeros((1, 1, 4, 1), np.uint8)
     n = 2_000_000
     with upsampling.options(kernel="numpy"):
-        for cache in plan._CACHES:  # resize's, the spec's and the builders' plans
+        for cache in _cache._CACHES:  # resize's, the spec's and the builders' plans
             cache.clear()
         tracemalloc.start()
         try:
@@ -366,7 +366,7 @@ def test_estimates_bound_what_resize_allocates():
     """The work estimate made before planning is never below what the call allocates."""
     import tracemalloc
 
-    from upsampling import plan, resizing
+    from upsampling import _cache, resizing
 
     rng = np.random.default_rng(6)
     cases = [
@@ -381,14 +381,14 @@ def test_estimates_bound_what_resize_allocates():
             x = (rng.random(shape) * 100).astype(dtype)
             kw = dict(kw)
             with upsampling.options(kernel=kernel):
-                for cache in plan._CACHES:
+                for cache in _cache._CACHES:
                     cache.clear()
                 spec = upsampling.ResizeSpec(kw.pop("size", None), **kw)
                 estimate = resizing._work_bytes(spec, x, x.dtype)
                 size = spec.size
                 args = {k: v for k, v in kw.items() if k != "scale"}
                 upsampling.resize(x, size, scale=None if size else kw["scale"], **args)  # compile, import
-                for cache in plan._CACHES:  # resize's, the spec's and the builders' plans
+                for cache in _cache._CACHES:  # resize's, the spec's and the builders' plans
                     cache.clear()
                 tracemalloc.start()
                 try:
@@ -446,7 +446,7 @@ def test_chunked_plans_are_bit_identical(monkeypatch):
         if args[2] == "nearest" or args[2] == "lanczos4":
             kw = {**kw, "antialias": False}
         whole.append(fn.__wrapped__(*args, **kw))
-    monkeypatch.setattr(plan, "CHUNK_TAPS", 7)
+    monkeypatch.setattr(upsampling.axis_plan, "CHUNK_TAPS", 7)  # where the builders' row filling reads it
     for (fn, args, kw), ref in zip(calls, whole):
         if args[2] == "nearest" or args[2] == "lanczos4":
             kw = {**kw, "antialias": False}

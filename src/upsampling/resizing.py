@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from upsampling import _checks, _memory
+from upsampling._cache import ByteLRU
 from upsampling._options import _options
 from upsampling.errors import DTypeError, InvalidArgumentError, ShapeError
 from upsampling.kernels import fused_resize_kernel, resize_axis_kernel
-from upsampling.plan import AxisPlan, ByteLRU, building_bytes, plan_bytes
+from upsampling.plan import AxisPlan, building_bytes, plan_bytes
 from upsampling.spec import (
     LAYOUTS,
     MODES,

@@ -47,6 +47,7 @@ from typing import Any, Literal, TypedDict, TypeVar
 import numpy as np
 
 from upsampling import _checks
+from upsampling._cache import ByteLRU
 from upsampling.coords import (
     COORDINATE_TRANSFORMATION_MODES,
     NEAREST_MODES,
@@ -54,7 +55,7 @@ from upsampling.coords import (
     NearestMode,
 )
 from upsampling.errors import InvalidArgumentError, ShapeError
-from upsampling.plan import AxisPlan, ByteLRU, area_plan, interpolation_plan
+from upsampling.plan import AxisPlan, area_plan, interpolation_plan
 
 __all__ = [
     "FRAMEWORK_MODE_NAMES",
@@ -391,7 +392,7 @@ def _tagged(value: Any) -> Any:
 
 
 # (spec, input (H, W), output (H, W)) -> the two plans; bounded by options(plan_cache_bytes=...)
-# like every plan cache (upsampling.plan.trim_caches shrinks it).
+# like every plan cache (upsampling._cache.trim_caches shrinks it).
 _PLANS = ByteLRU("spec._plans")
 
 

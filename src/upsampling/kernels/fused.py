@@ -343,7 +343,7 @@ def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, label
 
 def fixed_linear_uint8(x: np.ndarray, qx, qy) -> np.ndarray:
     """OpenCV's 8-bit bilinear resize in its fixed point (``csrc/fixed_point.hpp``): the same
-    bits as :func:`upsampling.frameworks.opencv._linear_uint8`'s NumPy pipeline.
+    bits as :func:`upsampling.frameworks.opencv.resize._linear_uint8`'s NumPy pipeline.
 
     ``x`` is ``(H, W)`` or ``(H, W, C)`` uint8; ``qx`` and ``qy`` are the W and H plans with
     weights on the 2**-11 grid (:func:`upsampling.plan.quantized_plan`).  Returns the uint8

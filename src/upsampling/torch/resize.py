@@ -20,8 +20,9 @@ import torch
 from torch import nn
 
 from upsampling import _checks
+from upsampling._cache import ByteLRU
 from upsampling.errors import DTypeError, InvalidArgumentError
-from upsampling.plan import AxisPlan, ByteLRU
+from upsampling.plan import AxisPlan
 from upsampling.resizing import axis_order, spec_plans
 from upsampling.spec import MODE_ALIASES, ResizeOptions, ResizeSpec, takes_resize_options
 from upsampling.torch import _onnx_export

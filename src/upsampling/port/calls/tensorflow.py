@@ -65,7 +65,7 @@ class TFResize(Call):
 
     def _key_extras(self) -> dict[str, Any]:
         if self.method == "nearest":
-            return {"inv_scale": "float32(in)/float32(out)"}  # tensorflow._inv_scale
+            return {"inv_scale": "float32(in)/float32(out)"}  # upsampling.coords.inverse_scale, float32
         return {"antialias": bool(self.antialias)} if self.settings()[0].builder == "window_plan" else {}
 
     def size_rule(self) -> tuple:
@@ -118,7 +118,7 @@ class TF1Resize(Call):
         return (getattr(t, f"{kind}_{flag}"),)
 
     def _key_extras(self) -> dict[str, Any]:
-        if self.op == "resize_nearest_neighbor":  # tensorflow._inv_scale, or its align_corners ratio
+        if self.op == "resize_nearest_neighbor":  # coords.inverse_scale (float32), or its align_corners_ratio
             return {"inv_scale": "the plan's own (in-1)/(out-1)" if self.align_corners else "float32(in)/float32(out)"}
         return {"inv_scale": "(in-1)/(out-1)"} if self.op == "resize_area" and self.align_corners else {}
 
