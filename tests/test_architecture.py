@@ -40,15 +40,11 @@ LAYERS: list[tuple[str, ...]] = [
 ]
 
 #: Import edges allowed to break the rules for now, each with the issue that removes it.
-KNOWN: set[tuple[str, str]] = {
-    # issue 17: the warm-up and upsample_argmax's public face move above kernels/; _options stops importing _memory
-    ("upsampling.kernels", "upsampling.resizing"),
-    ("upsampling.kernels.argmax", "upsampling.resizing"),
-    ("upsampling._options", "upsampling._memory"),
-    # issue 20: the compiled kernels replace the Numba modules and their circle
-    ("upsampling.kernels.numba_periodic", "upsampling.kernels.numba_fused"),
-    ("upsampling.kernels.numba_stream", "upsampling.kernels.numba_fused"),
-}
+KNOWN: set[tuple[str, str]] = set()
+
+#: Compiled extension modules (built by ``pip install``, no ``.py`` in the tree): leaves, not
+#: an import of the package that holds them.
+COMPILED: set[str] = {"upsampling.kernels._native"}
 
 
 def _module_name(path: Path) -> str:
@@ -64,6 +60,8 @@ def _modules() -> dict[str, Path]:
 
 def _resolve(name: str, modules: dict[str, Path]) -> str | None:
     """The module of ours that ``name`` refers to (``upsampling.plan.AxisPlan`` -> ``upsampling.plan``)."""
+    if name in COMPILED:
+        return None
     while name and name not in modules:
         name = name.rpartition(".")[0]
     return name or None

@@ -20,7 +20,7 @@ import pytest
 import upsampling
 from upsampling import options
 from upsampling.kernels import fused
-from upsampling.kernels.argmax import CLASS_AXIS, upsample_argmax
+from upsampling.argmax import CLASS_AXIS, upsample_argmax
 from upsampling.kernels.numpy_conv import conv_transpose2d_blocks, conv_transpose_numpy
 from upsampling.plan import ByteLRU
 from upsampling.reference.conv_transpose_scatter import conv_transpose_scatter

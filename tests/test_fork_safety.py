@@ -96,10 +96,10 @@ _SCENARIOS = {
     # Every other module-level lock held by another thread: the extension loader's, the private
     # BLAS's, each byte-bounded cache's.
     "other locks held": """
-        from upsampling import _cache, kernels
-        from upsampling.kernels import _blas
+        from upsampling import _cache
+        from upsampling.kernels import _blas, loader
         upsampling.resize(np.random.rand(1, 40, 40, 3).astype(np.float32), (79, 81), mode="cubic")
-        for lock in (kernels._lock, _blas._lock, *(cache._lock for cache in _cache._CACHES)):
+        for lock in (loader._lock, _blas._lock, *(cache._lock for cache in _cache._CACHES)):
             hold(lock, 3)
         fork_pool()
     """,

@@ -64,7 +64,7 @@ def test_entry_point_resize_raster(tmp_path, rng):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(tmp_path / "labels.tif")
     labels, layout = ud.read_raster(tmp_path / "labels.tif")
-    from upsampling.kernels.argmax import upsample_argmax
+    from upsampling.argmax import upsample_argmax
 
     assert layout == "HW" and bits_equal(labels.compute(), upsample_argmax(logits, scale=(2.5, 3)))
     bad = subprocess.run(cmd[:-4] + ["--size", "0,3"], capture_output=True, text=True, timeout=120)

@@ -6,7 +6,7 @@ this package does.
 * :func:`resize` -- a lazy ``dask.array.Array`` equal to :func:`upsampling.resize` of the
   whole array (same bits in every mode, convention and dtype), whatever the chunking.
 * :func:`upsample_argmax` -- a lazy label raster equal to
-  :func:`upsampling.kernels.argmax.upsample_argmax` (``argmax(resize(logits), axis=class)``).
+  :func:`upsampling.argmax.upsample_argmax` (``argmax(resize(logits), axis=class)``).
 * :func:`read_raster` / :func:`write_raster` (Zarr, plain TIFF) and :func:`resize_raster`,
   the file-to-file command behind ``upsampling resize-raster``, on the local scheduler or
   a ``dask.distributed`` cluster.

@@ -92,7 +92,7 @@ def upsample_argmax(
     Returns
     -------
     A lazy label raster (the input shape without the class axis, resized), equal to
-    :func:`upsampling.kernels.argmax.upsample_argmax` on the whole array.  Each task holds
+    :func:`upsampling.argmax.upsample_argmax` on the whole array.  Each task holds
     the scores of one output block for all classes.
 
     Examples

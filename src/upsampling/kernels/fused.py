@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from upsampling._options import _options
-from upsampling.kernels import native, thread_count
+from upsampling.kernels.loader import native, thread_count
 from upsampling.plan import ByteLRU, _nbytes
 
 _native = native()
