@@ -37,7 +37,8 @@ __all__ = [
 
 # --- resize ---
 from upsampling.interpolate import bilinear, bilinear_matrix, bilinear_steps, bilinear_unit_square, lerp, sample
-from upsampling.resizing import resize
+from upsampling.argmax import upsample_argmax
+from upsampling.resizing import resize, resize_spec
 from upsampling.spec import ResizeSpec
 
 __all__ += [
@@ -48,7 +49,9 @@ __all__ += [
     "bilinear_unit_square",
     "lerp",
     "resize",
+    "resize_spec",
     "sample",
+    "upsample_argmax",
 ]
 
 # --- transposed convolution ---
