@@ -57,25 +57,40 @@ inline void fixed_linear_rows_as(const ups::FixedArgs& a, const A* ax, const A* 
   uint8_t* out = static_cast<uint8_t*>(a.out);
   const intp n = a.w_out * a.q, th = a.th;
   RowCache<A> cache(th, n);
-  std::vector<A> acc(static_cast<size_t>(n));
+  std::vector<A> acc(static_cast<size_t>(th == 2 ? 0 : n));
   A* __restrict ac = acc.data();
+  std::vector<const A*> rows(static_cast<size_t>(th));
   int64_t clock = 0;
   for (intp o = r0; o < r1; ++o) {
     ++clock;
-    for (intp e = 0; e < n; ++e) ac[e] = 0;
-    for (intp t = 0; t < th; ++t) {
+    for (intp t = 0; t < th; ++t) {  // the cache keeps every row this output row reads (taps + 1 slots)
       const intp row = a.iy[o * th + t];
-      const A* __restrict s = cache.get(row, clock, [&](A* dst) {
+      rows[t] = cache.get(row, clock, [&](A* dst) {
         const uint8_t* src = x + row * a.row_in;
         if (a.tw == 2)
           fixed_h_row<2, A>(a, src, dst, ax);
         else
           fixed_h_row<0, A>(a, src, dst, ax);
       });
-      const A b = by[o * th + t];
+    }
+    const A* bo = by + o * th;
+    uint8_t* __restrict d = out + o * n;
+    if (th == 2) {  // bilinear: both taps and the rounding in one pass
+      const A* __restrict s0 = rows[0];
+      const A* __restrict s1 = rows[1];
+      const A b0 = bo[0], b1 = bo[1];
+      for (intp e = 0; e < n; ++e) {
+        const A v = ((((s0[e] * b0) >> 16) + ((s1[e] * b1) >> 16)) + 2) >> 2;
+        d[e] = uint8_t(v < 0 ? 0 : v > 255 ? 255 : v);
+      }
+      continue;
+    }
+    for (intp e = 0; e < n; ++e) ac[e] = 0;
+    for (intp t = 0; t < th; ++t) {
+      const A* __restrict s = rows[t];
+      const A b = bo[t];
       for (intp e = 0; e < n; ++e) ac[e] += (s[e] * b) >> 16;
     }
-    uint8_t* __restrict d = out + o * n;
     for (intp e = 0; e < n; ++e) {
       const A v = (ac[e] + 2) >> 2;
       d[e] = uint8_t(v < 0 ? 0 : v > 255 ? 255 : v);
