@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 import upsampling
-from upsampling.kernels.argmax import upsample_argmax
+from upsampling.argmax import upsample_argmax
 from upsampling.models import UPSAMPLE_CHOICES, count_parameters, create_model
 from upsampling.models.training import TrainConfig, evaluate, read_checkpoint, train
 

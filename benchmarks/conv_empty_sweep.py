@@ -38,6 +38,18 @@ def outcome(fn):
         return ("refuse", type(e).__name__, str(e)[-170:])
 
 
+def ort_run(op_type, X, W, attrs):
+    """One ONNX node (Conv or ConvTranspose, opset 22) on X and W in ONNX Runtime."""
+    import onnxruntime as ort
+    from onnx import helper, TensorProto
+    node = helper.make_node(op_type, ["X", "W"], ["Y"], **attrs)
+    gr = helper.make_graph([node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, list(X.shape)), helper.make_tensor_value_info("W", TensorProto.FLOAT, list(W.shape))], [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
+    m = helper.make_model(gr, opset_imports=[helper.make_opsetid("", 22)]); m.ir_version = 10
+    so = ort.SessionOptions(); so.log_severity_level = 4
+    sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    return sess.run(None, {"X": X, "W": W})[0]
+
+
 classes = collections.Counter()
 examples = {}
 for trial in range(N):
@@ -61,8 +73,6 @@ for trial in range(N):
         got = outcome(lambda: getattr(pt, f"conv_transpose{nd}d")(x, w, None, s, p, op, g, d))
         key_cfg = dict(x=x.shape, w=w.shape, s=s, p=p, op=op, g=g, d=d)
     if which == "ort":
-        import onnxruntime as ort
-        from onnx import helper, TensorProto
         from upsampling.frameworks import onnx as ox
         x = x.astype(np.float32); w = w.astype(np.float32)
         pads = [int(rng.integers(0, 3)) for _ in range(2 * nd)]
@@ -70,30 +80,14 @@ for trial in range(N):
         attrs = dict(strides=s, dilations=d, group=g, pads=pads, output_padding=op2)
         if rng.random() < 0.2:
             attrs.pop("pads"); attrs["auto_pad"] = str(rng.choice(["SAME_UPPER", "SAME_LOWER", "VALID"]))
-        def ort_run(op_type, X, W, attrs):
-            node = helper.make_node(op_type, ["X", "W"], ["Y"], **attrs)
-            gr = helper.make_graph([node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, list(X.shape)), helper.make_tensor_value_info("W", TensorProto.FLOAT, list(W.shape))], [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
-            m = helper.make_model(gr, opset_imports=[helper.make_opsetid("", 22)]); m.ir_version = 10
-            so = ort.SessionOptions(); so.log_severity_level = 4
-            sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
-            return sess.run(None, {"X": X, "W": W})[0]
         ref = outcome(lambda: ort_run("ConvTranspose", x, w, attrs))
         got = outcome(lambda: ox.conv_transpose(x, w, **attrs))
         key_cfg = dict(x=x.shape, w=w.shape, **attrs)
     if which == "ortconv":
-        import onnxruntime as ort
-        from onnx import helper, TensorProto
         from upsampling.conv_transpose import conv as engine_conv
         x = x.astype(np.float32); wf = rng.standard_normal((cout_g * g, cin // g if g else 0, *k)).astype(np.float32) if cin % g == 0 else w.astype(np.float32)
         pads = [int(rng.integers(0, 3)) for _ in range(2 * nd)]
         attrs = dict(strides=s, dilations=d, group=g, pads=pads)
-        def ort_run(op_type, X, W, attrs):
-            node = helper.make_node(op_type, ["X", "W"], ["Y"], **attrs)
-            gr = helper.make_graph([node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, list(X.shape)), helper.make_tensor_value_info("W", TensorProto.FLOAT, list(W.shape))], [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
-            m = helper.make_model(gr, opset_imports=[helper.make_opsetid("", 22)]); m.ir_version = 10
-            so = ort.SessionOptions(); so.log_severity_level = 4
-            sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
-            return sess.run(None, {"X": X, "W": W})[0]
         ref = outcome(lambda: ort_run("Conv", x, wf, attrs))
         got = outcome(lambda: engine_conv(x, wf, strides=s, dilations=d, groups=g, pads_begin=pads[:nd], pads_end=pads[nd:]))
         key_cfg = dict(x=x.shape, w=wf.shape, **attrs)

@@ -416,7 +416,7 @@ def argmax_cases(mods: dict[str, object], only: set[str] | None) -> list[Case]:
 
 def argmax_fns(mods: dict[str, object], nchw: np.ndarray, out_hw: tuple[int, int]) -> dict[str, Callable[[], object]]:
     """name -> callable computing the label map (ours first); shared by timing and the memory probe."""
-    from upsampling.kernels.argmax import upsample_argmax
+    from upsampling.argmax import upsample_argmax
 
     nhwc = np.ascontiguousarray(nchw.transpose(0, 2, 3, 1))
     fns: dict[str, Callable[[], object]] = {

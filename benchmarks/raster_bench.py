@@ -76,14 +76,12 @@ def run_phase(phase: str, workdir: Path, scale: float, mode: str, chunks: int) -
         import dask
         import dask.array as da
 
+        from upsampling import ResizeSpec
         from upsampling.dask import _raster_blocks
-        from upsampling.resizing import _resize_setup
 
         x = ud.read_zarr(workdir / "in.zarr")
-        st = _resize_setup(x, None, scale=scale, layout="HW", mode=mode, coordinate_transformation_mode="half_pixel",
-                           nearest_mode="round_prefer_floor", cubic_coeff_a=-0.75, exclude_outside=False,
-                           antialias=False, roi=None, extrapolation_value=0.0)
-        read_chunks, out_chunks = _raster_blocks(x, st, chunks, "HW", tiff=False)
+        spec = ResizeSpec(scale=scale, mode=mode, layout="HW")
+        read_chunks, out_chunks = _raster_blocks(x, spec, chunks, tiff=False)
         t = time.perf_counter()
         x = ud.read_zarr(workdir / "in.zarr", chunks=read_chunks)
         y = ud.resize(x, scale=scale, mode=mode, layout="HW", chunks=out_chunks)

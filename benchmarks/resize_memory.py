@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/resize_memory.py --case long-cubic --kernel auto
 
 For each case a child process imports upsampling (``--kernel numpy``, the default: NumPy kernels
-only, so that Numba's own memory does not blur the figures; ``auto``: the fast kernels, loaded
+only; ``auto``: the compiled kernels, loaded
 and warmed first), records its peak RSS, runs the call, and prints the call's
 peak (``ru_maxrss`` after minus before, MiB), Python's own allocation peak (``tracemalloc``,
 MiB) and, for the "retained" cases, the memory still held after the calls and a

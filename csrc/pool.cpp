@@ -115,39 +115,32 @@ class Pool {
     }
   }
 
-  // The caller waits for a worker that has started the job: spin, then sleep.
-  void wait_idle(Slot& s) {
+  // Wait until the slot's state is `want`: spin for spin_time(), then sleep on `cv` with `asleep`
+  // raised (whoever changes the state notifies `cv` when it sees `asleep`).  A template, so that
+  // each waiter gets its own copy inlined, comparing with a constant as before.
+  template <int want>
+  void await_state(Slot& s, std::atomic<bool>& asleep, std::condition_variable& cv) {
     const auto spin = spin_time();
     const auto start = std::chrono::steady_clock::now();
     int polls = 0;
-    while (s.state.load(std::memory_order_acquire) != kIdle) {
+    while (s.state.load(std::memory_order_acquire) != want) {
       if ((++polls & 63) == 0 && std::chrono::steady_clock::now() - start > spin) {
         std::unique_lock<std::mutex> lk(m_);
-        caller_waiting_.store(true, std::memory_order_seq_cst);
-        finished_.wait(lk, [&] { return s.state.load(std::memory_order_seq_cst) == kIdle; });
-        caller_waiting_.store(false, std::memory_order_relaxed);
+        asleep.store(true, std::memory_order_seq_cst);
+        cv.wait(lk, [&] { return s.state.load(std::memory_order_seq_cst) == want; });
+        asleep.store(false, std::memory_order_relaxed);
         return;
       }
       UPS_PAUSE();
     }
   }
 
+  // The caller waits for a worker that has started the job.
+  void wait_idle(Slot& s) { await_state<kIdle>(s, caller_waiting_, finished_); }
+
   void loop(Slot& s) {
     for (;;) {
-      // Wait for a posted job: spin, then sleep.
-      const auto spin = spin_time();
-      const auto start = std::chrono::steady_clock::now();
-      int polls = 0;
-      while (s.state.load(std::memory_order_acquire) != kPosted) {
-        if ((++polls & 63) == 0 && std::chrono::steady_clock::now() - start > spin) {
-          std::unique_lock<std::mutex> lk(m_);
-          s.sleeping.store(true, std::memory_order_seq_cst);
-          wake_.wait(lk, [&] { return s.state.load(std::memory_order_seq_cst) == kPosted; });
-          s.sleeping.store(false, std::memory_order_relaxed);
-          break;
-        }
-        UPS_PAUSE();
-      }
+      await_state<kPosted>(s, s.sleeping, wake_);  // wait for a posted job
       int expected = kPosted;
       if (!s.state.compare_exchange_strong(expected, kRunning, std::memory_order_acq_rel)) continue;  // taken back
       s.job->work();

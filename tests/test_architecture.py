@@ -6,7 +6,7 @@ The layers, from the ground up (docs/architecture.md draws them):
 1. process-wide helpers and leaf data: ``_options``, ``_optional``, ``_checks``, ``_memory``,
    ``_files``, ``_cache``, ``filters``, ``layouts``
 2. arithmetic: ``coords`` (output index -> source coordinate), ``shapes`` (conv sizes)
-3. descriptions: ``spec`` (ResizeSpec), ``plan`` (per-axis plans), ``interpolate``
+3. descriptions: ``spec`` (ResizeSpec), ``axis_plan`` and ``plan`` (per-axis plans), ``interpolate``
 4. ``kernels`` (fast paths) and ``reference`` (readable paths)
 5. the engines: ``resizing``, ``argmax``, ``conv_transpose``
 6. ``frameworks`` (the twins: argument translation onto the engines)
@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("errors",),
     ("_options", "_optional", "_checks", "_memory", "_files", "_cache", "filters", "layouts"),
     ("coords", "shapes"),
-    ("spec", "plan", "interpolate"),
+    ("spec", "axis_plan", "plan", "interpolate"),
     ("kernels", "reference"),
     ("resizing", "argmax", "conv_transpose"),
     ("frameworks",),
@@ -40,15 +40,11 @@ LAYERS: list[tuple[str, ...]] = [
 ]
 
 #: Import edges allowed to break the rules for now, each with the issue that removes it.
-KNOWN: set[tuple[str, str]] = {
-    # issue 17: the warm-up and upsample_argmax's public face move above kernels/; _options stops importing _memory
-    ("upsampling.kernels", "upsampling.resizing"),
-    ("upsampling.kernels.argmax", "upsampling.resizing"),
-    ("upsampling._options", "upsampling._memory"),
-    # issue 20: the compiled kernels replace the Numba modules and their circle
-    ("upsampling.kernels.numba_periodic", "upsampling.kernels.numba_fused"),
-    ("upsampling.kernels.numba_stream", "upsampling.kernels.numba_fused"),
-}
+KNOWN: set[tuple[str, str]] = set()
+
+#: Compiled extension modules (built by ``pip install``, no ``.py`` in the tree): leaves, not
+#: an import of the package that holds them.
+COMPILED: set[str] = {"upsampling.kernels._native"}
 
 
 def _module_name(path: Path) -> str:
@@ -64,6 +60,8 @@ def _modules() -> dict[str, Path]:
 
 def _resolve(name: str, modules: dict[str, Path]) -> str | None:
     """The module of ours that ``name`` refers to (``upsampling.plan.AxisPlan`` -> ``upsampling.plan``)."""
+    if name in COMPILED:
+        return None
     while name and name not in modules:
         name = name.rpartition(".")[0]
     return name or None

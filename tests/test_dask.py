@@ -39,7 +39,7 @@ from upsampling.errors import (  # noqa: E402
     ShapeError,
     UpsamplingError,
 )
-from upsampling.kernels.argmax import upsample_argmax as argmax_in_memory  # noqa: E402
+from upsampling.argmax import upsample_argmax as argmax_in_memory  # noqa: E402
 
 SHAPES = {"HW": lambda h, w, c: (h, w), "HWC": lambda h, w, c: (h, w, c), "CHW": lambda h, w, c: (c, h, w)}
 
@@ -493,13 +493,43 @@ def test_tiff_round_trip_and_resize_raster(tmp_path, rng):
 def test_docstring_examples():
     import doctest
 
-    result = doctest.testmod(ud, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    import importlib
+    import pkgutil
+
+    attempted = 0
+    for info in pkgutil.iter_modules(ud.__path__):  # every module of the package
+        module = importlib.import_module(f"{ud.__name__}.{info.name}")
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, info.name
+        attempted += result.attempted
+    assert attempted > 0
+
+
+@pytest.mark.parametrize("face, layout", [(ud.resize, None), (ud.upsample_argmax, "CHW"), (ud.resize_raster, None)])
+def test_resize_arguments_come_from_resize_spec(face, layout):
+    """The faces take the resize arguments as **options and show ResizeSpec's: one list of names,
+    types and defaults (only the layout's default is the face's own)."""
+    import dataclasses
+    import inspect
+
+    assert face.__code__.co_flags & inspect.CO_VARKEYWORDS
+    written = set(face.__code__.co_varnames[: face.__code__.co_argcount + face.__code__.co_kwonlyargcount])
+    shown = inspect.signature(face).parameters
+    for f in dataclasses.fields(upsampling.ResizeSpec):
+        if not f.init or f.name == "size":
+            continue
+        assert f.name not in written, f"{face.__name__} writes out {f.name}"
+        default = layout if f.name == "layout" else f.default
+        hint = f"{f.type} | None" if f.name == "layout" and layout is None else f.type  # (guessed when None)
+        assert shown[f.name].default == default and shown[f.name].annotation == hint, f.name
+    args = {ud.resize: (da.zeros((4, 4)), 8), ud.upsample_argmax: (da.zeros((2, 4, 4)), 8), ud.resize_raster: ("a", "b", 8)}
+    with pytest.raises(InvalidArgumentError, match="modee"):  # an unknown keyword is named, not swallowed
+        face(*args[face], modee="cubic")
 
 
 def test_import_upsampling_does_not_import_dask():
     code = (
-        "import sys, upsampling, upsampling.kernels.argmax, upsampling.raster_cli; "
+        "import sys, upsampling, upsampling.argmax, upsampling.raster_cli; "
         "assert 'dask' not in sys.modules and 'distributed' not in sys.modules, 'dask imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

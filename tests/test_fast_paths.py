@@ -20,8 +20,9 @@ import pytest
 import upsampling
 from upsampling import options
 from upsampling.kernels import fused
-from upsampling.kernels.argmax import CLASS_AXIS, upsample_argmax
+from upsampling.argmax import CLASS_AXIS, upsample_argmax
 from upsampling.kernels.numpy_conv import conv_transpose2d_blocks, conv_transpose_numpy
+from upsampling.plan import ByteLRU
 from upsampling.reference.conv_transpose_scatter import conv_transpose_scatter
 from upsampling.resizing import apply_plans, resize_plans
 
@@ -130,7 +131,7 @@ def test_nearest_copies_bits_with_the_per_axis_result(dtype, monkeypatch, native
     NaN/±inf/-0 floats, every layout and convention, views, upscales and downscales, many
     small chunks on 3 threads, with and without streaming stores, periodic W plans of 1-4
     channels included.  With another output dtype, or ``NEAREST_COPY`` off, it blends."""
-    monkeypatch.setattr(fused, "_PREPARED", {})
+    monkeypatch.setattr(fused, "_PREPARED", ByteLRU("fused kernel taps (test)", max_entries=64))
     calls = native_calls.calls
     runs = set()  # copy_rows' run: 1 (element gather) and 8, 21 (channel runs) must all occur
     rng = np.random.default_rng(SEED + 13 + np.dtype(dtype).num)

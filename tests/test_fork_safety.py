@@ -1,10 +1,11 @@
 """Forked children never inherit a stuck background state (issue 19, item 4).
 
 A ``fork`` copies the parent's memory but only the calling thread: a lock another thread
-held stays held in the child, a compile the parent queued never finishes there.  Each test
-runs a fresh interpreter (the loader must not have run yet) that starts one kind of
-background work, forks a ``multiprocessing`` "fork" pool while it runs, and has the workers
-load the fast kernels and resize.  Every wait has a timeout, so a regression fails instead of
+held stays held in the child, the compiled kernels' pool threads do not exist there.  Each
+test runs a fresh interpreter that starts one kind of background work (a resize on the native
+thread pool in another thread, a lock held, the output pool in use, the private BLAS), forks a
+``multiprocessing`` "fork" pool while it runs, and has the workers resize on one and on two
+threads.  Every wait has a timeout, so a regression fails instead of
 hanging the suite.
 """
 
@@ -32,9 +33,7 @@ _PRELUDE = textwrap.dedent(
     faulthandler.dump_traceback_later(100, exit=True)   # a last resort: the pool has its own timeout
 
     def child(spin):
-        upsampling.set_options(spin_workers=spin)
-        # the kernels load (a child of a fork during the loader's imports used to keep the NumPy
-        # kernel for good, with Numba half imported)
+        upsampling.set_options(threads=2 if spin else 1)
         assert load_fast_kernels(), "the fast kernels did not load in the child"
         x = np.ones((1, 400, 400, 3), np.float32)
         # worker threads and the output pool (sizes without a period: no compile in the child)
@@ -68,42 +67,25 @@ _PRELUDE = textwrap.dedent(
 )
 
 _SCENARIOS = {
-    # The loader thread is importing Numba when the pool forks.
-    "loader running": """
-        upsampling.resize(np.zeros((1, 8, 8, 3), np.float32), (16, 16))   # starts the loader
-        from upsampling import kernels
-        assert kernels._loader is not None
+    # A resize runs on the native thread pool in another Python thread when the pool forks (the
+    # child has none of the parent's pool threads and must start its own).
+    "native pool running": """
+        import upsampling.kernels as kernels
+        assert kernels.native() is not None, kernels.info()
+        big = np.random.rand(1, 600, 600, 3).astype(np.float32)
+        stop = threading.Event()
+        def busy():
+            while not stop.is_set():
+                upsampling.resize(big, (1199, 1201), mode="cubic")
+        t = threading.Thread(target=busy, daemon=True)
+        t.start()
+        time.sleep(0.2)
         fork_pool()
-    """,
-    # A periodic kernel is still "compiling" (the issue's case is a cubic 600x600 resize; a real
-    # compile holds Numba's compiler lock, which fork waits for: "other locks held").
-    "periodic compile pending": """
-        load_fast_kernels()
-        from upsampling.kernels import numba_periodic as periodic
-        with periodic._lock:
-            if periodic._compiler is None:
-                periodic._compiler = threading.Thread(target=periodic._compile_loop, daemon=True)
-                periodic._compiler.start()
-            periodic._pending.add("slow")
-        periodic._queue.put(("slow", lambda *args: time.sleep(4), ()))
-        assert periodic._pending
-        fork_pool()
-        load_fast_kernels()   # the parent's own wait still ends
-        assert not periodic._pending
-    """,
-    # The worker threads are spinning after a call, and another thread holds their locks.
-    "worker threads spinning": """
-        load_fast_kernels()
-        from upsampling.kernels import _threads
-        upsampling.resize(np.random.rand(1, 400, 400, 3).astype(np.float32), (797, 801))
-        assert _threads._spinners
-        hold(_threads._spin_lock, 3)
-        hold(_threads._pool_lock, 3)
-        fork_pool()
+        stop.set()
+        t.join()
     """,
     # The output pool holds memory and another thread holds its lock.
     "output pool in use": """
-        load_fast_kernels()
         from upsampling import _memory
         y = upsampling.resize(np.random.rand(1, 400, 400, 3).astype(np.float32), (797, 801))
         del y
@@ -111,31 +93,29 @@ _SCENARIOS = {
         hold(_memory._lock, 3)
         fork_pool()
     """,
-    # Every other module-level lock held by another thread; Numba's compiler lock for a moment
-    # (fork waits for it rather than copying it held).
+    # Every other module-level lock held by another thread: the extension loader's, the private
+    # BLAS's, each byte-bounded cache's.
     "other locks held": """
-        load_fast_kernels()
-        import numba
-        from upsampling import kernels
-        from upsampling.kernels import _blas, numba_periodic
-        for lock in (kernels._lock, numba_periodic._lock, _blas._lock):
+        from upsampling import _cache
+        from upsampling.kernels import _blas, loader
+        upsampling.resize(np.random.rand(1, 40, 40, 3).astype(np.float32), (79, 81), mode="cubic")
+        for lock in (loader._lock, _blas._lock, *(cache._lock for cache in _cache._CACHES)):
             hold(lock, 3)
-        from numba.core.compiler_lock import global_compiler_lock
-        hold(global_compiler_lock._lock, 1)
         fork_pool()
-        # a child compiling a new Numba function after the fork
-        pid = os.fork()
-        if pid == 0:
-            os._exit(0 if numba.njit(lambda v: v + 1)(1) == 2 else 1)
-        _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
+    """,
+    # A transposed convolution (the private BLAS and its threads) ran in the parent.
+    "conv transpose before the fork": """
+        x = np.random.rand(1, 16, 16, 32).astype(np.float32)
+        w = np.random.rand(2, 2, 16, 32).astype(np.float32)
+        y = upsampling.conv2d_transpose(x, w, (1, 32, 32, 16), 2)
+        assert y.shape == (1, 32, 32, 16)
+        fork_pool()
     """,
 }
 
 
 @pytest.mark.parametrize("scenario", list(_SCENARIOS))
 def test_fork_pool_workers_run_after_background_work(scenario):
-    pytest.importorskip("numba")
     code = _PRELUDE + textwrap.dedent(_SCENARIOS[scenario])
     env = dict(os.environ)
     src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")

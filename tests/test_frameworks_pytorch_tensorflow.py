@@ -29,6 +29,29 @@ def test_twins_do_not_import_their_frameworks():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_top_level_conv_faces_are_the_tensorflow_twin_loaded_on_first_use():
+    """``upsampling.conv2d_transpose`` and its siblings live in frameworks/tensorflow/conv.py; the
+    root package loads them when first asked, so ``import upsampling`` stays on the engine layers."""
+    code = (
+        "import sys, upsampling\n"
+        "assert not [m for m in sys.modules if m.startswith('upsampling.frameworks')], 'twins loaded by import'\n"
+        "from upsampling.frameworks.tensorflow import conv\n"
+        "names = ('conv1d', 'conv1d_transpose', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose')\n"
+        "assert all(getattr(upsampling, n) is getattr(conv, n) for n in names)\n"
+        "assert set(names) <= set(dir(upsampling)) and set(names) <= set(upsampling.__all__)\n"
+        "space = {}\n"
+        "exec('from upsampling import *', space)\n"
+        "assert space['conv2d_transpose'] is conv.conv2d_transpose\n"
+        "try:\n"
+        "    upsampling.no_such_name\n"
+        "except AttributeError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 @pytest.mark.parametrize("function", [pytorch.interpolate, tensorflow.resize, tensorflow.resize_bilinear])
 def test_docstring_examples(function):
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -8,7 +8,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import upsampling  # noqa: E402
-from upsampling.kernels.argmax import upsample_argmax as upsample_argmax_np  # noqa: E402
+from upsampling.argmax import upsample_argmax as upsample_argmax_np  # noqa: E402
 from upsampling.models import MODELS, UPSAMPLE_CHOICES, count_parameters, create_model, upsample_argmax  # noqa: E402
 from upsampling.models.metrics import confusion_matrix, scores  # noqa: E402
 
@@ -68,7 +68,7 @@ def test_upsample_argmax_equals_argmax_of_resize(rng, mode):
 
 
 def test_upsample_argmax_is_the_engine_kernel():
-    assert upsample_argmax_np.__module__ == "upsampling.kernels.argmax"
+    assert upsample_argmax_np.__module__ == "upsampling.argmax"
 
 
 def test_metrics_ignore_index_and_absent_classes():

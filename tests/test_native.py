@@ -23,7 +23,7 @@ import upsampling
 from upsampling import options, set_options
 from upsampling.errors import InvalidArgumentError
 from upsampling.kernels import fused, info, native
-from upsampling.kernels.argmax import upsample_argmax
+from upsampling.argmax import upsample_argmax
 
 SEED = 20261203
 NATIVE = native()
@@ -256,7 +256,7 @@ warnings.simplefilter("always")
 {prelude}
 import upsampling
 from upsampling import kernels
-from upsampling.kernels.argmax import upsample_argmax
+from upsampling.argmax import upsample_argmax
 x = np.random.default_rng(3).standard_normal((1, 9, 11, 3)).astype(np.float32)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
@@ -302,7 +302,7 @@ assert 'upsampling.kernels._native' not in sys.modules
 x = np.ones((1, 16, 16, 3), np.float32)
 upsampling.resize(x, (32, 32))
 from upsampling import kernels
-from upsampling.kernels.argmax import upsample_argmax
+from upsampling.argmax import upsample_argmax
 print(kernels.info()["last"]["resize"], kernels.load_fast_kernels(), sorted(t.name for t in threading.enumerate()))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

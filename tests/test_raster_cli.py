@@ -64,7 +64,7 @@ def test_entry_point_resize_raster(tmp_path, rng):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(tmp_path / "labels.tif")
     labels, layout = ud.read_raster(tmp_path / "labels.tif")
-    from upsampling.kernels.argmax import upsample_argmax
+    from upsampling.argmax import upsample_argmax
 
     assert layout == "HW" and bits_equal(labels.compute(), upsample_argmax(logits, scale=(2.5, 3)))
     bad = subprocess.run(cmd[:-4] + ["--size", "0,3"], capture_output=True, text=True, timeout=120)
@@ -194,8 +194,10 @@ def test_progress_off_a_terminal_is_a_few_lines_not_a_redrawn_bar(tmp_path, caps
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 2 and "started" in lines[0] and "done, 100%" in lines[1], lines  # a short job: start, end
     # a line every PROGRESS_EVERY seconds in between, never one per redraw
-    monkeypatch.setattr(ud, "PROGRESS_EVERY", 0.05)
-    real = ud._run_block
+    from upsampling.dask import scheduler, tiler
+
+    monkeypatch.setattr(scheduler, "PROGRESS_EVERY", 0.05)  # where the progress lines read it
+    real = tiler._run_block
 
     def slow_block(*args):
         import time
@@ -203,7 +205,7 @@ def test_progress_off_a_terminal_is_a_few_lines_not_a_redrawn_bar(tmp_path, caps
         time.sleep(0.02)
         return real(*args)
 
-    monkeypatch.setattr(ud, "_run_block", slow_block)
+    monkeypatch.setattr(tiler, "_run_block", slow_block)  # where the tiler puts it into the graph
     assert main([str(tmp_path / "in.zarr"), str(tmp_path / "b.zarr"), "--size", "512,512", "--chunks", "64"]) == 0
     err = capsys.readouterr().err
     assert "\r" not in err

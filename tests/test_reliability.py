@@ -14,7 +14,7 @@ import pytest
 import upsampling
 from upsampling import errors
 from upsampling.frameworks import onnx, pytorch, tensorflow
-from upsampling.kernels.argmax import upsample_argmax
+from upsampling.argmax import upsample_argmax
 
 NOT_BOOLS = ["False", "no", "", 1, 0, 1.0, None, [True], np.array(True), np.int64(1)]
 
@@ -344,13 +344,13 @@ def test_peak_memory_of_a_long_thin_cubic_resize():
     temporaries took about ten times the plan (590 MB); now about the plan and the coordinates."""
     import tracemalloc
 
-    from upsampling import plan
+    from upsampling import _cache
 
     x = np.zeros((1, 1, 4, 1), np.uint8)
     n = 2_000_000
     with upsampling.options(kernel="numpy"):
-        upsampling.resizing._SETUPS.clear()
-        plan.interpolation_plan.cache_clear()
+        for cache in _cache._CACHES:  # resize's, the spec's and the builders' plans
+            cache.clear()
         tracemalloc.start()
         try:
             y = upsampling.resize(x, (1, n), mode="cubic")
@@ -366,7 +366,7 @@ def test_estimates_bound_what_resize_allocates():
     """The work estimate made before planning is never below what the call allocates."""
     import tracemalloc
 
-    from upsampling import plan, resizing
+    from upsampling import _cache, resizing
 
     rng = np.random.default_rng(6)
     cases = [
@@ -381,20 +381,15 @@ def test_estimates_bound_what_resize_allocates():
             x = (rng.random(shape) * 100).astype(dtype)
             kw = dict(kw)
             with upsampling.options(kernel=kernel):
-                resizing._SETUPS.clear()
-                plan.interpolation_plan.cache_clear()
-                plan.area_plan.cache_clear()
-                st = resizing._resize_setup(x, kw.pop("size", None), **{**dict(
-                    scale=None, mode="linear", coordinate_transformation_mode="half_pixel", nearest_mode="round_prefer_floor",
-                    cubic_coeff_a=-0.75, exclude_outside=False, antialias=False, layout="NHWC", roi=None,
-                    extrapolation_value=0.0), **kw})
-                estimate = resizing._setup_work_bytes(x, st, x.dtype)
-                size = st.n_out if st.scales == (None, None) else None
+                for cache in _cache._CACHES:
+                    cache.clear()
+                spec = upsampling.ResizeSpec(kw.pop("size", None), **kw)
+                estimate = resizing._work_bytes(spec, x, x.dtype)
+                size = spec.size
                 args = {k: v for k, v in kw.items() if k != "scale"}
                 upsampling.resize(x, size, scale=None if size else kw["scale"], **args)  # compile, import
-                resizing._SETUPS.clear()
-                plan.interpolation_plan.cache_clear()
-                plan.area_plan.cache_clear()
+                for cache in _cache._CACHES:  # resize's, the spec's and the builders' plans
+                    cache.clear()
                 tracemalloc.start()
                 try:
                     y = upsampling.resize(x, size, scale=None if size else kw["scale"], **args)
@@ -417,11 +412,11 @@ def test_plan_caches_are_bounded_by_bytes():
             upsampling.resize(x, (3, 20_000 + k), mode="cubic")
         stats = plan.cache_stats()
         assert all(v <= 8 * 2**20 for v in stats.values()), stats
-        assert stats["plan.interpolation_plan"] > 0 and stats["resizing._SETUPS"] > 0
+        assert stats["plan.interpolation_plan"] > 0 and stats["resizing._PLANS"] > 0 and stats["spec._plans"] > 0
         assert not any(p.n_out >= 300_000 for p in plan.interpolation_plan.cache.values())
         upsampling.set_options(plan_cache_bytes=0)  # releases what is held
         assert all(v == 0 for v in plan.cache_stats().values()), plan.cache_stats()
-        assert len(resizing._SETUPS) == 0
+        assert len(resizing._PLANS) == 0
         y = upsampling.resize(x, (8, 8), mode="cubic")  # still works, uncached
         assert y.shape == (1, 8, 8, 1)
     finally:
@@ -451,7 +446,7 @@ def test_chunked_plans_are_bit_identical(monkeypatch):
         if args[2] == "nearest" or args[2] == "lanczos4":
             kw = {**kw, "antialias": False}
         whole.append(fn.__wrapped__(*args, **kw))
-    monkeypatch.setattr(plan, "CHUNK_TAPS", 7)
+    monkeypatch.setattr(upsampling.axis_plan, "CHUNK_TAPS", 7)  # where the builders' row filling reads it
     for (fn, args, kw), ref in zip(calls, whole):
         if args[2] == "nearest" or args[2] == "lanczos4":
             kw = {**kw, "antialias": False}

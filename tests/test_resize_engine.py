@@ -197,15 +197,15 @@ def test_bad_arguments_name_parameter_value_and_allowed(kwargs, parameter, fragm
 
 
 def test_cached_setups_never_skip_a_refusal(rng):
-    """resize() reuses the validated set-up of an earlier call with the same shape and typed
-    arguments; a value equal to a validated one but of another type (True for 1, 4.0 for 4)
+    """resize() reuses the validated spec of an earlier call with the same typed arguments and
+    its plans for the same shape; a value equal to a validated one but of another type (True for 1, 4.0 for 4)
     is still refused, and each cached call gives the uncached result."""
     from upsampling import resizing
 
     x = rng.standard_normal((1, 5, 5, 3)).astype(np.float32)
     good = upsampling.resize(x, (1, 4), mode="nearest")
     assert upsampling.resize(x, (1, 4), mode="nearest").tobytes() == good.tobytes()  # from the cache
-    assert any(k[0] == x.shape for k in resizing._SETUPS)
+    assert any(k[1] == x.shape for k in resizing._PLANS)
     for size, fragment in (((True, 4), "positive integer"), ((1.0, 4), "positive integer"), (np.True_, "positive integer")):
         with pytest.raises(upsampling.InvalidArgumentError, match=fragment):
             upsampling.resize(x, size, mode="nearest")
@@ -217,7 +217,7 @@ def test_cached_setups_never_skip_a_refusal(rng):
     # Unhashable arguments (a list, an array) are validated each time and give the same result.
     assert np.array_equal(upsampling.resize(x, [1, 4], mode="nearest"), good)
     assert np.array_equal(upsampling.resize(x, np.array([1, 4]), mode="nearest"), good)
-    resizing._SETUPS.clear()
+    resizing._PLANS.clear()
     assert np.array_equal(upsampling.resize(x, (1, 4), mode="nearest"), good)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import upsampling
 from upsampling import ResizeSpec
-from upsampling.errors import InvalidArgumentError, ShapeError
+from upsampling.errors import DTypeError, InvalidArgumentError, ShapeError
 from upsampling.spec import ResizeOptions
 
 
@@ -97,7 +97,8 @@ def test_frozen_hashable_picklable():
 )
 def test_refusals_name_the_parameter(kwargs, parameter):
     size = kwargs.pop("size", None)
-    with pytest.raises(InvalidArgumentError) as info:
+    # (a flag that is not a bool is a DTypeError, a TypeError, as upsampling.resize has always raised)
+    with pytest.raises((InvalidArgumentError, DTypeError)) as info:
         ResizeSpec(size, **kwargs)
     assert info.value.parameter == parameter
 
@@ -122,7 +123,7 @@ def test_from_call_refuses_unknown_keywords_and_never_reuses_a_refused_value():
         ResizeSpec.from_call(4, {"modee": "cubic"})
     assert info.value.parameter == "modee"
     assert ResizeSpec.from_call(4, {"antialias": False}) == ResizeSpec(4)
-    with pytest.raises(InvalidArgumentError):
+    with pytest.raises(DTypeError):
         ResizeSpec.from_call(4, {"antialias": 0})  # equal to False, but not a bool
     assert ResizeSpec.from_call([4, 5], {}) == ResizeSpec((4, 5))  # unhashable: validated each time
 
@@ -134,3 +135,89 @@ def test_options_typeddict_matches_the_spec_fields():
     assert list(hints) == list(fields)
     for name in fields:
         assert hints[name] == spec_hints[name], name
+
+
+# --- every public resize entry point takes its parameters from ResizeSpec -----------------------
+
+_SPEC_FIELDS = [f for f in dataclasses.fields(ResizeSpec) if f.init]
+
+
+def _entry_points():
+    """(name, a getter of the function, its documented layout default)."""
+    import upsampling.argmax
+    import upsampling.resizing
+
+    yield "upsampling.resize", lambda: upsampling.resize, "NHWC"
+    yield "upsampling.resizing.resize_plans", lambda: upsampling.resizing.resize_plans, "NHWC"
+    yield "upsampling.argmax.upsample_argmax", lambda: upsampling.argmax.upsample_argmax, "CHW"
+
+    def torch_face(attr):
+        def get():
+            pytest.importorskip("torch")
+            import upsampling.torch
+
+            obj = getattr(upsampling.torch, attr)
+            return obj.__init__ if isinstance(obj, type) else obj
+
+        return get
+
+    # the torch faces guess the layout from the tensor's rank (None)
+    yield "upsampling.torch.upsample_argmax", torch_face("upsample_argmax"), None
+    yield "upsampling.torch.resize", torch_face("resize"), None
+    yield "upsampling.torch.Resize.__init__", torch_face("Resize"), None
+
+    def dask_face(attr):
+        def get():
+            pytest.importorskip("dask.array")
+            import upsampling.dask
+
+            return getattr(upsampling.dask, attr)
+
+        return get
+
+    # dask guesses the layout from the rank (None), except for class scores (CHW)
+    yield "upsampling.dask.resize", dask_face("resize"), None
+    yield "upsampling.dask.upsample_argmax", dask_face("upsample_argmax"), "CHW"
+    yield "upsampling.dask.resize_raster", dask_face("resize_raster"), None
+
+
+@pytest.mark.parametrize("name, get, layout", list(_entry_points()), ids=[e[0] for e in _entry_points()])
+def test_entry_point_parameters_come_from_the_spec(name, get, layout):
+    import ast
+    import inspect
+    import textwrap
+
+    fn = get()
+    params = inspect.signature(fn).parameters
+    ours = [p for p in params if p in {f.name for f in _SPEC_FIELDS}]
+    assert ours == [f.name for f in _SPEC_FIELDS], f"{name}: {list(params)}"
+    for f in _SPEC_FIELDS:
+        p = params[f.name]
+        want = layout if f.name == "layout" else f.default
+        assert p.default == want, f"{name}: {f.name}={p.default!r}, ResizeSpec has {want!r}"
+        hint = f"{f.type} | None" if f.name == "layout" and layout is None else f.type
+        assert p.annotation == hint, f"{name}: {f.name}: {p.annotation!r}, ResizeSpec has {hint!r}"
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD if f.name == "size" else inspect.Parameter.KEYWORD_ONLY
+        assert p.kind is kind, f"{name}: {f.name} is {p.kind}"
+    # ...and the source does not write them out again: only size, then **options.
+    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    node = next(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    written = {a.arg for a in node.args.args + node.args.kwonlyargs + node.args.posonlyargs}
+    restated = sorted(written & {f.name for f in _SPEC_FIELDS if f.name != "size"})
+    assert not restated, f"{name} restates ResizeSpec's parameters {restated} (use @takes_resize_options and **options)"
+    assert node.args.kwarg is not None, f"{name} takes no **options"
+
+
+def test_resize_spec_is_resize_of_the_spec():
+    from upsampling.resizing import resize_spec
+
+    x = np.random.default_rng(3).random((2, 5, 7, 3)).astype(np.float32)
+    for kwargs in (dict(mode="cubic", cubic_coeff_a=-0.5), dict(scale=(1.5, 0.5), mode="area"),
+                   dict(coordinate_transformation_mode="tf_crop_and_resize", roi=(0.1, 0, 1.2, 0.9))):
+        size = None if "scale" in kwargs else (9, 4)
+        want = upsampling.resize(x, size, **kwargs)
+        got = resize_spec(x, ResizeSpec(size, **kwargs))
+        assert got.tobytes() == want.tobytes(), kwargs
+    with pytest.raises(DTypeError) as info:
+        resize_spec(x, {"size": (9, 4)})
+    assert info.value.parameter == "spec"

@@ -6,6 +6,9 @@ Importing this package imports NumPy and nothing heavier.
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from upsampling._options import get_options, options, set_options
 from upsampling.errors import (
     DTypeError,
@@ -49,14 +52,6 @@ __all__ += [
 ]
 
 # --- transposed convolution ---
-from upsampling.conv_transpose import (
-    conv1d,
-    conv1d_transpose,
-    conv2d,
-    conv2d_transpose,
-    conv3d,
-    conv3d_transpose,
-)
 from upsampling.layouts import (
     onnx_to_tf_weight,
     onnx_to_torch_weight,
@@ -90,3 +85,23 @@ __all__ += [
     "torch_to_tf_weight",
     "valid_conv_transpose_output_sizes",
 ]
+
+# TensorFlow's convolution faces (``upsampling.conv2d_transpose`` ...) belong to the TensorFlow
+# twin (frameworks/tensorflow/conv.py), a layer above the engines this package imports; they
+# are loaded on first use, so ``import upsampling`` stays on the engine layers.
+_LAZY = {
+    name: "upsampling.frameworks.tensorflow.conv"
+    for name in ("conv1d", "conv1d_transpose", "conv2d", "conv2d_transpose", "conv3d", "conv3d_transpose")
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'upsampling' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

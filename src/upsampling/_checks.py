@@ -72,14 +72,20 @@ def positive_int(parameter: str, value: Any) -> int:
     return integer(parameter, value, minimum=1, what="a positive integer")
 
 
+def _as_float(parameter: str, value: Any, allowed: str, too_large: str | None = None) -> float:
+    """``value`` as a float when it is a real number (NumPy numbers accepted, bools refused);
+    else an error saying ``allowed``, or ``too_large`` for an int beyond float64 (10**400)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise InvalidArgumentError(parameter, value, allowed)
+    try:
+        return float(value)
+    except OverflowError:
+        raise InvalidArgumentError(parameter, value, too_large or allowed) from None
+
+
 def positive_finite(parameter: str, value: Any) -> float:
     """A finite real number > 0."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        raise InvalidArgumentError(parameter, value, "a finite number > 0")
-    try:
-        value = float(value)
-    except OverflowError:  # an int beyond float64 (10**400)
-        raise InvalidArgumentError(parameter, value, "a finite number > 0") from None
+    value = _as_float(parameter, value, "a finite number > 0")
     if not math.isfinite(value) or value <= 0:
         raise InvalidArgumentError(parameter, value, "a finite number > 0")
     return value
@@ -88,12 +94,7 @@ def positive_finite(parameter: str, value: Any) -> float:
 def finite(parameter: str, value: Any) -> float:
     if type(value) is float and math.isfinite(value):  # the common case, without the ABC checks
         return value
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        raise InvalidArgumentError(parameter, value, "a finite number")
-    try:
-        value = float(value)
-    except OverflowError:  # an int beyond float64 (10**400)
-        raise InvalidArgumentError(parameter, value, "a finite number") from None
+    value = _as_float(parameter, value, "a finite number")
     if not math.isfinite(value):
         raise InvalidArgumentError(parameter, value, "a finite number")
     return value
@@ -103,12 +104,9 @@ def real(parameter: str, value: Any) -> float:
     """A real number as a float, NaN and infinities included (a fill value may be NaN)."""
     if type(value) is float:
         return value
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        raise InvalidArgumentError(parameter, value, "a real number (NaN and infinities allowed)")
-    try:
-        return float(value)
-    except OverflowError:  # an int beyond float64 (10**400)
-        raise InvalidArgumentError(parameter, value, "a real number within float64's range") from None
+    return _as_float(
+        parameter, value, "a real number (NaN and infinities allowed)", "a real number within float64's range"
+    )
 
 
 def sequence(parameter: str, value: Any, length: int | Iterable[int] | None = None) -> list[Any]:

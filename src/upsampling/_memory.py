@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from upsampling._options import _options
+from upsampling._options import _options, on_change
 
 __all__ = ["empty", "pool_stats", "clear_pool", "trim", "use_page_allocator"]
 
@@ -157,3 +157,6 @@ def trim() -> None:
         _free.sort(key=lambda b: b.nbytes)
         while _free and sum(b.nbytes for b in _free) > limit:
             _free.pop()
+
+
+on_change("output_pool_bytes", trim)  # set_options(output_pool_bytes=...) releases the excess at once

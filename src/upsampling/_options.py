@@ -4,8 +4,10 @@ kernels' thread count and their worker threads' spinning."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from upsampling.errors import InvalidArgumentError
 
 _DEFAULTS: dict[str, Any] = {
     # Largest output (in bytes) any function allocates without being asked to.
@@ -26,6 +28,15 @@ _DEFAULTS: dict[str, Any] = {
     "threads": None,
 }
 _options: dict[str, Any] = dict(_DEFAULTS)
+# option name -> what to run after set_options changes it.  The modules that hold what an option
+# bounds register themselves (upsampling._memory trims its pool, upsampling.plan its caches), so
+# this module, at the bottom of the layers, imports none of them.
+_LISTENERS: dict[str, list[Callable[[], None]]] = {}
+
+
+def on_change(name: str, callback: Callable[[], None]) -> None:
+    """Run ``callback()`` each time :func:`set_options` changes option ``name``."""
+    _LISTENERS.setdefault(name, []).append(callback)
 
 
 def get_options() -> dict[str, Any]:
@@ -43,7 +54,7 @@ def set_options(**changes: Any) -> dict[str, Any]:
     integer input, the intermediates of the one-axis-at-a-time path -- would exceed this many
     bytes; estimated from the arguments before anything is built (docs/resize.md, "Memory").
     ``plan_cache_bytes`` (int >= 0, default 64 MiB): how many bytes each cache of plans may
-    keep (the plan builders', ``resize``'s set-ups, the fast kernels' prepared taps, the torch
+    keep (the plan builders', the specs' and ``resize``'s plans, the fast kernels' prepared taps, the torch
     layer's tensors); a plan larger than that is never cached; 0 turns caching off, and
     lowering it releases what is held at once.  ``kernel`` ("auto", "numpy" or "reference"): which path runs.
     ``output_pool_bytes`` (int >= 0): how much memory of dead outputs of 4 MiB or more is
@@ -55,22 +66,19 @@ def set_options(**changes: Any) -> dict[str, Any]:
     ``None`` for one per CPU): how many threads a compiled kernel call runs on, the calling
     thread included; the split never changes a result.
     """
-    from upsampling import _checks
-    from upsampling.errors import InvalidArgumentError
-
     previous = {}
     changes = dict(changes)
     for name, value in changes.items():
         if name not in _DEFAULTS:
             raise InvalidArgumentError(name, value, f"one of {sorted(_DEFAULTS)}")
-        if name == "max_output_bytes":
-            value = _checks.integer(name, value, minimum=1, what="a positive integer number of bytes")
-        elif name == "max_work_bytes" and value is not None:
-            value = _checks.integer(name, value, minimum=1, what="a positive integer number of bytes, or None (max_output_bytes)")
+        if name in ("max_output_bytes", "max_work_bytes") and not (name == "max_work_bytes" and value is None):
+            what = "a positive integer number of bytes" + (", or None (max_output_bytes)" if name == "max_work_bytes" else "")
+            value = _whole(name, value, 1, None, what)
         elif name in ("output_pool_bytes", "plan_cache_bytes"):
-            value = _checks.integer(name, value, minimum=0, what="a non-negative integer number of bytes (0: off)")
+            value = _whole(name, value, 0, None, "a non-negative integer number of bytes (0: off)")
         elif name == "kernel":
-            value = _checks.choice(name, value, ("auto", "numpy", "reference"))
+            if not (isinstance(value, str) and value in ("auto", "numpy", "reference")):
+                raise InvalidArgumentError(name, value, "one of 'auto', 'numpy', 'reference'")
         elif name == "spin_workers":
             import numpy as np
 
@@ -78,21 +86,28 @@ def set_options(**changes: Any) -> dict[str, Any]:
                 raise InvalidArgumentError(name, value, "True or False")
             value = bool(value)
         elif name == "threads" and value is not None:
-            value = _checks.integer(name, value, minimum=1, what="a whole number of threads from 1 to 1024, or None (one per CPU)")
-            if value > 1024:
-                raise InvalidArgumentError(name, value, "a whole number of threads from 1 to 1024, or None (one per CPU)")
+            value = _whole(name, value, 1, 1024, "a whole number of threads from 1 to 1024, or None (one per CPU)")
         changes[name] = value
         previous[name] = _options[name]
     _options.update(changes)
-    if "output_pool_bytes" in changes:
-        from upsampling import _memory
-
-        _memory.trim()
-    if "plan_cache_bytes" in changes:
-        from upsampling import plan
-
-        plan.trim_caches()
+    for name in changes:
+        for callback in _LISTENERS.get(name, ()):
+            callback()
     return previous
+
+
+def _whole(name: str, value: Any, low: int, high: int | None, what: str) -> int:
+    """An int (NumPy ints too; bools refused) from ``low`` to ``high`` (``None``: no bound).  (The validators of
+    :mod:`upsampling._checks` read these options: this module, below them, checks its own.)"""
+    import numbers
+
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise InvalidArgumentError(name, value, what)
+    if int(value) < low or (high is not None and int(value) > high):
+        raise InvalidArgumentError(name, int(value), what)
+    return int(value)
 
 
 @contextlib.contextmanager

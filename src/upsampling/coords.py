@@ -1,7 +1,24 @@
 """Output index -> source coordinate: the only place a sampling convention is written.
 
 Every resize mode, every framework twin, the explainer and the Dask tiler call these
-functions; nothing else re-derives a coordinate.
+functions; nothing else re-derives a coordinate.  What lives here:
+
+* the point conventions (half-pixel family, ``align_corners``'s ratio, ``asymmetric``,
+  ``tf_crop_and_resize``): :func:`source_coordinates`, and nearest rounding: :func:`nearest_index`;
+* the border rule (clamp into ``[0, n_in-1]``): :func:`clamp`;
+* window centres and the taps a window visits (Pillow, PyTorch antialias, TF
+  ``scale_and_translate``): :func:`footprint_scale`, :func:`window_centres`, :func:`window_span`;
+* area boxes: :func:`area_boxes` (TF, OpenCV), :func:`adaptive_boxes` (PyTorch),
+  :func:`opencv_area_boxes`, :func:`opencv_area_linear` (OpenCV ``INTER_AREA``),
+  :func:`block_boxes` (Pillow ``reduce``);
+* the running accumulator of Pillow ``NEAREST`` / OpenCV ``INTER_NEAREST_EXACT``:
+  :func:`accumulator_index`.
+
+What does not: which taps a kernel reads around a coordinate (``floor(x)-1 .. floor(x)+2``,
+or every tap within the stretched radius) and the weight each gets (kernel values, box
+overlaps, renormalisation) are :mod:`upsampling.plan`'s; the kernels themselves are
+:mod:`upsampling.filters`', and conv sizes :mod:`upsampling.shapes`'.  :mod:`upsampling.reference.resize_pointwise` keeps a deliberate,
+independent scalar copy of the rounding, clamping and window rules, to check these against.
 
 Units: ``x`` is a position in the input where pixel *centres* sit at the integers
 ``0 … n_in-1`` (pixel ``j`` covers ``[j-0.5, j+0.5]``).
@@ -30,14 +47,28 @@ from typing import Literal
 import numpy as np
 
 from upsampling._checks import choice
+from upsampling.errors import InvalidArgumentError
 
 __all__ = [
     "COORDINATE_TRANSFORMATION_MODES",
     "CONVENTIONS",
     "NEAREST_MODES",
     "Convention",
+    "align_corners_ratio",
+    "inverse_scale",
     "nearest_index",
     "source_coordinates",
+    # the border rule; windows, area boxes and the accumulator loop
+    "clamp",
+    "footprint_scale",
+    "window_centres",
+    "window_span",
+    "area_boxes",
+    "adaptive_boxes",
+    "opencv_area_boxes",
+    "opencv_area_linear",
+    "block_boxes",
+    "accumulator_index",
 ]
 
 CoordinateTransformationMode = Literal[
@@ -120,6 +151,22 @@ CONVENTIONS: dict[str, Convention] = {
 def _arith(precision: str) -> type[np.floating]:
     return np.float32 if precision == "float32" else np.float64
 
+
+def inverse_scale(n_in: int, n_out: int, precision: str = "float64") -> float:
+    """``n_in / n_out`` evaluated in ``precision``, as the Python float holding that value: the
+    ``inv_scale`` frameworks multiply by (TensorFlow ``CalculateResizeScale`` and PyTorch
+    ``area_pixel_compute_scale``, float32)."""
+    f = _arith(precision)
+    return float(f(n_in) / f(n_out))
+
+
+def align_corners_ratio(n_in: int, n_out: float, precision: str = "float64") -> float:
+    """``(n_in - 1) / (n_out - 1)`` evaluated in ``precision`` (0 when ``n_out == 1``): the step of
+    ``align_corners``, which PyTorch and TensorFlow compute first, in float32, then multiply by."""
+    if n_out == 1:
+        return 0.0
+    f = _arith(precision)
+    return float(f(n_in - 1) / f(n_out - 1))
 
 def source_coordinates(
     n_in: int,
@@ -206,7 +253,10 @@ def source_coordinates(
             if fused:  # one rounding: the float64 product of float32 values is exact
                 return ((i.astype(np.float64) + 0.5) * np.float64(inv) - 0.5).astype(f)
             return (i + half) * inv - half
-        raise ValueError(f"inv_scale is not defined for {mode!r}")
+        raise InvalidArgumentError(
+            "inv_scale", inv_scale, f"None with coordinate_transformation_mode={mode!r} (an inverse scale is "
+            "multiplied only by 'asymmetric', 'half_pixel' and 'pytorch_half_pixel')"
+        )
 
     s = f(n_out / n_in if scale is None else scale)
     if mode == "asymmetric":
@@ -222,6 +272,191 @@ def source_coordinates(
         adjustment = n_out / length
         x = x + f(n_in / 2 * (1 - adjustment))
     return x
+
+
+def clamp(x: np.ndarray, n_in: int, *, margin: int = 0) -> np.ndarray:
+    """``x`` (positions or indices) clamped into ``[-margin, n_in-1+margin]``.
+
+    With ``margin=0`` this is the border rule every framework shares: a linear sample past the
+    edge takes the edge value, and a kernel tap past the edge reads the edge pixel (replicate).
+
+    >>> clamp(np.array([-1.5, 0.25, 9.0]), 4).tolist()
+    [0.0, 0.25, 3.0]
+    """
+    return np.clip(x, -margin, n_in - 1 + margin)
+
+
+# ---------------------------------------------------------------------------------------------
+# windows: a kernel centred on each output pixel's footprint (Pillow, PyTorch antialias, TF
+# scale_and_translate).  These use *edge* units: input pixel ``j`` spans ``[j, j+1]``.
+
+
+def footprint_scale(n_in: int, n_out: int, *, inv_scale: float | None = None, precision: str = "float64") -> np.floating:
+    """Input pixels per output pixel, ``sc = n_in / n_out`` (or ``inv_scale``), as a ``precision``
+    scalar; in float32 it is ``1 / (n_out / n_in)``, as TF's ``scale_and_translate`` computes it."""
+    f = _arith(precision)
+    if inv_scale is None:
+        inv = f(1) / (f(n_out) / f(n_in)) if precision == "float32" else n_in / n_out
+    else:
+        inv = inv_scale
+    return f(inv)
+
+
+def window_centres(n_out: int, sc: float, *, offset: float = 0.0, precision: str = "float64") -> np.ndarray:
+    """Centre of each output pixel's footprint, ``c = offset + (i + 0.5) * sc``, in edge units.
+
+    ``offset`` is Pillow's ``box`` start (``precompute_coeffs(in0, in1)``); ``sc`` comes from
+    :func:`footprint_scale`.  Every step is rounded to ``precision``.
+
+    >>> window_centres(3, 2.0).tolist()
+    [1.0, 3.0, 5.0]
+    """
+    f = _arith(precision)
+    centre = (np.arange(n_out, dtype=f) + f(0.5)) * sc
+    if offset:
+        centre = f(offset) + centre
+    return centre
+
+
+def window_span(
+    centre: np.ndarray, support: float, n_in: int, span_rule: str = "pillow", *, precision: str = "float64"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Input pixels ``[lo, hi)`` a window of half-width ``support`` around ``centre`` visits,
+    and the outputs that visit none (``empty``).
+
+    ``"pillow"`` (``libImaging/Resample.c::precompute_coeffs``, copied by PyTorch's antialias
+    kernels): ``[trunc(c - support + 0.5), trunc(c + support + 0.5))`` cut to the image (C's
+    ``(int)`` cast truncates towards zero).  ``"tf"`` (``scale_and_translate_op.cc``):
+    ``[ceil(c - support - 0.5), floor(c + support - 0.5)]`` clamped into the image; outputs whose
+    centre lies outside ``[0, n_in]`` are empty.
+    """
+    choice("span_rule", span_rule, ("pillow", "tf"))
+    f = _arith(precision)
+    if span_rule == "pillow":
+        lo = np.maximum(np.trunc(centre - support + f(0.5)), 0).astype(np.int64)
+        hi = np.minimum(np.trunc(centre + support + f(0.5)), n_in).astype(np.int64)
+        empty = np.zeros(len(centre), dtype=bool)
+    else:
+        lo = clamp(np.ceil(centre - support - f(0.5)), n_in).astype(np.int64)
+        hi = clamp(np.floor(centre + support - f(0.5)), n_in).astype(np.int64) + 1
+        empty = (centre < 0) | (centre > n_in)
+    return lo, hi, empty
+
+
+# ---------------------------------------------------------------------------------------------
+# area boxes: the input interval each output pixel averages, in edge units.
+
+
+def area_boxes(
+    n_in: int, n_out: int, *, precision: str = "float64", inv_scale: float | None = None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """TF ``area`` / OpenCV ``INTER_AREA`` boxes ``[i*sc, (i+1)*sc)``: ``(lo, hi, sc)``.
+
+    ``sc = n_in / n_out`` in ``precision`` (TF: ``float32(n_in) / float32(n_out)``), or
+    ``inv_scale`` (TF1 ``resize_area(align_corners=True)``: ``(n_in-1)/(n_out-1)``).
+
+    >>> lo, hi, sc = area_boxes(6, 4)
+    >>> lo.tolist(), hi.tolist(), sc
+    ([0.0, 1.5, 3.0, 4.5], [1.5, 3.0, 4.5, 6.0], 1.5)
+    """
+    f = _arith(precision)
+    if inv_scale is not None:
+        sc = f(inv_scale)
+    else:
+        sc = f(n_in) / f(n_out) if precision == "float32" else n_in / n_out
+    i = np.arange(n_out)
+    lo = i.astype(f) * f(sc)
+    hi = (i + 1).astype(f) * f(sc)
+    return lo, hi, sc
+
+
+def adaptive_boxes(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch ``adaptive_avg_pool`` (its ``area`` mode): whole pixels
+    ``[floor(i*n_in/n_out), ceil((i+1)*n_in/n_out))`` in integer arithmetic: ``(start, stop)``.
+
+    >>> [a.tolist() for a in adaptive_boxes(5, 3)]
+    [[0, 1, 3], [2, 4, 5]]
+    """
+    i = np.arange(n_out)
+    start = (i * n_in) // n_out
+    stop = -((-(i + 1) * n_in) // n_out)
+    return start, stop
+
+
+def opencv_area_boxes(
+    n_in: int, n_out: int, scale: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """OpenCV ``INTER_AREA`` when downscaling (``resize.cpp computeResizeAreaTab``):
+    ``(lo, hi, cell, first, last)``.
+
+    The box is ``[fsx1, fsx2) = [i*sc, i*sc + sc)`` (``sc = 1/scale``, default ``n_in/n_out``, with
+    ``fsx2`` made by adding ``sc`` as OpenCV does); ``cell = min(sc, n_in - fsx1)`` is the width the
+    weights are divided by, and the whole pixels are ``first = sx1 .. last = sx2`` (exclusive).
+    """
+    sc = n_in / n_out if scale is None else 1.0 / scale
+    lo = np.arange(n_out) * sc  # fsx1
+    hi = lo + sc  # fsx2 = fsx1 + scale, as OpenCV adds it
+    cell = np.minimum(sc, n_in - lo)  # cellWidth
+    last = np.minimum(np.floor(hi), n_in - 1)  # sx2
+    first = np.minimum(np.ceil(lo), last)  # sx1
+    return lo, hi, cell, first, last
+
+
+def block_boxes(n_in: int, n_out: int, factor: int, *, start: int = 0, stop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pillow ``Image.reduce`` (``Reduce.c``): pixels ``[start + i*factor, start + (i+1)*factor)``,
+    the last block cut at ``stop`` (default the image end): ``(lo, hi)``.
+
+    >>> [a.tolist() for a in block_boxes(5, 2, 3)]
+    [[0, 3], [3, 5]]
+    """
+    lo = start + np.arange(n_out) * factor
+    hi = np.minimum(lo + factor, n_in if stop is None else stop)
+    return lo, hi
+
+
+def opencv_area_linear(n_in: int, n_out: int, scale: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """OpenCV ``INTER_AREA`` when either axis is upscaled: ``(sx, fx)``, the left source pixel and
+    the fraction towards the next one.
+
+    ``sx = floor(i*sc)``, ``fx = (i+1) - (sx+1)/sc`` rounded to float32, taken modulo 1 when
+    positive, else 0; outside the image ``sx`` is clamped and ``fx`` is 0 (``resize.cpp``).
+    ``scale`` is OpenCV's ``inv_scale_x`` (``out/in``); ``sc = 1/scale``.
+    """
+    i = np.arange(n_out)
+    sc = n_in / n_out if scale is None else 1.0 / scale
+    inv = n_out / n_in if scale is None else scale
+    sx = np.floor(i * sc).astype(np.int64)
+    fx = ((i + 1) - (sx + 1) * inv).astype(np.float32).astype(np.float64)
+    fx = np.where(fx <= 0, 0.0, fx - np.floor(fx))
+    low = sx < 0
+    fx = np.where(low, 0.0, fx)
+    sx = np.where(low, 0, sx)
+    high = sx >= n_in - 1
+    fx = np.where(high, 0.0, fx)
+    sx = np.where(high, n_in - 1, sx)
+    return sx, fx
+
+
+def accumulator_index(n_in: int, n_out: int, *, start: float = 0.0, step: float | None = None) -> np.ndarray:
+    """Pillow ``NEAREST`` / OpenCV 5 ``INTER_NEAREST_EXACT``: a running double accumulator.
+
+    ``xx = 0.5 * step; index_i = int(xx); xx += step`` with ``step = n_in/n_out``: the sum is
+    accumulated step by step, so its rounding (and the ties that resolve one index lower than
+    ``floor((i+0.5)*n_in/n_out)``) is reproduced exactly.  ``start``, ``step``: Pillow's ``box``
+    (``Geometry.c ImagingScaleAffine``: ``step = (box1 - box0) / n_out``, ``xx = box0 + step * 0.5``).
+
+    >>> accumulator_index(3, 4).tolist()
+    [0, 1, 1, 2]
+    """
+    step = n_in / n_out if step is None else float(step)
+    xx = start + step * 0.5 if start else 0.5 * step
+    # The loop's running sum, as one sequential accumulate (the same additions in the same
+    # order; a Python loop took half a minute for 10**8 outputs).
+    terms = np.full(n_out, step)
+    if n_out:
+        terms[0] = xx
+    positions = np.add.accumulate(terms)
+    return np.minimum(np.trunc(positions), n_in - 1).astype(np.intp)  # int(xx) truncates
 
 
 def nearest_index(
@@ -257,13 +492,13 @@ def nearest_index(
         frac = x64 - fl
         tie = np.abs(frac - 0.5) < tie_tolerance
         up = np.where(tie, nearest_mode == "round_prefer_ceil", frac > 0.5)
-        return np.clip(fl + up, 0, n_in - 1).astype(np.intp)
+        return clamp(fl + up, n_in).astype(np.intp)
     if rounding_precision == "float32":
         x64 = np.asarray(x, dtype=np.float64)
         offset = {"round_prefer_floor": -0.5, "round_prefer_ceil": 0.5}.get(nearest_mode, 0.0)
         arg = (x64 + offset).astype(np.float32)
         idx = np.ceil(arg) if nearest_mode in ("round_prefer_floor", "ceil") else np.floor(arg)
-        return np.clip(idx, 0, n_in - 1).astype(np.intp)
+        return clamp(idx, n_in).astype(np.intp)
     if rounding_precision is not None:
         choice("rounding_precision", rounding_precision, PRECISIONS)
     fl = np.floor(x)
@@ -276,4 +511,4 @@ def nearest_index(
         idx = fl
     else:
         idx = np.ceil(x)
-    return np.clip(idx, 0, n_in - 1).astype(np.intp)
+    return clamp(idx, n_in).astype(np.intp)

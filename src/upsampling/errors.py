@@ -30,6 +30,7 @@ __all__ = [
     "JobTooLargeError",
     "CheckpointError",
     "SchedulerUnreachableError",
+    "NotALinearResize",
     "OptionError",
 ]
 
@@ -207,6 +208,11 @@ class CheckpointError(UpsamplingError, ValueError):
 class SchedulerUnreachableError(UpsamplingError, ConnectionError):
     """No ``dask.distributed`` scheduler answered at the given address within the timeout (or
     something else answered there)."""
+
+
+class NotALinearResize(UpsamplingError, ValueError):
+    """The callable handed to :mod:`upsampling.port` (``identify``, ``audit``) is not a linear,
+    separable resize of the two spatial axes."""
 
 
 class OptionError(InvalidArgumentError):

@@ -200,17 +200,16 @@ def sample(
             raise InvalidArgumentError(name, "coordinates with NaN", "real coordinates (infinities are clamped)")
     _checks.output_bytes("rows", np.broadcast_shapes(rows.shape, cols.shape) + img.shape[2:], np.float64)
     r, c = np.broadcast_arrays(rows, cols)
-    if border == "clamp":
-        r = np.clip(r, 0, h - 1)
-        c = np.clip(c, 0, w - 1)
-    else:  # every neighbour of a point this far out is outside: same fill, and no int overflow
-        r = np.clip(r, -2, h + 1)
-        c = np.clip(c, -2, w + 1)
+    # "clamp": the edge value outside the image; "constant": every neighbour of a point two
+    # pixels out is outside (the same fill), and the indices stay far from integer overflow.
+    margin = 0 if border == "clamp" else 2
+    r = coords.clamp(r, h, margin=margin)
+    c = coords.clamp(c, w, margin=margin)
     chan = (Ellipsis,) + (None,) * (img.ndim - 2)
 
     def read(ri: np.ndarray, ci: np.ndarray) -> np.ndarray:
         ok = (ri >= 0) & (ri < h) & (ci >= 0) & (ci < w)
-        v = img[np.clip(ri, 0, h - 1), np.clip(ci, 0, w - 1)]
+        v = img[coords.clamp(ri, h), coords.clamp(ci, w)]
         return np.where(ok[chan], v, fill_value)
 
     if method == "nearest":

@@ -18,24 +18,35 @@ Builders:
                         (PyTorch), and OpenCV's INTER_AREA upscaling rule
 ``nearest_loop_plan``   Pillow NEAREST / OpenCV 5 INTER_NEAREST_EXACT's accumulator loop
 ``index_plan``          explicit indices (framework shortcuts such as ``i >> 1``)
+
+and the fixed-point forms of a plan's weights for 8-bit kernels (``fixed_point_plan``,
+``quantized_plan``, ``complement_fixed_plan``).  :class:`AxisPlan`, the memory a plan costs and
+the builders' cache live in :mod:`upsampling.axis_plan` (re-exported here); the caches bounded
+by bytes in :mod:`upsampling._cache` (re-exported too).
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from upsampling import _checks, coords
-from upsampling._options import _options
-from upsampling.errors import InvalidArgumentError
+from upsampling._cache import ByteLRU, _nbytes, cache_stats, trim_caches  # noqa: F401 - their old home
+from upsampling.axis_plan import (  # noqa: F401 - re-exported: upsampling.plan.<name> is their public home
+    CHUNK_BYTES,
+    CHUNK_TAPS,
+    AxisPlan,
+    _check_building,
+    _fill_rows,
+    _make,
+    building_bytes,
+    cached_plan,
+    plan_bytes,
+)
+from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.filters import kernel as get_kernel
 from upsampling.filters import quantize_fraction
 
@@ -50,223 +61,6 @@ __all__ = [
     "quantized_plan",
     "window_plan",
 ]
-
-
-@dataclass(frozen=True, eq=False)
-class AxisPlan:
-    """How one axis is resized.
-
-    Attributes
-    ----------
-    n_in, n_out : input and output lengths.
-    index : ``(n_out, taps)`` intp array of input indices, each in ``[0, n_in)``.
-    weight : ``(n_out, taps)`` float64 array; output ``o`` is ``sum_t weight[o, t] * x[index[o, t]]``.
-    outside : ``(n_out,)`` bool array or None: outputs replaced by the extrapolation value.
-    coordinate : ``(n_out,)`` source coordinate of each output (for explaining), or None.
-    """
-
-    n_in: int
-    n_out: int
-    index: np.ndarray
-    weight: np.ndarray
-    outside: np.ndarray | None = None
-    coordinate: np.ndarray | None = None
-
-    @property
-    def taps(self) -> int:
-        return self.index.shape[1]
-
-    def matrix(self) -> np.ndarray:
-        """The dense ``(n_out, n_in)`` interpolation matrix (rows of outside samples are 0)."""
-        m = np.zeros((self.n_out, self.n_in))
-        rows = np.repeat(np.arange(self.n_out), self.taps)
-        np.add.at(m, (rows, self.index.ravel()), self.weight.ravel())
-        if self.outside is not None:
-            m[self.outside] = 0
-        return m
-
-    def source_window(self, start: int, stop: int) -> tuple[int, int]:
-        """Input range ``[lo, hi)`` that outputs ``start:stop`` read (weights of 0 included)."""
-        idx = self.index[start:stop]
-        return int(idx.min()), int(idx.max()) + 1
-
-
-# ---------------------------------------------------------------------------------------------
-# memory: what a plan costs, and caches bounded by bytes
-
-#: Rows of a plan built at once hold at most this many taps: the builders' temporaries
-#: (coordinates, distances, kernel values, masks; about ten arrays of that size) stay near
-#: 20 MiB however long the axis, instead of ten times the plan (issue 19: a cubic plan of
-#: 20,000,000 outputs peaked near 6 GB).
-CHUNK_TAPS = 1 << 18
-#: Bytes of those temporaries, as :func:`building_bytes` counts them.
-CHUNK_BYTES = 12 * 8 * CHUNK_TAPS
-
-
-def plan_bytes(n_out: int, taps: int, outside: bool = False) -> int:
-    """Bytes of an :class:`AxisPlan`: intp indices and float64 weights per tap, a float64
-    coordinate per output (and a bool mask with ``outside``)."""
-    return int(n_out) * (16 * int(taps) + 8 + (1 if outside else 0))
-
-
-def building_bytes(n_out: int, taps: int) -> int:
-    """Peak bytes while a builder makes a plan of ``n_out`` outputs and ``taps`` taps: the plan,
-    the source coordinates in two precisions and a mask, and one chunk of temporaries."""
-    return plan_bytes(n_out, taps, True) + 17 * int(n_out) + min(CHUNK_BYTES, 12 * 8 * int(n_out) * int(taps))
-
-
-def _check_building(n_out: int, taps: int) -> None:
-    _checks.work_bytes(None, building_bytes(n_out, taps), "the resize plan (per-axis indices and weights)")
-
-
-def _nbytes(value: Any) -> int:
-    """Bytes of the arrays a cached value holds (plans, tuples of plans or arrays, tensors)."""
-    if isinstance(value, AxisPlan):
-        return sum(a.nbytes for a in (value.index, value.weight, value.outside, value.coordinate) if a is not None)
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, (tuple, list)):
-        return sum(_nbytes(v) for v in value)
-    if isinstance(value, dict):
-        return sum(_nbytes(v) for v in value.values())
-    nbytes = getattr(value, "nbytes", None)  # a torch tensor
-    if isinstance(nbytes, int):
-        return nbytes
-    return 0
-
-
-class ByteLRU(OrderedDict):
-    """A least-recently-used cache holding at most ``options(plan_cache_bytes=...)`` bytes (and
-    ``max_entries`` entries).
-
-    ``put(key, value)`` counts the arrays ``value`` holds (:func:`_nbytes`); a value larger
-    than the whole budget is not cached at all.  Every instance is registered, so that
-    :func:`trim_caches` (run by ``set_options(plan_cache_bytes=...)``) can shrink them all.
-    """
-
-    def __init__(self, name: str, max_entries: int = 1024) -> None:
-        super().__init__()
-        self.name = name
-        self.max_entries = max_entries  # the keys and small objects are not counted in bytes
-        self.nbytes = 0
-        self._sizes: dict[Any, int] = {}
-        self._lock = threading.RLock()
-        _CACHES.append(self)
-
-    def lookup(self, key: Any) -> Any:
-        """The cached value (now the most recent) or ``None``; raises TypeError for unhashable keys."""
-        with self._lock:
-            value = self.get(key)
-            if value is not None:
-                self.move_to_end(key)
-            return value
-
-    def put(self, key: Any, value: Any, nbytes: int | None = None) -> None:
-        nbytes = _nbytes(value) if nbytes is None else nbytes
-        limit = _options.get("plan_cache_bytes", 0)
-        with self._lock:
-            if key in self:
-                self.nbytes -= self._sizes.pop(key)
-                del self[key]
-            if nbytes > limit:
-                return
-            self[key] = value
-            self._sizes[key] = nbytes
-            self.nbytes += nbytes
-            self._trim(limit)
-
-    def _trim(self, limit: int) -> None:
-        while self and (self.nbytes > limit or len(self) > self.max_entries):
-            key, _ = self.popitem(last=False)
-            self.nbytes -= self._sizes.pop(key)
-
-    def trim(self) -> None:
-        with self._lock:
-            self._trim(_options.get("plan_cache_bytes", 0))
-
-    def clear(self) -> None:
-        with self._lock:
-            super().clear()
-            self._sizes.clear()
-            self.nbytes = 0
-
-    def _new_lock(self) -> None:  # pragma: no cover - forked children
-        self._lock = threading.RLock()
-
-
-_CACHES: list[ByteLRU] = []
-
-
-def trim_caches() -> None:
-    """Shrink every plan cache to ``options(plan_cache_bytes=...)``, least recent first."""
-    for cache in _CACHES:
-        cache.trim()
-
-
-def cache_stats() -> dict[str, int]:
-    """Bytes each plan cache holds now."""
-    return {cache.name: cache.nbytes for cache in _CACHES}
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=lambda: [cache._new_lock() for cache in _CACHES])
-
-
-def cached_plan(builder: Callable) -> Callable:
-    """``functools.lru_cache`` for the plan builders, bounded by bytes (:class:`ByteLRU`).
-
-    Keys are the arguments as ``lru_cache`` makes them (plans passed as arguments are keyed by
-    identity); a plan larger than the budget is built every time.
-    """
-    cache = ByteLRU(f"plan.{builder.__name__}")
-
-    @functools.wraps(builder)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        key = (args, tuple(sorted(kwargs.items()))) if kwargs else args
-        hit = cache.lookup(key)
-        if hit is not None:
-            return hit
-        value = builder(*args, **kwargs)
-        held = [a for a in args if isinstance(a, AxisPlan)]  # keys keep these alive too
-        cache.put(key, value, _nbytes(value) + sum(_nbytes(a) for a in held))
-        return value
-
-    wrapper.cache = cache  # type: ignore[attr-defined]
-    wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
-    return wrapper
-
-
-def _fill_rows(n_out: int, width: int, rows: Callable[[int, int], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """``(index, weight)`` of ``n_out`` rows of ``width`` taps, built :data:`CHUNK_TAPS` taps at
-    a time by ``rows(lo, hi)`` (its rows' indices and weights): the same numbers as one call
-    for all rows (each row's arithmetic is its own), with bounded temporaries."""
-    step = max(1, CHUNK_TAPS // max(1, width))
-    if n_out <= step:
-        index, weight = rows(0, n_out)
-        return np.ascontiguousarray(index, dtype=np.intp), np.ascontiguousarray(weight, dtype=np.float64)
-    index = np.empty((n_out, width), dtype=np.intp)
-    weight = np.empty((n_out, width), dtype=np.float64)
-    for lo in range(0, n_out, step):
-        hi = min(n_out, lo + step)
-        index[lo:hi], weight[lo:hi] = rows(lo, hi)
-    return index, weight
-
-
-def _freeze(*arrays: np.ndarray | None) -> None:
-    for a in arrays:
-        if a is not None:
-            a.setflags(write=False)
-
-
-def _make(n_in: int, n_out: int, index, weight, outside=None, coordinate=None) -> AxisPlan:
-    index = np.ascontiguousarray(index, dtype=np.intp)
-    weight = np.ascontiguousarray(weight, dtype=np.float64)
-    if outside is not None:
-        outside = np.asarray(outside, dtype=bool)
-        if not outside.any():
-            outside = None
-    _freeze(index, weight, outside, coordinate)
-    return AxisPlan(n_in, n_out, index, weight, outside, coordinate)
 
 
 #: ONNX Runtime's nearest rounding treats coordinates this close to a half as ties (observed).
@@ -334,23 +128,7 @@ def interpolation_plan(
       (:func:`upsampling.coords.nearest_index`, ``tie_tolerance=1e-6``).
     """
     s = (n_out / n_in if scale is None else scale) if inv_scale is None else 1.0 / inv_scale
-    k = None
-    if mode == "nearest":
-        width = 1
-    elif mode == "linear" and not antialias:
-        width = 2
-    else:
-        if mode == "linear":
-            k = get_kernel("triangle")
-        elif mode == "cubic":
-            k = get_kernel("cubic", cubic_coeff_a)
-        elif mode == "lanczos4":
-            k = get_kernel("lanczos4")
-        else:
-            raise ValueError(f"interpolation_plan: unknown mode {mode!r}")
-        stretch = min(s, 1.0) if antialias else 1.0
-        # _taps_around's window, or the 4 (8) taps floor(x)-1 .. floor(x)+2 every framework reads
-        width = int(2 * math.ceil(k.radius / stretch)) + 1 if antialias else (8 if mode == "lanczos4" else 4)
+    k, stretch, width = _tap_kernel(mode, cubic_coeff_a, antialias, s)
     _check_building(n_out, width)
     x = coords.source_coordinates(
         n_in,
@@ -365,8 +143,7 @@ def interpolation_plan(
         onnxruntime=onnxruntime,
     )
     if coordinate_storage is not None:
-        if coordinate_storage not in coords.PRECISIONS:
-            raise ValueError(f"interpolation_plan: unknown coordinate_storage {coordinate_storage!r}")
+        _checks.choice("coordinate_storage", coordinate_storage, coords.PRECISIONS)
         x = x.astype(coordinate_storage)
     outside = None
     if coordinate_transformation_mode == "tf_crop_and_resize":
@@ -384,27 +161,67 @@ def interpolation_plan(
         return _make(n_in, n_out, *_fill_rows(n_out, 1, rows), outside, coordinate)
 
     x = coordinate  # float64 (a copy of x, read only)
-    if mode == "linear" and not antialias and linear_border == "replicate":
+    if k is None:  # linear without antialias
+        _checks.choice("linear_border", linear_border, ("clamp", "replicate"))
+        rows = _linear_rows(x, n_in, replicate=linear_border == "replicate")
+    else:
+        rows = _kernel_rows(x, n_in, k, stretch, mode=mode, antialias=antialias, exclude_outside=exclude_outside,
+                            cubic_table_size=cubic_table_size)
+    return _make(n_in, n_out, *_fill_rows(n_out, width, rows), outside, coordinate)
+
+
+def _tap_kernel(mode: str, cubic_coeff_a: float, antialias: bool, s: float) -> tuple[Any, float, int]:
+    """``(kernel, stretch, taps per output)`` of an :func:`interpolation_plan` mode; the kernel is
+    None for nearest and for linear without antialias (their taps are written out)."""
+    if mode == "nearest":
+        return None, 1.0, 1
+    if mode == "linear" and not antialias:
+        return None, 1.0, 2
+    if mode == "linear":
+        k = get_kernel("triangle")
+    elif mode == "cubic":
+        k = get_kernel("cubic", cubic_coeff_a)
+    elif mode == "lanczos4":
+        k = get_kernel("lanczos4")
+    else:
+        raise InvalidArgumentError("mode", mode, "one of 'nearest', 'linear', 'cubic', 'lanczos4'")
+    stretch = min(s, 1.0) if antialias else 1.0
+    # _taps_around's window, or the 4 (8) taps floor(x)-1 .. floor(x)+2 every framework reads
+    width = int(2 * math.ceil(k.radius / stretch)) + 1 if antialias else (8 if mode == "lanczos4" else 4)
+    return k, stretch, width
+
+
+def _linear_rows(x: np.ndarray, n_in: int, *, replicate: bool) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
+    """Rows of a two-tap linear plan at coordinates ``x`` (float64): ``x`` clamped into the image
+    first, or with ``replicate`` the taps ``floor(x), floor(x)+1`` clamped instead."""
+    if replicate:
         def rows(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
             xr = x[lo:hi]
             i0 = np.floor(xr)
             lam = xr - i0
             taps = i0.astype(np.int64)[:, None] + np.arange(2)[None, :]
-            return np.clip(taps, 0, n_in - 1), np.stack([1 - lam, lam], 1)
+            return coords.clamp(taps, n_in), np.stack([1 - lam, lam], 1)
 
-        return _make(n_in, n_out, *_fill_rows(n_out, 2, rows), outside, coordinate)
-    if mode == "linear" and not antialias:
-        def rows(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-            xc = np.clip(x[lo:hi], 0, n_in - 1)
-            i0 = np.floor(xc)
-            lam = xc - i0
-            i0 = i0.astype(np.intp)
-            i1 = np.minimum(i0 + 1, n_in - 1)
-            return np.stack([i0, i1], 1), np.stack([1 - lam, lam], 1)
+        return rows
 
-        return _make(n_in, n_out, *_fill_rows(n_out, 2, rows), outside, coordinate)
+    def rows(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        xc = coords.clamp(x[lo:hi], n_in)
+        i0 = np.floor(xc)
+        lam = xc - i0
+        i0 = i0.astype(np.intp)
+        i1 = np.minimum(i0 + 1, n_in - 1)
+        return np.stack([i0, i1], 1), np.stack([1 - lam, lam], 1)
 
-    assert k is not None
+    return rows
+
+
+def _kernel_rows(
+    x: np.ndarray, n_in: int, k: Any, stretch: float, *, mode: str, antialias: bool, exclude_outside: bool,
+    cubic_table_size: int | None,
+) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
+    """Rows of a kernel plan (cubic, lanczos4, antialiased linear/cubic) at coordinates ``x``:
+    the kernel ``k`` stretched by ``1/stretch`` evaluated at each tap (:func:`interpolation_plan`'s
+    border rules)."""
 
     def rows(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         xr = x[lo:hi]
@@ -422,9 +239,9 @@ def interpolation_plan(
         if exclude_outside or antialias or mode == "lanczos4":
             total = w.sum(axis=1, keepdims=True)
             w = w / np.where(total == 0, 1.0, total)
-        return np.clip(taps, 0, n_in - 1), w
+        return coords.clamp(taps, n_in), w
 
-    return _make(n_in, n_out, *_fill_rows(n_out, width, rows), outside, coordinate)
+    return rows
 
 
 @cached_plan
@@ -467,29 +284,14 @@ def window_plan(
     number but for the last bit, which is what makes mode-F results bit-identical to Pillow.
     """
     k = get_kernel(kernel_name, cubic_coeff_a)
+    _checks.choice("span_rule", span_rule, ("pillow", "tf"))
     f = np.float32 if precision == "float32" else np.float64
-    if inv_scale is None:
-        inv = f(1) / (f(n_out) / f(n_in)) if precision == "float32" else n_in / n_out
-    else:
-        inv = inv_scale
-    inv = f(inv)
+    inv = coords.footprint_scale(n_in, n_out, inv_scale=inv_scale, precision=precision)
     fs = max(inv, f(1)) if antialias else f(1)
     support = f(k.radius) * fs
     _check_building(n_out, int(math.ceil(2 * float(support))) + 2)  # hi - lo <= 2 * support + 1
-    centre = (np.arange(n_out, dtype=f) + f(0.5)) * inv
-    if offset:
-        centre = f(offset) + centre
-    if span_rule == "pillow":
-        # C's (int) cast truncates towards zero.
-        lo = np.maximum(np.trunc(centre - support + f(0.5)), 0).astype(np.int64)
-        hi = np.minimum(np.trunc(centre + support + f(0.5)), n_in).astype(np.int64)
-        empty = np.zeros(n_out, dtype=bool)
-    elif span_rule == "tf":
-        lo = np.clip(np.ceil(centre - support - f(0.5)), 0, n_in - 1).astype(np.int64)
-        hi = np.clip(np.floor(centre + support - f(0.5)), 0, n_in - 1).astype(np.int64) + 1
-        empty = (centre < 0) | (centre > n_in)
-    else:
-        raise ValueError(f"window_plan: unknown span_rule {span_rule!r}")
+    centre = coords.window_centres(n_out, inv, offset=offset, precision=precision)
+    lo, hi, empty = coords.window_span(centre, support, n_in, span_rule, precision=precision)
     width = max(int((hi - lo).max(initial=0)), 1)
 
     def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
@@ -505,9 +307,12 @@ def window_plan(
             w = w.astype(np.float32).astype(np.float64)
         total = w.sum(axis=1, keepdims=True)
         w = w / np.where(total == 0, 1.0, total)
-        return np.clip(taps, 0, n_in - 1), w
+        return coords.clamp(taps, n_in), w
 
     return _make(n_in, n_out, *_fill_rows(n_out, width, rows), None, centre.astype(np.float64) - 0.5)
+
+
+AREA_RULES = ("overlap", "adaptive", "opencv_linear", "opencv_overlap", "block")
 
 
 @cached_plan
@@ -552,6 +357,11 @@ def area_plan(
     holds it (``inv_scale_x``: ``fx`` when given, else ``dsize/ssize`` in double); then
     ``sc = 1/scale`` as OpenCV computes it.  Default ``sc = n_in/n_out``.
     """
+    _checks.choice("rule", rule, AREA_RULES)
+    if rule == "overlap":
+        _checks.choice("border", border, ("exclude", "replicate"))
+    if rule == "block":
+        factor = _checks.integer("factor", factor, minimum=1, what="a whole number >= 1 (the block width of rule='block')")
     if rule in ("overlap", "opencv_overlap"):
         sc_bound = float(inv_scale) if rule == "overlap" and inv_scale is not None else (
             n_in / n_out if scale is None else 1.0 / float(scale))
@@ -559,34 +369,24 @@ def area_plan(
     elif rule == "adaptive":
         width_bound = -(-n_in // n_out) + 1
     elif rule == "block":
-        width_bound = int(factor) if isinstance(factor, int) and factor > 0 else 1
+        width_bound = factor
     else:
         width_bound = 2
     _check_building(n_out, width_bound)
-    i = np.arange(n_out)
     if rule == "adaptive":
-        start = (i * n_in) // n_out
-        stop = -((-(i + 1) * n_in) // n_out)
+        start, stop = coords.adaptive_boxes(n_in, n_out)
         width = int((stop - start).max())
 
         def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
             taps = start[r0:r1, None] + np.arange(width)[None, :]
             valid = taps < stop[r0:r1, None]
-            return np.clip(taps, 0, n_in - 1), valid / (stop[r0:r1] - start[r0:r1])[:, None]
+            return coords.clamp(taps, n_in), valid / (stop[r0:r1] - start[r0:r1])[:, None]
 
         return _make(n_in, n_out, *_fill_rows(n_out, width, rows))
     if rule == "overlap":
-        f = np.float32 if precision == "float32" else np.float64
-        if inv_scale is not None:
-            sc = f(inv_scale)
-        else:
-            sc = f(n_in) / f(n_out) if precision == "float32" else n_in / n_out
-        lo = i.astype(f) * f(sc)
-        hi = (i + 1).astype(f) * f(sc)
+        lo, hi, sc = coords.area_boxes(n_in, n_out, precision=precision, inv_scale=inv_scale)
         first = np.floor(lo).astype(np.int64)
         width = int((np.ceil(hi).astype(np.int64) - first).max()) + 1
-        if border not in ("exclude", "replicate"):
-            raise ValueError(f"area_plan: unknown border {border!r}")
 
         def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
             taps = first[r0:r1, None] + np.arange(width)[None, :]
@@ -598,16 +398,11 @@ def area_plan(
             w = np.clip(overlap.astype(np.float64), 0, None) / float(sc)
             if border == "exclude":
                 w = np.where((taps >= 0) & (taps < n_in), w, 0.0)
-            return np.clip(taps, 0, n_in - 1), w
+            return coords.clamp(taps, n_in), w
 
         return _make(n_in, n_out, *_fill_rows(n_out, width, rows))
     if rule == "opencv_overlap":
-        sc = n_in / n_out if scale is None else 1.0 / scale
-        lo = i * sc  # fsx1
-        hi = lo + sc  # fsx2 = fsx1 + scale, as OpenCV adds it
-        cell = np.minimum(sc, n_in - lo)  # cellWidth
-        last = np.minimum(np.floor(hi), n_in - 1)  # sx2
-        first = np.minimum(np.ceil(lo), last)  # sx1
+        lo, hi, cell, first, last = coords.opencv_area_boxes(n_in, n_out, scale)
         width = int((last - first).max()) + 2
 
         def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
@@ -617,36 +412,22 @@ def area_plan(
             w = np.where((taps >= fr) & (taps < la), 1.0, 0.0)
             w = np.where((taps == fr - 1) & (head > 1e-3), head, w)
             w = np.where((taps == la) & (hi_r - la > 1e-3), np.minimum(tail, ce), w)
-            return np.clip(taps, 0, n_in - 1), w / ce
+            return coords.clamp(taps, n_in), w / ce
 
         return _make(n_in, n_out, *_fill_rows(n_out, width, rows))
     if rule == "block":
-        if factor is None or factor < 1:
-            raise ValueError(f"area_plan: rule 'block' needs a factor >= 1, got {factor!r}")
-        lo = start + i * factor
-        hi = np.minimum(lo + factor, n_in if stop is None else stop)
+        lo, hi = coords.block_boxes(n_in, n_out, factor, start=start, stop=stop)
 
         def rows(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
             taps = lo[r0:r1, None] + np.arange(factor)[None, :]
             valid = taps < hi[r0:r1, None]
-            return np.clip(taps, 0, n_in - 1), valid / (hi[r0:r1] - lo[r0:r1])[:, None]
+            return coords.clamp(taps, n_in), valid / (hi[r0:r1] - lo[r0:r1])[:, None]
 
         return _make(n_in, n_out, *_fill_rows(n_out, factor, rows))
-    if rule == "opencv_linear":
-        sc = n_in / n_out if scale is None else 1.0 / scale
-        inv = n_out / n_in if scale is None else scale
-        sx = np.floor(i * sc).astype(np.int64)
-        fx = ((i + 1) - (sx + 1) * inv).astype(np.float32).astype(np.float64)
-        fx = np.where(fx <= 0, 0.0, fx - np.floor(fx))
-        low = sx < 0
-        fx = np.where(low, 0.0, fx)
-        sx = np.where(low, 0, sx)
-        high = sx >= n_in - 1
-        fx = np.where(high, 0.0, fx)
-        sx = np.where(high, n_in - 1, sx)
-        taps = np.stack([sx, np.minimum(sx + 1, n_in - 1)], 1)
-        return _make(n_in, n_out, taps, np.stack([1 - fx, fx], 1))
-    raise ValueError(f"area_plan: unknown rule {rule!r}")
+    # rule == "opencv_linear"
+    sx, fx = coords.opencv_area_linear(n_in, n_out, scale)
+    taps = np.stack([sx, np.minimum(sx + 1, n_in - 1)], 1)
+    return _make(n_in, n_out, taps, np.stack([1 - fx, fx], 1))
 
 
 @cached_plan
@@ -661,21 +442,13 @@ def nearest_loop_plan(n_in: int, n_out: int, *, start: float = 0.0, step: float 
     (box1 - box0) / n_out``, ``xx = box0 + step * 0.5``).  Defaults: ``0`` and ``n_in/n_out``.
     """
     _check_building(n_out, 1)
-    step = n_in / n_out if step is None else float(step)
-    xx = start + step * 0.5 if start else 0.5 * step
-    # The loop's running sum, as one sequential accumulate (the same additions in the same
-    # order; a Python loop took half a minute for 10**8 outputs).
-    terms = np.full(n_out, step)
-    if n_out:
-        terms[0] = xx
-    positions = np.add.accumulate(terms)
-    idx = np.minimum(np.trunc(positions), n_in - 1).astype(np.intp)  # int(xx) truncates
+    idx = coords.accumulator_index(n_in, n_out, start=start, step=step)
     return _make(n_in, n_out, idx[:, None], np.ones((n_out, 1)))
 
 
 def index_plan(n_in: int, indices: np.ndarray) -> AxisPlan:
     """A nearest plan with explicit indices (clamped into range)."""
-    idx = np.clip(np.asarray(indices, dtype=np.intp), 0, n_in - 1)[:, None]
+    idx = coords.clamp(np.asarray(indices, dtype=np.intp), n_in)[:, None]
     return _make(n_in, idx.shape[0], idx, np.ones(idx.shape))
 
 
@@ -732,8 +505,36 @@ def complement_fixed_plan(plan: AxisPlan, bits: int) -> AxisPlan:
     divided by ``2**(2*bits)`` exactly; OpenCV then rounds it half up and saturates.
     """
     if plan.taps != 2:
-        raise ValueError(f"complement_fixed_plan: needs a two-tap plan, got {plan.taps} taps")
+        raise ShapeError("plan", f"a plan of {plan.taps} taps", "a two-tap (linear) plan")
     one = 2.0**bits
     w1 = np.rint(plan.weight[:, 1] * one) / one
     weight = np.stack([1.0 - w1, w1], 1)
     return _make(plan.n_in, plan.n_out, plan.index.copy(), weight, plan.outside, plan.coordinate)
+
+
+def round_fixed_point(acc: np.ndarray, dtype: Any = np.uint8) -> np.ndarray:
+    """The last stage of the fixed-point kernels: round half up, saturate to ``dtype``.
+
+    ``acc`` is the float64 result of applying a fixed-point plan (:func:`fixed_point_plan`,
+    :func:`quantized_plan`, :func:`complement_fixed_plan`): the integer accumulator divided by
+    ``2**p``, exactly.  The kernels' ``(acc + 2**(p-1)) >> p`` is then ``floor(acc + 0.5)``,
+    clipped to ``dtype``'s range (PyTorch's uint8 passes, Pillow's ``clip8``, OpenCV's
+    ``FixedPtCast`` and ``resize_bitExact``).
+    """
+    info = np.iinfo(dtype)
+    return np.clip(np.floor(acc + 0.5), info.min, info.max).astype(dtype)
+
+
+def counting_plan(plan: AxisPlan) -> AxisPlan:
+    """``plan`` with weight 1 on every tap it uses (and 0 on the others): applied in float64 to an
+    integer image, two of them give the exact integer sum of each box, as the integer box
+    kernels hold it (OpenCV ``resizeAreaFast``, Pillow ``Reduce.c``)."""
+    return _make(plan.n_in, plan.n_out, plan.index.copy(), (plan.weight != 0).astype(np.float64), plan.outside,
+                 plan.coordinate)
+
+
+def box_counts(plan_y: AxisPlan, plan_x: AxisPlan, ndim: int = 2) -> np.ndarray:
+    """How many pixels each output box of ``plan_y`` x ``plan_x`` holds, shaped to broadcast
+    against an ``ndim``-D ``(H, W, ...)`` image (int64)."""
+    count = np.count_nonzero(plan_y.weight, axis=1)[:, None] * np.count_nonzero(plan_x.weight, axis=1)[None, :]
+    return count.reshape(count.shape + (1,) * (ndim - 2)).astype(np.int64)

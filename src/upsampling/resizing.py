@@ -1,7 +1,9 @@
-"""The resize engine: validate -> plan each axis -> apply one axis at a time.
+"""The resize engine: spec -> plan each axis -> apply one axis at a time (or both fused).
 
 :func:`resize` speaks ONNX Resize's vocabulary, which names every convention the
-frameworks use.  The framework twins in :mod:`upsampling.frameworks` build their
+frameworks use.  Its arguments are a :class:`~upsampling.spec.ResizeSpec` (validated once, the
+parameter list written once); :func:`resize_spec` runs a spec, :func:`spec_plans` gives its
+plans for an input shape with the memory they need checked first.  The framework twins in :mod:`upsampling.frameworks` build their
 own per-axis plans (for quirks outside that vocabulary: float32 index arithmetic,
 TF's weight table, Pillow's filter windows) and call :func:`apply_plans`, the one
 place plans meet data.
@@ -12,71 +14,45 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from upsampling import _checks, _memory
+from upsampling._cache import ByteLRU
 from upsampling._options import _options
-from upsampling.coords import COORDINATE_TRANSFORMATION_MODES, NEAREST_MODES
 from upsampling.errors import DTypeError, InvalidArgumentError, ShapeError
 from upsampling.kernels import fused_resize_kernel, resize_axis_kernel
-from upsampling.plan import AxisPlan, ByteLRU, area_plan, building_bytes, interpolation_plan, plan_bytes
+from upsampling.plan import AxisPlan, building_bytes, plan_bytes
+from upsampling.spec import (
+    LAYOUTS,
+    MODES,
+    Layout,
+    Mode,
+    ResizeOptions,
+    ResizeSpec,
+    output_size,
+    spatial_axes,
+    takes_resize_options,
+)
+
+if TYPE_CHECKING:
+    from typing import Unpack
 
 __all__ = [
     "LAYOUTS",
     "MODES",
+    "Layout",
+    "Mode",
     "apply_plans",
     "axis_order",
     "output_size",
     "resize",
     "resize_plans",
+    "resize_spec",
     "spatial_axes",
+    "spec_plans",
 ]
-
-Mode = Literal["nearest", "linear", "cubic", "area"]
-Layout = Literal["HW", "HWC", "CHW", "NHWC", "NCHW"]
-MODES: tuple[str, ...] = Mode.__args__  # type: ignore[attr-defined]
-#: layout -> (rank, index of H, index of W)
-LAYOUTS: dict[str, tuple[int, int, int]] = {
-    "HW": (2, 0, 1),
-    "HWC": (3, 0, 1),
-    "CHW": (3, 1, 2),
-    "NHWC": (4, 1, 2),
-    "NCHW": (4, 2, 3),
-}
-
-
-def spatial_axes(parameter: str, x: np.ndarray, layout: str) -> tuple[int, int]:
-    """Check ``x.ndim`` against ``layout`` and return the (H, W) axes."""
-    _checks.choice("layout", layout, tuple(LAYOUTS))
-    rank, h, w = LAYOUTS[layout]
-    if x.ndim != rank:
-        raise ShapeError(
-            parameter,
-            f"array of shape {x.shape}",
-            f"a {rank}-D array for layout {layout!r}",
-            f"Pass layout= matching the array ({', '.join(f'{k}: {v[0]}-D' for k, v in LAYOUTS.items())}).",
-        )
-    return h, w
-
-
-def _pair(parameter: str, value: Any, check) -> tuple[Any, Any]:
-    if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes)):
-        items = _checks.sequence(parameter, value, 2)
-        return check(parameter, items[0]), check(parameter, items[1])
-    v = check(parameter, value)
-    return v, v
-
-
-def output_size(n_in: int, scale: float, parameter: str = "scale") -> int:
-    """``floor(n_in * scale)`` in float64 (ONNX's rule; PyTorch's for ``scale_factor``)."""
-    n = math.floor(n_in * scale)
-    if n < 1:
-        raise InvalidArgumentError(
-            parameter, scale, f"a scale with floor({n_in} * scale) >= 1, i.e. scale >= {1 / n_in:g}"
-        )
-    return n
 
 
 def compute_dtype(dtype: np.dtype) -> np.dtype:
@@ -346,21 +322,13 @@ def _check_out(out: Any, shape: Sequence[int], dtype: np.dtype) -> None:
         raise InvalidArgumentError("out", "a read-only array", "a writeable array")
 
 
+@takes_resize_options()
 def resize(
     x: Any,
     size: int | Sequence[int] | None = None,
     *,
-    scale: float | Sequence[float] | None = None,
-    mode: str = "linear",
-    coordinate_transformation_mode: str = "half_pixel",
-    nearest_mode: str = "round_prefer_floor",
-    cubic_coeff_a: float = -0.75,
-    exclude_outside: bool = False,
-    antialias: bool = False,
-    layout: str = "NHWC",
-    roi: Sequence[float] | None = None,
-    extrapolation_value: float = 0.0,
     out: np.ndarray | None = None,
+    **options: Unpack[ResizeOptions],
 ) -> np.ndarray:
     """Resize the spatial axes of an image or feature map.
 
@@ -420,255 +388,134 @@ def resize(
            [1. , 1.5, 2. ],
            [2. , 2.5, 3. ]])
     """
+    return resize_spec(x, ResizeSpec.from_call(size, options), out=out)
+
+
+def resize_spec(x: Any, spec: ResizeSpec, *, out: np.ndarray | None = None) -> np.ndarray:
+    """Apply a :class:`~upsampling.ResizeSpec` to ``x``: :func:`resize` once its arguments are
+    a spec (``resize(x, size, **options)`` is ``resize_spec(x, ResizeSpec(size, **options))``).
+    ``x``, ``out``, the result and the errors are as :func:`resize`'s.  The faces that build
+    their own spec call this, or :func:`spec_plans` for the plans alone (``upsampling.torch``,
+    ``upsampling.dask``, ``upsample_argmax``).
+    """
+    if not isinstance(spec, ResizeSpec):
+        raise DTypeError("spec", type(spec).__name__, "an upsampling.ResizeSpec")
     x = _checks.numeric_array("x", x)
-    args = (size, scale, mode, coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias, layout, roi, extrapolation_value)
-    st, plans = _resize_setup_cached(x, args, out_dtype=x.dtype)
-    ah, aw = st.axes
-    n_out, scales, roi = st.n_out, st.scales, st.roi
-    mode, cubic_coeff_a, extrapolation_value = st.mode, st.cubic_coeff_a, st.extrapolation_value
-
+    plans = spec_plans(spec, x, out_dtype=x.dtype)
     if _options["kernel"] == "reference":
-        from upsampling.reference.resize_pointwise import resize_pointwise
-
-        _checks.output_bytes("size", [n_out[0] if a == ah else n_out[1] if a == aw else n for a, n in enumerate(x.shape)], x.dtype)
-        y = resize_pointwise(
-            x,
-            n_out,
-            axes=(ah, aw),
-            mode=mode,
-            coordinate_transformation_mode=coordinate_transformation_mode,
-            scale=scales,
-            nearest_mode=nearest_mode,
-            cubic_coeff_a=cubic_coeff_a,
-            exclude_outside=st.exclude_outside,
-            antialias=st.antialias,
-            roi=tuple(roi),
-            extrapolation_value=extrapolation_value,
-        )
-        y = cast_output(y, x.dtype)
-        if out is not None:
-            _check_out(out, y.shape, x.dtype)
-            out[...] = y
-            return out
-        return y
-
-    return apply_plans(x, plans, extrapolation_value=extrapolation_value, out=out)
+        return _resize_reference(x, spec, plans, out)
+    return apply_plans(x, plans, extrapolation_value=spec.extrapolation_value, out=out)
 
 
-# (x.shape, each argument of resize() tagged with its type) -> (_ResizeSetup, plans): the
-# validated set-up of recent calls.  Validating and planning cost 15-40 µs a call, a tenth of
-# a sub-millisecond resize; a loop of calls with the same arguments pays it once.  Every part of
-# the key carries its type, so a value that compares equal to a validated one but would be
-# refused (True for 1, 1.0 for a size) never reuses its entry.
+def _resize_reference(x: np.ndarray, spec: ResizeSpec, plans: Mapping[int, AxisPlan], out: np.ndarray | None) -> np.ndarray:
+    """:func:`resize_spec` through the readable per-pixel path (``set_options(kernel="reference")``)."""
+    from upsampling.reference.resize_pointwise import resize_pointwise
+
+    ah, aw = sorted(plans)
+    _checks.output_bytes("size", planned_shape(x.shape, plans), x.dtype)
+    y = resize_pointwise(
+        x,
+        (plans[ah].n_out, plans[aw].n_out),
+        axes=(ah, aw),
+        mode=spec.mode,
+        coordinate_transformation_mode=spec.coordinate_transformation_mode,
+        scale=spec.scale or (None, None),
+        nearest_mode=spec.nearest_mode,
+        cubic_coeff_a=spec.cubic_coeff_a,
+        exclude_outside=spec.exclude_outside,
+        antialias=spec.antialias,
+        roi=spec.roi or (0.0, 0.0, 1.0, 1.0),
+        extrapolation_value=spec.extrapolation_value,
+    )
+    y = cast_output(y, x.dtype)
+    if out is not None:
+        _check_out(out, y.shape, x.dtype)
+        out[...] = y
+        return out
+    return y
+
+
+# (spec, input shape) -> the plans of recent calls (equal specs give equal plans).  Checking the
+# memory a call needs and finding its plans cost 10-20 µs, a tenth of a sub-millisecond resize; a
+# loop of calls with the same spec and shape pays it once (ResizeSpec.from_call caches the
+# validation the same way).
 # Bounded by bytes (options(plan_cache_bytes=...)): an entry counts its plans' arrays.
-_SETUPS = ByteLRU("resizing._SETUPS")
+_PLANS = ByteLRU("resizing._PLANS")
 
 
-def _tagged(value: Any) -> Any:
-    if type(value) is tuple:
-        return (tuple, tuple(map(type, value)), value)
-    return (type(value), value)
+def spec_plans(spec: ResizeSpec, x: Any, out_dtype: Any = None) -> dict[int, AxisPlan]:
+    """``spec``'s per-axis plans for an array shaped like ``x`` (anything with ``shape`` and
+    ``ndim``), the memory they take checked before anything is built.
 
-
-def _resize_setup_cached(x: Any, args: tuple, out_dtype: np.dtype | None = None) -> tuple[_ResizeSetup, dict[int, AxisPlan]]:
-    """``_resize_setup`` and ``_setup_plans`` of :func:`resize`'s arguments (``args`` in the
-    signature's order after ``x``), cached per shape and typed arguments; unhashable
-    arguments (lists, arrays) are validated every time.  The plans are shared between
-    callers: do not modify them.
-
-    ``out_dtype``: check the bytes of an output of ``x``'s shape resized, in that dtype,
-    before planning (:func:`resize`; :func:`resize_plans` callers such as ``upsample_argmax``
-    allocate another output and check it themselves)."""
-    try:
-        key = (x.shape, *map(_tagged, args))
-        hit = _SETUPS.lookup(key)
-    except TypeError:  # an unhashable argument
-        key = hit = None
+    ``out_dtype``: the call also allocates the resized output in this dtype and applies the
+    plans (:func:`resize_spec`): check those bytes too, first, so that an absurd size is refused
+    before planning allocates anything.  Cached per spec and shape; the dict and its plans are
+    shared between callers: do not modify them.
+    """
+    key = (spec, x.shape)
+    hit = _PLANS.lookup(key)
     if hit is not None:
         return hit
-    size, scale, mode, ctm, nearest_mode, cubic_coeff_a, exclude_outside, antialias, layout, roi, ev = args
-    st = _resize_setup(
-        x,
-        size,
-        scale=scale,
-        mode=mode,
-        coordinate_transformation_mode=ctm,
-        nearest_mode=nearest_mode,
-        cubic_coeff_a=cubic_coeff_a,
-        exclude_outside=exclude_outside,
-        antialias=antialias,
-        layout=layout,
-        roi=roi,
-        extrapolation_value=ev,
-    )
-    # The output's bytes before the plans: a plan holds n_out indices and weights per axis, so
-    # an absurd size must be refused before planning allocates anything.
-    parameter = "size" if size is not None else "scale"
+    axes = spec.axes(x.shape)
+    n_out = spec.output_lengths(x.shape)
+    parameter = "size" if spec.size is not None else "scale"
     if out_dtype is not None:
-        out_shape = [st.n_out[st.axes.index(a)] if a in st.axes else n for a, n in enumerate(x.shape)]
+        out_shape = [n_out[axes.index(a)] if a in axes else n for a, n in enumerate(x.shape)]
         _checks.output_bytes(parameter, out_shape, out_dtype)
-    # Then the plans and the intermediates, estimated from the arguments before anything is built.
-    _checks.work_bytes(parameter, _setup_work_bytes(x, st, out_dtype), "plans and intermediate arrays")
+    _checks.work_bytes(parameter, _work_bytes(spec, x, out_dtype), "plans and intermediate arrays")
     with _checks.sizes_named(parameter):
-        value = (st, _setup_plans(st))
-    if key is not None:
-        _SETUPS.put(key, value)
-    return value
+        plans = spec.plans(x.shape)
+    _PLANS.put(key, plans)
+    return plans
 
 
-def _setup_sizes(st: _ResizeSetup) -> dict[int, _Sizes]:
-    """Each axis' lengths and an upper bound of its plan's taps (:func:`_setup_plans`'s builders)."""
+def planned_shape(shape: Sequence[int], plans: Mapping[int, AxisPlan]) -> tuple[int, ...]:
+    """``shape`` with each planned axis' length replaced by its plan's output length."""
+    return tuple(int(plans[a].n_out) if a in plans else int(n) for a, n in enumerate(shape))
+
+
+def _plan_sizes(spec: ResizeSpec, shape: Sequence[int]) -> dict[int, _Sizes]:
+    """Each spatial axis' lengths and an upper bound of its plan's taps (the builders of
+    :meth:`ResizeSpec.plans`), for an input of ``shape``."""
     sizes = {}
-    for k, axis in enumerate(st.axes):
-        n_in, n_out = st.n_in[k], st.n_out[k]
-        if st.mode == "area":
+    scales = spec.scale or (None, None)
+    for k, (axis, n_out) in enumerate(zip(spec.axes(shape), spec.output_lengths(shape))):
+        n_in = int(shape[axis])
+        if spec.mode == "area":
             taps = -(-n_in // n_out) + 3  # area_plan's overlap rule
-        elif st.mode == "nearest":
+        elif spec.mode == "nearest":
             taps = 1
-        elif not st.antialias:
-            taps = 2 if st.mode == "linear" else 4
+        elif not spec.antialias:
+            taps = 2 if spec.mode == "linear" else 4
         else:
-            s = st.scales[k] if st.scales[k] is not None else n_out / n_in
-            radius = 1.0 if st.mode == "linear" else 2.0
+            s = scales[k] if scales[k] is not None else n_out / n_in
+            radius = 1.0 if spec.mode == "linear" else 2.0
             taps = int(2 * math.ceil(radius / min(s, 1.0))) + 1
         sizes[axis] = _Sizes(n_in, n_out, taps)
     return sizes
 
 
-def _setup_work_bytes(x: Any, st: _ResizeSetup, out_dtype: np.dtype | None) -> int:
-    """Bytes :func:`resize` needs besides its output: both plans, plus the larger of the
-    building temporaries and the intermediates of :func:`apply_plans` (when ``out_dtype`` says
-    the call applies them)."""
-    sizes = _setup_sizes(st)
-    crop = st.coordinate_transformation_mode == "tf_crop_and_resize" and st.mode != "area"
+def _work_bytes(spec: ResizeSpec, x: Any, out_dtype: Any) -> int:
+    """Bytes a call needs besides its output: both plans, plus the larger of the building
+    temporaries and the intermediates of :func:`apply_plans` (when ``out_dtype`` says the call
+    applies them), estimated before anything is built."""
+    sizes = _plan_sizes(spec, x.shape)
+    crop = spec.coordinate_transformation_mode == "tf_crop_and_resize" and spec.mode != "area"
     plans = sum(plan_bytes(z.n_out, z.taps, crop) for z in sizes.values())
     building = max(building_bytes(z.n_out, z.taps) - plan_bytes(z.n_out, z.taps) for z in sizes.values())
     if out_dtype is None:
         return plans + building
     dtype = np.dtype(getattr(x, "dtype", np.float64))
-    inter = intermediate_bytes(x.shape, dtype, sizes, out_dtype, outside=crop, gather=st.mode == "nearest" and np.dtype(out_dtype) == dtype)
+    gather = spec.mode == "nearest" and np.dtype(out_dtype) == dtype
+    inter = intermediate_bytes(x.shape, dtype, sizes, out_dtype, outside=crop, gather=gather)
     return plans + max(building, inter)
 
 
-@dataclass(frozen=True)
-class _ResizeSetup:
-    """:func:`resize`'s arguments, validated and normalised for one array shape."""
-
-    axes: tuple[int, int]
-    n_in: tuple[int, int]
-    n_out: tuple[int, int]
-    scales: tuple[float | None, float | None]
-    mode: str
-    coordinate_transformation_mode: str
-    nearest_mode: str
-    cubic_coeff_a: float
-    exclude_outside: bool
-    antialias: bool
-    roi: tuple[float, float, float, float]
-    extrapolation_value: float
-
-
-def _resize_setup(
-    x: Any,
-    size: Any,
-    *,
-    scale: Any,
-    mode: str,
-    coordinate_transformation_mode: str,
-    nearest_mode: str,
-    cubic_coeff_a: float,
-    exclude_outside: bool,
-    antialias: bool,
-    layout: str,
-    roi: Any,
-    extrapolation_value: float,
-) -> _ResizeSetup:
-    """Validate :func:`resize`'s arguments against ``x`` (anything with ``shape`` and ``ndim``)."""
-    ah, aw = spatial_axes("x", x, layout)
-    _checks.choice("mode", mode, MODES)
-    _checks.choice("coordinate_transformation_mode", coordinate_transformation_mode, COORDINATE_TRANSFORMATION_MODES)
-    _checks.choice("nearest_mode", nearest_mode, NEAREST_MODES)
-    cubic_coeff_a = _checks.finite("cubic_coeff_a", cubic_coeff_a)
-    exclude_outside = _checks.boolean("exclude_outside", exclude_outside)
-    antialias = _checks.boolean("antialias", antialias)
-    if antialias and mode not in ("linear", "cubic"):
-        raise InvalidArgumentError(
-            "antialias", antialias, "False for mode " + repr(mode), "Antialias applies to 'linear' and 'cubic'."
-        )
-    n_in = (x.shape[ah], x.shape[aw])
-    if (size is None) == (scale is None):
-        raise InvalidArgumentError(
-            "size", size, "exactly one of size and scale", f"Got size={size!r} and scale={scale!r}."
-        )
-    if 0 in n_in:
-        raise ShapeError("x", x.shape, "a non-empty height and width")
-    if size is not None:
-        n_out = _pair("size", size, _checks.positive_int)
-        scales: tuple[float | None, float | None] = (None, None)
-    else:
-        scales = _pair("scale", scale, _checks.positive_finite)
-        n_out = (output_size(n_in[0], scales[0]), output_size(n_in[1], scales[1]))
-    if roi is None:
-        roi = (0.0, 0.0, 1.0, 1.0)
-    else:
-        roi = tuple(_checks.finite("roi", v) for v in _checks.sequence("roi", roi, 4))
-    extrapolation_value = _checks.real("extrapolation_value", extrapolation_value)
-    return _ResizeSetup(
-        (ah, aw),
-        n_in,
-        n_out,
-        scales,
-        mode,
-        coordinate_transformation_mode,
-        nearest_mode,
-        cubic_coeff_a,
-        exclude_outside,
-        antialias,
-        tuple(roi),
-        extrapolation_value,
-    )
-
-
-def _setup_plans(st: _ResizeSetup) -> dict[int, AxisPlan]:
-    """One cached :class:`AxisPlan` per spatial axis (H first, then W)."""
-    ah, aw = st.axes
-    n_in, n_out, scales, roi, mode = st.n_in, st.n_out, st.scales, st.roi, st.mode
-    plans = {}
-    for k, axis in enumerate((ah, aw)):
-        if mode == "area":
-            plans[axis] = area_plan(n_in[k], n_out[k], "overlap")
-            continue
-        s = scales[k]
-        plans[axis] = interpolation_plan(
-            n_in[k],
-            n_out[k],
-            mode,
-            st.coordinate_transformation_mode,
-            scale=s,
-            out_length=None if s is None else n_in[k] * s,
-            roi=(roi[k], roi[k + 2]),
-            nearest_mode=st.nearest_mode,
-            cubic_coeff_a=st.cubic_coeff_a,
-            exclude_outside=st.exclude_outside,
-            antialias=st.antialias,
-        )
-    return plans
-
-
+@takes_resize_options()
 def resize_plans(
     x: Any,
     size: int | Sequence[int] | None = None,
-    *,
-    scale: float | Sequence[float] | None = None,
-    mode: str = "linear",
-    coordinate_transformation_mode: str = "half_pixel",
-    nearest_mode: str = "round_prefer_floor",
-    cubic_coeff_a: float = -0.75,
-    exclude_outside: bool = False,
-    antialias: bool = False,
-    layout: str = "NHWC",
-    roi: Sequence[float] | None = None,
-    extrapolation_value: float = 0.0,
+    **options: Unpack[ResizeOptions],
 ) -> tuple[dict[int, AxisPlan], tuple[int, ...]]:
     """The per-axis plans and output shape :func:`resize` uses for an array shaped like ``x``.
 
@@ -678,10 +525,5 @@ def resize_plans(
     """
     if not (hasattr(x, "shape") and hasattr(x, "ndim")):
         x = _checks.numeric_array("x", x)
-    args = (size, scale, mode, coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias, layout, roi, extrapolation_value)
-    _, cached = _resize_setup_cached(x, args)
-    plans = dict(cached)  # the caller's own dict: the cached one is shared
-    shape = list(x.shape)
-    for axis, plan in plans.items():
-        shape[axis] = plan.n_out
-    return plans, tuple(int(n) for n in shape)
+    plans = dict(spec_plans(ResizeSpec.from_call(size, options), x))  # the caller's own dict
+    return plans, planned_shape(x.shape, plans)

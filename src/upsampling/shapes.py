@@ -57,6 +57,9 @@ __all__ = [
     "full_conv_transpose_size",
     "padding_pair",
     "same_padding",
+    "split_padding",
+    "transposed_size",
+    "truncated_forward_size",
     "valid_conv_transpose_output_sizes",
 ]
 
@@ -105,8 +108,7 @@ def same_padding(input_size: int, kernel_size: int, stride: int = 1, dilation: i
     k_eff = effective_kernel_size(kernel_size, dilation)
     s = _checks.positive_int("stride", stride)
     out = -(-n // s)
-    total = max(0, (out - 1) * s + k_eff - n)
-    return total // 2, total - total // 2
+    return split_padding(max(0, (out - 1) * s + k_eff - n))
 
 
 def padding_pair(
@@ -333,6 +335,39 @@ def forward_size(input_size: int, kernel_size: int, stride: int, padding: Any, d
     before, after = padding_pair(padding, input_size, kernel_size, stride, dilation)
     return (input_size + before + after - ((kernel_size - 1) * dilation + 1)) // stride + 1
 
+
+def transposed_size(
+    input_size: int, kernel_size: int, stride: int = 1, dilation: int = 1, before: int = 0, after: int = 0,
+    output_padding: int = 0,
+) -> int:
+    """The transposed formula ``(in - 1)·s + k_eff - before - after + output_padding`` without
+    validation: the full output with no crops, else what the crops leave.  It may be <= 0 (an
+    empty input axis, crops larger than the output); the caller refuses that in its framework's
+    words."""
+    return (input_size - 1) * stride + (kernel_size - 1) * dilation + 1 - before - after + output_padding
+
+
+def truncated_forward_size(
+    input_size: int, kernel_size: int, stride: int, before: int, after: int, dilation: int = 1,
+    *, stride_first: bool = False,
+) -> int:
+    """The forward size as the frameworks' C++ computes it, dividing towards zero.
+
+    ``(n + p_b + p_a - k_eff) / s + 1`` (ONNX Runtime's ConvTranspose back-check, TensorFlow's
+    oneDNN kernels) or, with ``stride_first``, ``(n + p_b + p_a - k_eff + s) / s`` (TensorFlow's
+    ``GetWindowedOutputSizeVerbose``).  Both are :func:`forward_size` when the numerator is
+    >= 0; they differ from it, and from each other, below (``-1 / 2`` is 0 in C++).
+    """
+    span = input_size + before + after - ((kernel_size - 1) * dilation + 1) + (stride if stride_first else 0)
+    quotient = abs(span) // stride * (1 if span >= 0 else -1)
+    return quotient if stride_first else quotient + 1
+
+
+def split_padding(total: int, odd_at_end: bool = True) -> tuple[int, int]:
+    """A total padding (or crop) as ``(before, after)``: halves, the odd element at the end
+    (TensorFlow ``SAME``, ONNX ``SAME_UPPER``) or at the start (ONNX ``SAME_LOWER``)."""
+    small = total // 2
+    return (small, total - small) if odd_at_end else (total - small, small)
 
 def describe_sizes(sizes: range) -> str:
     """``range(55, 57)`` -> ``"55 or 56"``; used in error messages.

@@ -47,6 +47,7 @@ from typing import Any, Literal, TypedDict, TypeVar
 import numpy as np
 
 from upsampling import _checks
+from upsampling._cache import ByteLRU
 from upsampling.coords import (
     COORDINATE_TRANSFORMATION_MODES,
     NEAREST_MODES,
@@ -57,8 +58,10 @@ from upsampling.errors import InvalidArgumentError, ShapeError
 from upsampling.plan import AxisPlan, area_plan, interpolation_plan
 
 __all__ = [
+    "FRAMEWORK_MODE_NAMES",
     "LAYOUTS",
     "MODES",
+    "MODE_ALIASES",
     "Layout",
     "Mode",
     "ResizeOptions",
@@ -78,6 +81,19 @@ LAYOUTS: dict[str, tuple[int, int, int]] = {
     "NHWC": (4, 1, 2),
     "NCHW": (4, 2, 3),
 }
+#: Mode names as PyTorch and TensorFlow write them (and the engine's own) -> the engine's (ONNX)
+#: names: ``upsampling.torch`` accepts both; ``upsampling.explain`` maps back with
+#: :data:`FRAMEWORK_MODE_NAMES`.
+MODE_ALIASES: dict[str, str] = {
+    "nearest": "nearest",
+    "linear": "linear",
+    "bilinear": "linear",
+    "cubic": "cubic",
+    "bicubic": "cubic",
+    "area": "area",
+}
+#: The engine's mode -> the frameworks' name for it, where the two differ.
+FRAMEWORK_MODE_NAMES: dict[str, str] = {engine: name for name, engine in MODE_ALIASES.items() if name != engine}
 
 
 def spatial_axes(parameter: str, x: Any, layout: str) -> tuple[int, int]:
@@ -110,20 +126,6 @@ def _pair(parameter: str, value: Any, check: Callable[[str, Any], Any]) -> tuple
         return check(parameter, items[0]), check(parameter, items[1])
     v = check(parameter, value)
     return v, v
-
-
-def _boolean(parameter: str, value: Any) -> bool:
-    """A ``bool`` (NumPy bools accepted); strings and numbers are refused, not guessed."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    raise InvalidArgumentError(parameter, value, "True or False (a bool)")
-
-
-def _real(parameter: str, value: Any) -> float:
-    """A real number (NaN and infinities allowed: an extrapolation value may be either)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise InvalidArgumentError(parameter, value, "a real number")
-    return float(value)
 
 
 def _float_key(v: float) -> bytes:
@@ -188,8 +190,8 @@ class ResizeSpec:
         _checks.choice("nearest_mode", self.nearest_mode, NEAREST_MODES)
         _checks.choice("layout", self.layout, tuple(LAYOUTS))
         set_("cubic_coeff_a", _checks.finite("cubic_coeff_a", self.cubic_coeff_a))
-        set_("exclude_outside", _boolean("exclude_outside", self.exclude_outside))
-        set_("antialias", _boolean("antialias", self.antialias))
+        set_("exclude_outside", _checks.boolean("exclude_outside", self.exclude_outside))
+        set_("antialias", _checks.boolean("antialias", self.antialias))
         if self.antialias and self.mode not in ("linear", "cubic"):
             raise InvalidArgumentError(
                 "antialias", True, "False for mode " + repr(self.mode), "Antialias applies to 'linear' and 'cubic'."
@@ -204,7 +206,7 @@ class ResizeSpec:
             set_("scale", _pair("scale", self.scale, _checks.positive_finite))
         if self.roi is not None:
             set_("roi", tuple(_checks.finite("roi", v) for v in _checks.sequence("roi", self.roi, 4)))
-        set_("extrapolation_value", _real("extrapolation_value", self.extrapolation_value))
+        set_("extrapolation_value", _checks.real("extrapolation_value", self.extrapolation_value))
         set_("_key", self._operation())
 
     # -- identity ------------------------------------------------------------------------
@@ -268,9 +270,13 @@ class ResizeSpec:
                 parts.append(f"{f.name}={value!r}")
         return f"{function}({', '.join(parts)})"
 
+    def arguments(self) -> dict[str, Any]:
+        """The keyword arguments that make this spec: ``ResizeSpec(**s.arguments()) == s``."""
+        return {name: getattr(self, name) for name in ("size", *_INIT_FIELDS)}
+
     def replace(self, **changes: Any) -> ResizeSpec:
         """A copy with some arguments changed (validated again)."""
-        current = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
+        current = self.arguments()
         if "size" in changes and changes["size"] is not None:
             current["scale"] = None
         if "scale" in changes and changes["scale"] is not None:
@@ -385,8 +391,16 @@ def _tagged(value: Any) -> Any:
     return (type(value), value)
 
 
-@functools.lru_cache(maxsize=256)
+# (spec, input (H, W), output (H, W)) -> the two plans; bounded by options(plan_cache_bytes=...)
+# like every plan cache (upsampling._cache.trim_caches shrinks it).
+_PLANS = ByteLRU("spec._plans")
+
+
 def _plans(spec: ResizeSpec, n_in: tuple[int, int], n_out: tuple[int, int]) -> tuple[AxisPlan, AxisPlan]:
+    key = (spec, n_in, n_out)
+    hit = _PLANS.lookup(key)
+    if hit is not None:
+        return hit
     roi = spec.roi or (0.0, 0.0, 1.0, 1.0)
     scales = spec.scale or (None, None)
     plans = []
@@ -410,7 +424,9 @@ def _plans(spec: ResizeSpec, n_in: tuple[int, int], n_out: tuple[int, int]) -> t
                 antialias=spec.antialias,
             )
         )
-    return plans[0], plans[1]
+    value = (plans[0], plans[1])
+    _PLANS.put(key, value)
+    return value
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -435,10 +451,12 @@ def takes_resize_options(*, layout: Any = _SAME) -> Callable[[F], F]:
         for f in dataclasses.fields(ResizeSpec):
             if not f.init or f.name == "size" or f.name in names:
                 continue
-            default = f.default
+            default, hint = f.default, hints[f.name]
             if f.name == "layout" and layout is not _SAME:
                 default = layout
-            params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hints[f.name]))
+                if layout is None:  # the entry guesses it (from the rank)
+                    hint = f"{hint} | None" if isinstance(hint, str) else hint | None
+            params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint))
         # keyword-only parameters after the positional ones, in the spec's order, then the entry's own
         positional = [p for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
         keyword = [p for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]

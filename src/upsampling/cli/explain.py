@@ -119,7 +119,7 @@ def explain_bilinear(
 
     Example: upsampling explain bilinear --point 0.3,0.6 --values "[[10,20],[30,40]]"
     """
-    from upsampling.explain.text import bilinear_report
+    from upsampling.explain.sampling_text import bilinear_report
     from upsampling.explain.trace import bilinear_trace
 
     n_digits = digits(n_digits)
@@ -211,7 +211,7 @@ def explain_grid(
     Example: upsampling explain grid --in 4 --out 8
     """
     from upsampling.explain import trace as tr
-    from upsampling.explain.text import grid_report
+    from upsampling.explain.sampling_text import grid_report
 
     n_digits = digits(n_digits)
     outputs(("png", png, ".png"), overwrite=overwrite)

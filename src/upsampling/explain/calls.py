@@ -21,12 +21,12 @@ import numpy as np
 from upsampling.errors import InvalidArgumentError, expected_line
 from upsampling.port.calls import Call as PortCall
 from upsampling.port.calls import CVResize, ONNXResize, PILResize, TF1Resize, TFResize, TorchInterpolate, apply_call
+from upsampling.spec import FRAMEWORK_MODE_NAMES, MODE_ALIASES
 
 __all__ = ["COMPARE_FAMILIES", "LIKES", "Call", "compare_calls", "make_call", "pairwise", "run_call"]
 
 LIKES = ("torch", "tf", "tf1", "opencv", "pillow", "onnx")
 _TWIN = {"torch": "pytorch", "tf": "tensorflow", "tf1": "tensorflow", "opencv": "opencv", "pillow": "pillow", "onnx": "onnx"}
-_ALIASES = {"linear": "bilinear", "cubic": "bicubic"}
 
 # mode -> framework's own name
 _MODES = {
@@ -41,7 +41,7 @@ _MODES = {
         "nearest": "NEAREST", "bilinear": "BILINEAR", "bicubic": "BICUBIC", "lanczos": "LANCZOS", "box": "BOX",
         "hamming": "HAMMING",
     },
-    "onnx": {"nearest": "nearest", "bilinear": "linear", "bicubic": "cubic"},
+    "onnx": {m: MODE_ALIASES[m] for m in ("nearest", "bilinear", "bicubic")},
 }
 # which framework (like=) accepts which of its options
 _OPTIONS = {
@@ -146,9 +146,7 @@ def make_call(like: str, mode: str, **options: Any) -> Call:
     """Validate ``like``, ``mode`` and the framework options; unset options are dropped."""
     if like not in LIKES:
         raise InvalidArgumentError("like", like, "one of " + ", ".join(LIKES))
-    mode = _ALIASES.get(mode, mode) if mode not in _MODES[like] else mode
-    if like == "onnx":
-        mode = {"linear": "bilinear", "cubic": "bicubic"}.get(mode, mode)
+    mode = FRAMEWORK_MODE_NAMES.get(mode, mode) if mode not in _MODES[like] else mode
     if mode not in _MODES[like]:
         raise InvalidArgumentError("mode", mode, message=lambda n: expected_line(
             n("mode"), f"one of {', '.join(_MODES[like])} for {n('like', like)}", mode))

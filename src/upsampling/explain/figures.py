@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from upsampling._optional import require
+from upsampling.errors import InvalidArgumentError
 from upsampling.explain.style import CONVENTION_COLOURS, FACE, HIGHLIGHT
 
 __all__ = [
@@ -61,7 +62,7 @@ def png_size(path: str) -> tuple[int, int]:
     with open(path, "rb") as f:
         head = f.read(24)
     if head[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError(f"{path} is not a PNG file")
+        raise InvalidArgumentError("path", path, "a PNG file (its first 8 bytes are the PNG signature)")
     width, height = struct.unpack(">II", head[16:24])
     return int(width), int(height)
 
@@ -322,7 +323,7 @@ def transpose_gif(trace: Any, gif: str, symbolic: Any = None, frame_ms: int = 90
 
 
 def bilinear_figure(trace: Any, png: str, *, overwrite: bool = False) -> tuple[int, int]:
-    from upsampling.explain.trace import bilinear_field
+    from upsampling.explain.sampling_trace import bilinear_field
 
     t = trace
     fig = _figure(9.0, 7.2)

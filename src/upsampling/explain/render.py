@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from upsampling.errors import DTypeError
 from upsampling.explain.style import TERMINAL
 
 __all__ = ["Grid", "Heading", "Table", "Text", "render", "use_rich"]
@@ -122,7 +123,7 @@ def render_plain(blocks: list[Block]) -> str:
                 lines.append(f"{b.title}:")
             lines.extend(_table_lines(b))
         else:  # pragma: no cover
-            raise TypeError(f"unknown block {b!r}")
+            raise DTypeError("blocks", b, "Heading, Text, Table and Grid blocks")
     return "\n".join(lines) + "\n"
 
 

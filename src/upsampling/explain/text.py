@@ -3,6 +3,10 @@
 Every number comes from a trace (see :mod:`upsampling.explain.trace`); these functions only
 format it.  The few integers written inside a formula (``(2-1)·2``) are the trace's inputs
 echoed so the reader can follow the arithmetic; the result after ``=`` is the engine's.
+
+This module holds the number formatting and the reports of the transposed convolution (its
+steps, output sizes and kernel overlap); the sampling reports (bilinear, coordinate grids) are in
+:mod:`upsampling.explain.sampling_text`.
 """
 
 from __future__ import annotations
@@ -14,9 +18,7 @@ import numpy as np
 from upsampling.explain.render import Grid, Heading, Table, Text
 
 __all__ = [
-    "bilinear_report",
     "fmt",
-    "grid_report",
     "overlap_report",
     "shapes_report",
     "transpose_report",
@@ -88,7 +90,23 @@ def _pad_side(amount: int, side: str) -> str:
 
 
 def transpose_report(trace: Any, symbolic: Any = None, digits: int = 6) -> list:
-    """The textbook steps, the output size, and the scatter view, in that order."""
+    """The textbook steps, the output size, and the scatter view, in that order.
+
+    ``symbolic`` (:func:`upsampling.explain.symbolic.symbolic_transpose`, optional) writes the
+    kernel as letters and each output element as its formula.
+    """
+    return [
+        *_input_and_zero_insertion(trace, digits),
+        *_padding_step(trace, digits),
+        *_kernel_step(trace, symbolic, digits),
+        *_slide_step(trace, symbolic, digits),
+        *_output_size(trace),
+        *_scatter_view(trace, symbolic, digits),
+    ]
+
+
+def _input_and_zero_insertion(trace: Any, digits: int) -> list:
+    """The heading, step 0 (the input) and step 1 (zero insertion)."""
     st = trace.steps
     s, d = trace.stride, trace.dilation
     pad_name = trace.padding if isinstance(trace.padding, str) else f"explicit {trace.padding}"
@@ -126,10 +144,14 @@ def transpose_report(trace: Any, symbolic: Any = None, digits: int = 6) -> list:
         blocks.append(
             Text("stride 1: nothing to insert (the transposed convolution is then an ordinary full convolution).")
         )
+    return blocks
 
-    # Step 2: padding
+
+def _padding_step(trace: Any, digits: int) -> list:
+    """Step 2: the padding (or cropping) on each side, and why."""
+    st = trace.steps
     pd = st.padded
-    blocks.append(Heading("Step 2: pad (a negative amount crops)"))
+    blocks: list = [Heading("Step 2: pad (a negative amount crops)")]
     blocks.append(Grid(f"padded ({_shape(pd)})", _cells(pd, digits), _role_list(trace.roles["padded"])))
     for name, i in _axis_names(trace):
         (before, after), reason, ax = st.pads[i], st.pad_reasons[i], trace.axes[i]
@@ -149,9 +171,14 @@ def transpose_report(trace: Any, symbolic: Any = None, digits: int = 6) -> list:
             why = "explicit padding p: k_eff-1-p on each side (the forward convolution's padding, undone)."
         blocks.append(Text(f"  {why}"))
         blocks.append(Text(f"  engine: {reason}", "dim"))
+    return blocks
 
-    # Step 3: kernel and rotation
-    blocks.append(Heading("Step 3: the kernel and its 180° rotation"))
+
+def _kernel_step(trace: Any, symbolic: Any, digits: int) -> list:
+    """Step 3: the kernel (dilated) and its 180° rotation."""
+    st, d = trace.steps, trace.dilation
+    kh, kw = trace.kernel.shape
+    blocks: list = [Heading("Step 3: the kernel and its 180° rotation")]
     if symbolic is not None:
         blocks.append(
             Grid(f"kernel ({kh}x{kw}, symbolic)", _cells(symbolic.kernel, digits), _uniform_roles((kh, kw), "kernel"))
@@ -173,10 +200,13 @@ def transpose_report(trace: Any, symbolic: Any = None, digits: int = 6) -> list:
     blocks.append(
         Text("The rotation turns the slide below into a convolution; without it you would compute a correlation.")
     )
+    return blocks
 
-    # Step 4: slide
-    out = st.output
-    blocks.append(Heading("Step 4: slide the rotated kernel over the padded matrix (stride 1), multiply and add"))
+
+def _slide_step(trace: Any, symbolic: Any, digits: int) -> list:
+    """Step 4: the slide, its output, and one or two elements written out."""
+    out = trace.steps.output
+    blocks: list = [Heading("Step 4: slide the rotated kernel over the padded matrix (stride 1), multiply and add")]
     if symbolic is not None:
         blocks.append(
             Grid(f"output ({_shape(out)}), each element as its formula", _cells(symbolic.output, digits),
@@ -191,9 +221,12 @@ def transpose_report(trace: Any, symbolic: Any = None, digits: int = 6) -> list:
     else:
         blocks.append(Grid(f"output ({_shape(out)})", _cells(out, digits), _uniform_roles(out.shape, "output")))
     blocks.extend(_examples(trace, symbolic, digits))
+    return blocks
 
-    # Output size
-    blocks.append(Heading("Output size: (H-1)·S - (P_before + P_after) + K_eff"))
+
+def _output_size(trace: Any) -> list:
+    """The output size along each axis, ``(H-1)·S - (P_before + P_after) + K_eff``."""
+    blocks: list = [Heading("Output size: (H-1)·S - (P_before + P_after) + K_eff")]
     for name, i in _axis_names(trace):
         ax = trace.axes[i]
         b, a = ax.crop
@@ -230,9 +263,13 @@ def transpose_report(trace: Any, symbolic: Any = None, digits: int = 6) -> list:
                     f"(every size the forward convolution maps back to {ax.n}); try --output-size."
                 )
             )
+    return blocks
 
-    # Scatter view
-    blocks.append(Heading("The same output, scatter view: each input element stamps a scaled kernel"))
+
+def _scatter_view(trace: Any, symbolic: Any, digits: int) -> list:
+    """The scatter view (each input element stamps a scaled kernel) and the three forms compared."""
+    out = trace.steps.output
+    blocks: list = [Heading("The same output, scatter view: each input element stamps a scaled kernel")]
     rows = []
     for i, stamp in enumerate(trace.stamps):
         r, c = stamp.index
@@ -326,85 +363,6 @@ def _examples(trace: Any, symbolic: Any, digits: int) -> list:
         else:
             expr = " + ".join(f"{factor(fmt(v, digits))}·{factor(fmt(k, digits))}" for v, k, _ in terms)
             blocks.append(Text(f"output[{r},{c}] = {expr} = {fmt(out[r, c], digits)}   ({where})", "formula"))
-    return blocks
-
-
-# ---------------------------------------------------------------------------------------------
-# explain bilinear
-
-
-def bilinear_report(t: Any, digits: int = 6) -> list:
-    def f(v: float) -> str:
-        return fmt(v, digits)
-
-    def g(v: float) -> str:  # a factor
-        return factor(fmt(v, digits))
-
-    blocks: list = [
-        Heading(f"Bilinear interpolation at P = ({f(t.x)}, {f(t.y)})"),
-        Table(
-            "known points (--values is [[f(x1,y1), f(x2,y1)], [f(x1,y2), f(x2,y2)]])",
-            ["point", "at", "value"],
-            [
-                ["Q11 = f(x1, y1)", f"({f(t.x1)}, {f(t.y1)})", f(t.q11)],
-                ["Q21 = f(x2, y1)", f"({f(t.x2)}, {f(t.y1)})", f(t.q21)],
-                ["Q12 = f(x1, y2)", f"({f(t.x1)}, {f(t.y2)})", f(t.q12)],
-                ["Q22 = f(x2, y2)", f"({f(t.x2)}, {f(t.y2)})", f(t.q22)],
-            ],
-        ),
-    ]
-    if not t.inside:
-        blocks.append(
-            Text("P lies outside the rectangle of the four points: the formulas extrapolate.", "warn")
-        )
-    wx1, wx2 = t.wx
-    wy1, wy2 = t.wy
-    blocks += [
-        Heading("Step 1: along x, on the rows y = y1 and y = y2"),
-        Text(f"weights: (x2-x)/(x2-x1) = {f(wx1)}, (x-x1)/(x2-x1) = {f(wx2)}"),
-        Text(
-            f"R1 = f(x, y1) = {f(wx1)}·Q11 + {f(wx2)}·Q21 = {f(wx1)}·{g(t.q11)} + {f(wx2)}·{g(t.q21)} = {f(t.r1)}",
-            "formula",
-        ),
-        Text(
-            f"R2 = f(x, y2) = {f(wx1)}·Q12 + {f(wx2)}·Q22 = {f(wx1)}·{g(t.q12)} + {f(wx2)}·{g(t.q22)} = {f(t.r2)}",
-            "formula",
-        ),
-        Heading("Step 2: along y, between R1 and R2"),
-        Text(f"weights: (y2-y)/(y2-y1) = {f(wy1)}, (y-y1)/(y2-y1) = {f(wy2)}"),
-        Text(
-            f"P = f(x, y) = {f(wy1)}·R1 + {f(wy2)}·R2 = {f(wy1)}·{g(t.r1)} + {f(wy2)}·{g(t.r2)} = {f(t.p)}",
-            "formula",
-        ),
-        Heading("The same, unit-square formula"),
-        Text(f"u = (x-x1)/(x2-x1) = {f(t.u)}, v = (y-y1)/(y2-y1) = {f(t.v)}"),
-        Text("f = f(0,0)·(1-u)(1-v) + f(1,0)·u(1-v) + f(0,1)·(1-u)v + f(1,1)·uv"),
-    ]
-    w00, w10, w01, w11 = t.unit_weights
-    blocks.append(
-        Text(
-            f"unit square = {g(t.q11)}·{f(w00)} + {g(t.q21)}·{f(w10)} + {g(t.q12)}·{f(w01)} + {g(t.q22)}·{f(w11)}"
-            f" = {f(t.unit)}",
-            "formula",
-        )
-    )
-    blocks += [
-        Heading("The same, matrix form"),
-        Text("f = [1-u, u] · F · [1-v, v]ᵀ with F = [[f(0,0), f(0,1)], [f(1,0), f(1,1)]] (rows: x, columns: y -- "
-             "the transpose of --values, which lists rows of constant y)"),
-        Text(
-            f"matrix form = [{f(t.row[0])}, {f(t.row[1])}] · [[{f(t.q11)}, {f(t.q12)}], [{f(t.q21)}, {f(t.q22)}]] · "
-            f"[{f(t.col[0])}, {f(t.col[1])}]ᵀ = {f(t.matrix)}",
-            "formula",
-        ),
-    ]
-    agree = abs(t.p - t.unit) <= 1e-9 * max(1, abs(t.p)) and abs(t.p - t.matrix) <= 1e-9 * max(1, abs(t.p))
-    blocks.append(
-        Text(
-            f"two steps = unit square = matrix form: {f(t.p)} = {f(t.unit)} = {f(t.matrix)} "
-            f"({'agree' if agree else 'DISAGREE'})",
-             "ok" if agree else "warn")
-    )
     return blocks
 
 
@@ -556,66 +514,4 @@ def overlap_report(t: Any) -> list:
         blocks.append(Grid(title, [[str(int(v)) for v in row] for row in t.counts_2d]))
     else:
         blocks.append(Text(f"{title}: {_shape(t.counts_2d)}, too wide to print; see --png."))
-    return blocks
-
-
-# ---------------------------------------------------------------------------------------------
-# explain grid
-
-
-def grid_report(t: Any, digits: int = 4) -> list:
-    f = lambda v: fmt(v, digits)  # noqa: E731
-    blocks: list = [
-        Heading(f"Where each output pixel samples the input: {t.n_in} -> {t.n_out} pixels along one axis"),
-        Text(
-            f"Input pixel centres sit at 0..{t.n_in - 1} (pixel j covers [j-0.5, j+0.5]); x is the source coordinate of "
-            "output pixel i. Linear modes clamp x into [0, n_in-1]; nearest rounds it."
-        ),
-    ]
-    conv = t.conventions
-    rows = []
-    for i in range(t.n_out):
-        rows.append([str(i)] + [f(x[i]) for _, x in conv])
-    blocks.append(Table("coordinate conventions (ONNX names)", ["i"] + [c.name for c, _ in conv], rows))
-    blocks.append(
-        Table(
-            "formulas",
-            ["convention", "x(i)", "used by"],
-            [[c.name, c.formula, c.used_by] for c, _ in conv],
-        )
-    )
-    rows = []
-    for r in t.settings:
-        if r.coordinate is not None:
-            where = " ".join(f(v) for v in r.coordinate)
-            rule = r.matches or "(own rule)"
-        elif r.builder == "area_plan":
-            where = "(a box over the output pixel's footprint; see docs/framework-settings.md)"
-            rule = "box average"
-        else:
-            where = "(pixel centres stepped by in/out in a running sum; see docs/framework-settings.md)"
-            rule = "nearest, own loop"
-        reads = " ".join(str(int(v)) for v in r.index) if r.index is not None else ""
-        rows.append([r.framework, r.call, rule, where, reads])
-    blocks.append(
-        Table(
-            "framework settings (each twin's declared plan; docs/framework-settings.md)",
-            ["framework", "setting", "convention", "x for i = 0.." + str(t.n_out - 1), "nearest reads"],
-            rows,
-        )
-    )
-    if t.missing_twins:
-        blocks.append(Text(f"not in this build yet: {', '.join(t.missing_twins)} twins.", "dim"))
-    by_name = {c.name: x for c, x in conv}
-    shift = by_name["half_pixel"] - by_name["asymmetric"]
-    if np.allclose(shift, shift[0], rtol=0, atol=1e-9) and shift[0] != 0:
-        blocks.append(
-            Text(
-                "A model ported from an asymmetric setting (TF1 legacy, PyTorch nearest) to a half_pixel one "
-                "samples every "
-                f"output pixel {f(abs(shift[0]))} input pixels further {'left' if shift[0] < 0 else 'right'} "
-                "(the half-pixel shift); align_corners instead stretches the grid so both end pixels coincide.",
-                "note",
-            )
-        )
     return blocks

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from upsampling.kernels import native, thread_count
+from upsampling.kernels.loader import native, thread_count
 from upsampling.kernels._blas import Blas
 from upsampling.kernels.numpy_conv import (
     _phase_segments,

@@ -40,7 +40,7 @@ import numpy as np
 
 from upsampling import _memory
 from upsampling._options import _options
-from upsampling.kernels import native, thread_count
+from upsampling.kernels.loader import native, thread_count
 from upsampling.plan import ByteLRU, _nbytes
 
 _native = native()
@@ -268,6 +268,8 @@ def apply_two_axes(
     per-axis path applying the axes in the order ``h_first`` names, then
     :func:`upsampling.resizing.cast_output`, bit for bit.
     """
+    if out.size == 0:  # zero channels or batch: nothing to compute (the binding refuses empty arrays)
+        return
     shape = x.shape
     p = math.prod(shape[:axis])
     q = math.prod(shape[axis + 2 :])
@@ -315,6 +317,8 @@ def apply_axis(x: np.ndarray, axis: int, plan, dtype: np.dtype) -> np.ndarray:
     outer = math.prod(shape[:axis])
     inner = math.prod(shape[axis + 1 :])
     out = np.empty(shape[:axis] + (plan.n_out,) + shape[axis + 1 :], dtype=dtype)
+    if out.size == 0:  # zero channels or batch: nothing to compute (the binding refuses empty arrays)
+        return out
     index, weight = _taps(plan, dtype)
     rows = outer if inner == 1 else outer * plan.n_out
     threads, chunks = _schedule(rows, plan.taps * (plan.n_out if inner == 1 else inner))
@@ -351,7 +355,7 @@ def argmax_two_axes(x: np.ndarray, axis: int, c_axis: int, plan_h, plan_w, label
 
 def fixed_linear_uint8(x: np.ndarray, qx, qy) -> np.ndarray:
     """OpenCV's 8-bit bilinear resize in its fixed point (``csrc/fixed_point.hpp``): the same
-    bits as :func:`upsampling.frameworks.opencv._linear_uint8`'s NumPy pipeline.
+    bits as :func:`upsampling.frameworks.opencv.resize._linear_uint8`'s NumPy pipeline.
 
     ``x`` is ``(H, W)`` or ``(H, W, C)`` uint8; ``qx`` and ``qy`` are the W and H plans with
     weights on the 2**-11 grid (:func:`upsampling.plan.quantized_plan`).  Returns the uint8

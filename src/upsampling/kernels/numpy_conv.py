@@ -66,6 +66,25 @@ def _batch_chunk(n: int, per_item_bytes: int) -> int:
     return max(1, min(n, _COLUMN_BYTES // max(1, per_item_bytes)))
 
 
+def _reached_taps(
+    n_from: Sequence[int], n_to: Sequence[int], kernel: Sequence[int], strides: Sequence[int],
+    dilations: Sequence[int], pads_begin: Sequence[int],
+) -> list[tuple[tuple[int, ...], tuple[slice, ...], tuple[slice, ...]]]:
+    """Every kernel tap that reaches a position on every axis, with its runs there:
+    ``(tap, from_slices, to_slices)`` where ``to[a] = from[a]·s + j·d - pads_begin`` along axis
+    ``a`` (:func:`tap_slices`; ``n_from``, ``n_to`` the spatial sizes of both sides)."""
+    per_axis = [
+        [tap_slices(n_from[a], n_to[a], j * d - pads_begin[a], strides[a]) for j in range(k)]
+        for a, (k, d) in enumerate(zip(kernel, dilations))
+    ]
+    reached = []
+    for tap in np.ndindex(*kernel):
+        pairs = [per_axis[a][j] for a, j in enumerate(tap)]
+        if all(p is not None for p in pairs):
+            reached.append((tap, tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)))
+    return reached
+
+
 def conv_transpose_numpy(
     x: np.ndarray,
     w: np.ndarray,
@@ -91,11 +110,7 @@ def conv_transpose_numpy(
     length = math.prod(spatial_in)
     out = np.zeros((n, groups * m_g, *out_size), dtype=dtype)
 
-    # Per axis and per tap index: the (input, output) slices, or None.
-    per_axis = [
-        [tap_slices(spatial_in[a], out_size[a], j * dilations[a] - pads_begin[a], strides[a]) for j in range(kernel[a])]
-        for a in range(len(kernel))
-    ]
+    reached = _reached_taps(spatial_in, out_size, kernel, strides, dilations, pads_begin)
     # (G, M_g*K, C_g): every (output channel, tap) row of the GEMM.
     wg = w.astype(dtype, copy=False).reshape(groups, c_g, m_g * taps).transpose(0, 2, 1)
     chunk = _batch_chunk(n, groups * m_g * taps * length * np.dtype(dtype).itemsize)
@@ -104,13 +119,8 @@ def conv_transpose_numpy(
         cols = np.matmul(wg, xb)  # (n_b, G, M_g*K, L): each input element times the whole kernel
         cols = cols.reshape(xb.shape[0], groups * m_g, *kernel, *spatial_in)
         target = out[start : start + chunk]
-        for tap in np.ndindex(*kernel):
-            pairs = [per_axis[a][j] for a, j in enumerate(tap)]
-            if any(p is None for p in pairs):
-                continue
-            src = (slice(None), slice(None), *tap, *(p[0] for p in pairs))
-            dst = (slice(None), slice(None), *(p[1] for p in pairs))
-            target[dst] += cols[src]
+        for tap, inputs, outputs in reached:
+            target[(slice(None), slice(None), *outputs)] += cols[(slice(None), slice(None), *tap, *inputs)]
     return out
 
 
@@ -140,10 +150,7 @@ def conv_numpy(
     length = math.prod(out_size)
     # For output o and tap j the input index is o·s + (j·d - pads_begin): the same runs as the
     # transposed convolution with the roles of input and output swapped.
-    per_axis = [
-        [tap_slices(out_size[a], spatial_in[a], j * dilations[a] - pads_begin[a], strides[a]) for j in range(kernel[a])]
-        for a in range(len(kernel))
-    ]
+    reached = _reached_taps(out_size, spatial_in, kernel, strides, dilations, pads_begin)
     wg = w.astype(dtype, copy=False).reshape(groups, m_g, c_g * taps)
     out = np.empty((n, m, *out_size), dtype=dtype)
     chunk = _batch_chunk(n, c_in * taps * length * np.dtype(dtype).itemsize)
@@ -151,14 +158,8 @@ def conv_numpy(
         xb = x[start : start + chunk].astype(dtype, copy=False)
         nb = xb.shape[0]
         cols = np.zeros((nb, c_in, *kernel, *out_size), dtype=dtype)  # im2col; zeros = padding
-        for tap in np.ndindex(*kernel):
-            pairs = [per_axis[a][j] for a, j in enumerate(tap)]
-            if any(p is None for p in pairs):
-                continue
-            # pairs[a] = (output run, input slice): gather input into the output positions
-            dst = (slice(None), slice(None), *tap, *(p[0] for p in pairs))
-            src = (slice(None), slice(None), *(p[1] for p in pairs))
-            cols[dst] = xb[src]
+        for tap, outputs, inputs in reached:  # gather input into the output positions
+            cols[(slice(None), slice(None), *tap, *outputs)] = xb[(slice(None), slice(None), *inputs)]
         cols = cols.reshape(nb, groups, c_g * taps, length)
         out[start : start + chunk] = np.matmul(wg, cols).reshape(nb, m, *out_size)
     return out

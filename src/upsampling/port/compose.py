@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from upsampling.errors import DTypeError
 from upsampling.port.calls import CVResize, EngineResize, ONNXResize, PILResize
 from upsampling.port.calls import TF1Resize, TFResize, TorchInterpolate
 from upsampling.port.calls.base import Call, Dims, Wrapper
@@ -138,7 +139,7 @@ class Composition(Wrapper):
                      "# or an ONNX Pad node with mode='edge'" if any(self.pad) else None,
                      inner.code(padded), f"y = y[:, :, {sl_h}, {sl_w}]"]
         else:  # pragma: no cover - every target's calls are handled above
-            raise TypeError(type(inner).__name__)
+            raise DTypeError("inner", type(inner).__name__, "an engine, ONNX or framework resize call")
         return "\n".join(line for line in lines if line)
 
 

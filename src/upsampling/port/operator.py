@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from upsampling.errors import OutputTooLargeError, ShapeError, UpsamplingError
+from upsampling.errors import NotALinearResize, OutputTooLargeError, ShapeError, UpsamplingError
 from upsampling.spec import LAYOUTS
 
 __all__ = ["NotALinearResize", "Operator", "axis_tolerance", "check_bytes", "probe", "worst_error"]
@@ -63,10 +63,6 @@ def _n(v: int) -> str:
 
 def _mib(nbytes: int) -> str:
     return f"{nbytes // 2**20:,} MiB" if nbytes < 2**80 else "more than 2**80 bytes"
-
-
-class NotALinearResize(UpsamplingError, ValueError):
-    """The callable is not a linear, separable resize of the two spatial axes."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -66,8 +66,8 @@ def operator_of(call: Call, dims: Dims, dtype: str = "float32") -> Operator:
     per_image = 8 * (dims.h * dims.w + out_h * out_w)
     slots = max(1, min(_SLOTS, PROBE_BYTES // max(per_image, 1)))
     shape = call.probe_shape(dims, slots)
-    # Small probes run the NumPy kernels (the same bits as Numba's), which spares them a compile;
-    # large ones the fast kernels.
+    # Small probes run the NumPy kernels (the same bits as the compiled ones, without their thread
+    # hand-offs); large ones the compiled kernels.
     kernel = "numpy" if per_image * slots < 32 * 2**20 else "auto"
     with options(kernel=kernel):
         return probe(call.run, shape, call.unit_layout(), np.dtype(dtype))

@@ -1,3 +1,7 @@
+# A deliberate, independent copy: the nearest rounding, the clamps and the antialias window
+# below re-derive by hand, one scalar at a time, what upsampling.coords and upsampling.plan
+# compute vectorised.  Do not replace them with calls into coords/plan: this file is the
+# second reading of the spec that the fast path is tested against.
 """Resize one output pixel at a time, in the ONNX specification's words.
 
 Slow and plain on purpose: it shares only the coordinate convention

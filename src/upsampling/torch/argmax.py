@@ -3,29 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from upsampling.kernels.argmax import upsample_argmax as _upsample_argmax_np
+from upsampling.argmax import upsample_argmax as _upsample_argmax_np
+from upsampling.spec import MODE_ALIASES, ResizeOptions, takes_resize_options
+
+if TYPE_CHECKING:
+    from typing import Unpack
 
 __all__ = ["upsample_argmax"]
 
 
-def upsample_argmax(logits: Any, size: int | Sequence[int] | None = None, *, scale=None, mode: str = "linear",
-                    **options: Any) -> Any:
+@takes_resize_options(layout=None)
+def upsample_argmax(
+    logits: Any,
+    size: int | Sequence[int] | None = None,
+    *,
+    dtype: Any = None,
+    **options: Unpack[ResizeOptions],
+) -> Any:
     """``argmax(resize(logits), class axis)`` without the full-resolution scores.
 
     ``logits``: a torch tensor ``(N, C, H, W)`` / ``(C, H, W)`` (returns an int64 tensor of labels
     ``(N, H', W')`` / ``(H', W')``), or a NumPy array (returns the NumPy kernel's result, see
-    :func:`upsampling.kernels.argmax.upsample_argmax`; layout ``CHW`` by default).  Other options
-    as :func:`upsampling.resize`; ``mode`` also accepts ``"bilinear"``/``"bicubic"``.
+    :func:`upsampling.argmax.upsample_argmax`).  ``layout``: ``None`` (the default) is the tensor's
+    rank, channels first (``CHW`` / ``NCHW``), and ``CHW`` for a NumPy array.  ``dtype`` and the
+    other options as :func:`upsampling.argmax.upsample_argmax`; ``mode`` also accepts
+    ``"bilinear"``/``"bicubic"``.
     """
-    mode = {"bilinear": "linear", "bicubic": "cubic"}.get(mode, mode)
+    if "mode" in options:
+        options["mode"] = MODE_ALIASES.get(options["mode"], options["mode"])  # type: ignore[call-overload]
+    layout = options.pop("layout", None)
     if isinstance(logits, torch.Tensor):
-        layout = {3: "CHW", 4: "NCHW"}.get(logits.ndim, "CHW")
+        layout = layout or {3: "CHW", 4: "NCHW"}.get(logits.ndim, "CHW")
         arr = logits.detach().cpu().numpy()
-        labels = _upsample_argmax_np(arr, size, scale=scale, mode=mode, layout=layout, **options)
+        labels = _upsample_argmax_np(arr, size, layout=layout, dtype=dtype, **options)
         return torch.from_numpy(labels.astype(np.int64)).to(logits.device)
-    return _upsample_argmax_np(logits, size, scale=scale, mode=mode, **options)
+    if layout is not None:
+        options["layout"] = layout
+    return _upsample_argmax_np(logits, size, dtype=dtype, **options)

@@ -13,29 +13,24 @@ the same weight, the axes in reverse order.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from upsampling import _checks
+from upsampling._cache import ByteLRU
 from upsampling.errors import DTypeError, InvalidArgumentError
-from upsampling.plan import AxisPlan, ByteLRU
-from upsampling.resizing import axis_order, resize_plans
+from upsampling.plan import AxisPlan
+from upsampling.resizing import axis_order, spec_plans
+from upsampling.spec import MODE_ALIASES, ResizeOptions, ResizeSpec, takes_resize_options
 from upsampling.torch import _onnx_export
 
-__all__ = ["MODE_ALIASES", "Resize", "resize"]
+if TYPE_CHECKING:
+    from typing import Unpack
 
-#: PyTorch / TensorFlow mode names -> the engine's (ONNX) names.
-MODE_ALIASES: dict[str, str] = {
-    "nearest": "nearest",
-    "bilinear": "linear",
-    "linear": "linear",
-    "bicubic": "cubic",
-    "cubic": "cubic",
-    "area": "area",
-}
+__all__ = ["MODE_ALIASES", "Resize", "resize"]
 
 
 _TENSORS = ByteLRU("torch.resize._plan_tensors")  # bounded by options(plan_cache_bytes=...)
@@ -156,34 +151,49 @@ class _ResizeFunction(torch.autograd.Function):
         return g.to(ctx.in_dtype), None, None, None
 
 
+#: The layout of a tensor whose ``layout`` is not given, by its rank (channels first).
+LAYOUT_OF_RANK: dict[int, str] = {2: "HW", 3: "CHW", 4: "NCHW"}
+
+
+def _spec(size: Any, align_corners: Any, options: dict[str, Any], ndim: int | None) -> ResizeSpec:
+    """The engine's spec of a call in this module's words: PyTorch's mode names
+    (:data:`~upsampling.spec.MODE_ALIASES`), ``align_corners``, the layout from the rank."""
+    options = dict(options)
+    if "mode" in options:
+        options["mode"] = MODE_ALIASES[_checks.choice("mode", options["mode"], tuple(MODE_ALIASES))]
+    align_corners = _checks.boolean("align_corners", align_corners, none=True)
+    if options.get("coordinate_transformation_mode") is None:
+        options.pop("coordinate_transformation_mode", None)
+        if align_corners:
+            options["coordinate_transformation_mode"] = "align_corners"
+    elif align_corners is not None:
+        raise InvalidArgumentError("align_corners", align_corners, "None when coordinate_transformation_mode is given")
+    if options.get("layout") is None:
+        options["layout"] = LAYOUT_OF_RANK.get(ndim, "NCHW")  # type: ignore[arg-type]
+    return ResizeSpec.from_call(size, options)
+
+
+@takes_resize_options(layout=None)
 def resize(
     x: torch.Tensor,
     size: int | Sequence[int] | None = None,
     *,
-    scale: float | Sequence[float] | None = None,
-    mode: str = "bilinear",
     align_corners: bool | None = None,
-    coordinate_transformation_mode: str | None = None,
-    nearest_mode: str = "round_prefer_floor",
-    cubic_coeff_a: float = -0.75,
-    exclude_outside: bool = False,
-    antialias: bool = False,
-    roi: Sequence[float] | None = None,
-    extrapolation_value: float = 0.0,
+    **options: Unpack[ResizeOptions],
 ) -> torch.Tensor:
     """Resize an ``(N, C, H, W)`` (or ``(C, H, W)``, ``(H, W)``) tensor with the engine's plans; differentiable.
 
     Parameters
     ----------
     x : floating tensor, channels first.  float16/bfloat16 compute in float32, as the engine does.
-    size, scale : as :func:`upsampling.resize` (exactly one).
-    mode : ``"nearest"``, ``"bilinear"``/``"linear"``, ``"bicubic"``/``"cubic"`` or ``"area"``.
+    size, **options : as :func:`upsampling.resize` (the fields of :class:`~upsampling.ResizeSpec`,
+        ONNX Resize's vocabulary), except: ``mode`` also takes PyTorch's names ``"bilinear"`` and
+        ``"bicubic"``; ``layout`` defaults to ``None``, the tensor's rank (``HW``, ``CHW``,
+        ``NCHW``).  TF1's legacy ``resize_bilinear`` grid is
+        ``coordinate_transformation_mode="asymmetric"``; its ``resize_nearest_neighbor`` adds
+        ``nearest_mode="floor"``.
     align_corners : shorthand: ``True`` -> ``coordinate_transformation_mode="align_corners"``,
         ``False``/``None`` -> ``"half_pixel"`` (unless ``coordinate_transformation_mode`` is given).
-    coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, antialias, roi,
-    extrapolation_value : the engine's parameters (ONNX Resize's vocabulary).  TF1's legacy
-        ``resize_bilinear`` grid is ``coordinate_transformation_mode="asymmetric"``; its
-        ``resize_nearest_neighbor`` adds ``nearest_mode="floor"``.
 
     Returns
     -------
@@ -198,38 +208,21 @@ def resize(
     """
     if not isinstance(x, torch.Tensor):
         raise DTypeError("x", type(x).__name__, "a torch.Tensor")
-    layout = {2: "HW", 3: "CHW", 4: "NCHW"}.get(x.ndim)
-    if layout is None:
+    if options.get("layout") is None and x.ndim not in LAYOUT_OF_RANK:
         raise InvalidArgumentError("x", f"tensor of shape {tuple(x.shape)}", "a 2-, 3- or 4-D tensor (HW, CHW, NCHW)")
-    mode = _checks.choice("mode", mode, tuple(MODE_ALIASES))
-    align_corners = _checks.boolean("align_corners", align_corners, none=True)
-    if coordinate_transformation_mode is None:
-        coordinate_transformation_mode = "align_corners" if align_corners else "half_pixel"
-    elif align_corners is not None:
-        raise InvalidArgumentError(
-            "align_corners", align_corners, "None when coordinate_transformation_mode is given"
-        )
-    options = dict(
-        size=size,
-        scale=scale,
-        mode=MODE_ALIASES[mode],
-        coordinate_transformation_mode=coordinate_transformation_mode,
-        nearest_mode=nearest_mode,
-        cubic_coeff_a=cubic_coeff_a,
-        exclude_outside=exclude_outside,
-        antialias=antialias,
-        roi=roi,
-        extrapolation_value=extrapolation_value,
-    )
+    spec = _spec(size, align_corners, options, x.ndim)
     if _onnx_export.exporting():  # torch.onnx.export: a standard Resize node (or the plan), see _onnx_export
-        return _onnx_export.export_resize(x, options, lambda t: _forward(t, layout, options))
-    return _forward(x, layout, options)
+        if spec.layout != LAYOUT_OF_RANK.get(x.ndim):
+            raise InvalidArgumentError("layout", spec.layout, f"{LAYOUT_OF_RANK.get(x.ndim)!r} (channels first) when exporting to ONNX")
+        arguments = {k: v for k, v in spec.arguments().items() if k != "layout"}
+        return _onnx_export.export_resize(x, arguments, lambda t: _forward(t, spec))
+    return _forward(x, spec)
 
 
-def _forward(x: torch.Tensor, layout: str, options: dict) -> torch.Tensor:
+def _forward(x: torch.Tensor, spec: ResizeSpec) -> torch.Tensor:
     shape_only = np.broadcast_to(np.empty((), dtype=np.float32), tuple(int(n) for n in x.shape))
-    plans, _ = resize_plans(shape_only, layout=layout, **options)
-    return _ResizeFunction.apply(x, plans, tuple(axis_order(plans)), _checks.real("extrapolation_value", options["extrapolation_value"]))
+    plans = spec_plans(spec, shape_only)
+    return _ResizeFunction.apply(x, plans, tuple(axis_order(plans)), spec.extrapolation_value)
 
 
 class Resize(nn.Module):
@@ -238,21 +231,29 @@ class Resize(nn.Module):
     ``Resize(scale=2)`` is bilinear half-pixel (``F.interpolate(..., align_corners=False)``);
     ``Resize(scale=2, align_corners=True)``; ``Resize(scale=2, mode="nearest",
     coordinate_transformation_mode="asymmetric", nearest_mode="floor")`` is TF1's
-    ``resize_nearest_neighbor``; ``Resize(size=(64, 64), mode="bicubic")``.
+    ``resize_nearest_neighbor``; ``Resize(size=(64, 64), mode="bicubic")``.  The arguments are
+    :func:`resize`'s, validated when the layer is made (:attr:`spec`; its layout is ``NCHW``
+    unless given: the layer follows each input's rank).
     """
 
-    def __init__(self, size: int | Sequence[int] | None = None, *, scale: float | Sequence[float] | None = None,
-                 mode: str = "bilinear", **options: Any) -> None:
+    @takes_resize_options(layout=None)
+    def __init__(
+        self,
+        size: int | Sequence[int] | None = None,
+        *,
+        align_corners: bool | None = None,
+        **options: Unpack[ResizeOptions],
+    ) -> None:
         super().__init__()
-        if (size is None) == (scale is None):
-            raise InvalidArgumentError("size", size, "exactly one of size and scale", f"Got size={size!r}, scale={scale!r}.")
-        mode = _checks.choice("mode", mode, tuple(MODE_ALIASES))
-        self.size, self.scale, self.mode, self.options = size, scale, mode, dict(options)
+        self.size, self.align_corners, self.options = size, align_corners, dict(options)
+        self.spec = _spec(size, align_corners, self.options, None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return resize(x, self.size, scale=self.scale, mode=self.mode, **self.options)
+        return resize(x, self.size, align_corners=self.align_corners, **self.options)
 
     def extra_repr(self) -> str:
-        what = f"size={self.size}" if self.size is not None else f"scale={self.scale}"
-        opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
-        return f"{what}, mode={self.mode!r}{opts}"
+        args = {"size": self.size} if self.size is not None else {}
+        args.update(self.options)
+        if self.align_corners is not None:
+            args["align_corners"] = self.align_corners
+        return ", ".join(f"{k}={v!r}" for k, v in args.items())

@@ -128,8 +128,15 @@ class Call:
     """A framework resize call with every argument fixed; see the module docstring."""
 
     framework: ClassVar[str]
-    #: "nearest" or "smooth": candidates of the other family are never searched
-    family: str
+    #: what makes the call nearest-neighbour: its field that names the interpolation, and the
+    #: prefix of the nearest names there (``("mode", "nearest")`` also takes ``nearest-exact``)
+    NEAREST: ClassVar[tuple[str, str]]
+
+    @property
+    def family(self) -> str:
+        """"nearest" or "smooth": candidates of the other family are never searched."""
+        field, prefix = self.NEAREST
+        return "nearest" if getattr(self, field).startswith(prefix) else "smooth"
 
     # -- written form ---------------------------------------------------------------------
     def expression(self, x: str = "x") -> str:
@@ -190,6 +197,22 @@ class Call:
     def scale_based(self) -> bool:
         """The output size follows from the input size and a scale (``scale_factor``, ``fx``, ``scales``)."""
         return self.size_rule()[0] in SCALE_RULES
+
+
+class ImageCall(Call):
+    """A call on one ``(H, W, C)`` image (OpenCV, Pillow): its written code loops over a batch."""
+
+    def layout(self, dims: Dims) -> str:
+        return "NHWC" if dims.batch > 1 else "HWC"
+
+    def code(self, dims: Dims) -> str:
+        if dims.batch > 1:
+            return f"y = np.stack([{self.image_code('image', dims)} for image in x])"
+        return f"y = {self.image_code('x', dims)}"
+
+    def image_code(self, image: str, dims: Dims) -> str:
+        """The expression that resizes the one ``(H, W, C)`` image named ``image``."""
+        raise NotImplementedError
 
 
 class Wrapper(Call):

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from upsampling.errors import UnsupportedError
 from upsampling.port.calls.base import Call, Dims, Wrapper, normal_rule, spec_key
 from upsampling.port.calls.onnx import ONNXResize
 from upsampling.port.calls.opencv import CVResize
@@ -89,7 +90,7 @@ class TwinResize(Wrapper):
             kwargs = ", ".join(f"{k}={v!r}" for k, v in {**c.attributes(), "axes": [2, 3]}.items())
             what = f"sizes={list(c.sizes)!r}" if c.sizes is not None else f"scales={[float(v) for v in c.scales]!r}"
             return f"onnx.resize({x}, {what}, {kwargs}, behaviour={c.behaviour!r})"
-        raise TypeError(f"no twin for {fw}")  # pragma: no cover
+        raise UnsupportedError("framework", fw, "a framework with a twin")  # pragma: no cover
 
     def code(self, dims: Dims) -> str:
         c = self.inner

@@ -33,10 +33,7 @@ class ONNXResize(Call):
 
     framework: ClassVar[str] = "onnx"
     UNIT_LAYOUT: ClassVar[str] = "NCHW"
-
-    @property
-    def family(self) -> str:
-        return "nearest" if self.mode == "nearest" else "smooth"
+    NEAREST: ClassVar[tuple[str, str]] = ("mode", "nearest")
 
     @property
     def op_type(self) -> str:

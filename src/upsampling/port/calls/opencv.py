@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from upsampling.frameworks._mapping import Setting
-from upsampling.port.calls.base import Call, Dims, _cv_module
+from upsampling.port.calls.base import Dims, ImageCall, _cv_module
 
 
 CV_FLAGS = ("INTER_NEAREST", "INTER_LINEAR", "INTER_CUBIC", "INTER_AREA", "INTER_LANCZOS4", "INTER_LINEAR_EXACT",
@@ -16,7 +16,7 @@ CV_FLAGS = ("INTER_NEAREST", "INTER_LINEAR", "INTER_CUBIC", "INTER_AREA", "INTER
 
 
 @dataclass(frozen=True)
-class CVResize(Call):
+class CVResize(ImageCall):
     """``cv2.resize`` on one ``(H, W, C)`` image; ``dsize`` is (width, height)."""
 
     dsize: tuple[int, int] | None = None
@@ -26,13 +26,7 @@ class CVResize(Call):
 
     framework: ClassVar[str] = "opencv"
     UNIT_LAYOUT: ClassVar[str] = "HWC"
-
-    @property
-    def family(self) -> str:
-        return "nearest" if self.interpolation.startswith("INTER_NEAREST") else "smooth"
-
-    def layout(self, dims: Dims) -> str:
-        return "NHWC" if dims.batch > 1 else "HWC"
+    NEAREST: ClassVar[tuple[str, str]] = ("interpolation", "INTER_NEAREST")
 
     def expression(self, x: str = "x") -> str:
         interp = f"interpolation=cv2.{self.interpolation}"
@@ -40,12 +34,9 @@ class CVResize(Call):
             return f"cv2.resize({x}, {tuple(self.dsize)!r}, {interp})"
         return f"cv2.resize({x}, None, fx={float(self.fx)!r}, fy={float(self.fy)!r}, {interp})"
 
-    def code(self, dims: Dims) -> str:
+    def image_code(self, image: str, dims: Dims) -> str:
         single = dims.channels == 1  # cv2 returns (h, w) for one channel
-        if dims.batch > 1:
-            one = self.expression("image") + ("[:, :, np.newaxis]" if single else "")
-            return f"y = np.stack([{one} for image in x])"
-        return f"y = {self.expression('x')}" + ("[:, :, np.newaxis]" if single else "")
+        return self.expression(image) + ("[:, :, np.newaxis]" if single else "")
 
     def out_hw(self, dims: Dims) -> tuple[int, int]:
         if self.dsize is not None:

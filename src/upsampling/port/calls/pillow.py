@@ -9,7 +9,7 @@ import numpy as np
 
 from upsampling.frameworks import _mapping
 from upsampling.frameworks._mapping import Setting
-from upsampling.port.calls.base import Call, Dims, _pil_module
+from upsampling.port.calls.base import Dims, ImageCall, _pil_module
 
 
 PIL_FILTERS = ("NEAREST", "BOX", "BILINEAR", "HAMMING", "BICUBIC", "LANCZOS", "MKS2013", "MKS2021")
@@ -27,7 +27,7 @@ def _pillow_setting(name: str) -> Setting:
 
 
 @dataclass(frozen=True)
-class PILResize(Call):
+class PILResize(ImageCall):
     """``Image.resize`` of each channel as a mode "F" image; ``size`` is (width, height)."""
 
     size: tuple[int, int] = (1, 1)
@@ -37,13 +37,7 @@ class PILResize(Call):
 
     framework: ClassVar[str] = "pillow"
     UNIT_LAYOUT: ClassVar[str] = "HW"
-
-    @property
-    def family(self) -> str:
-        return "nearest" if self.resample == "NEAREST" else "smooth"
-
-    def layout(self, dims: Dims) -> str:
-        return "NHWC" if dims.batch > 1 else "HWC"
+    NEAREST: ClassVar[tuple[str, str]] = ("resample", "NEAREST")
 
     def expression(self, x: str = "x") -> str:
         args = [repr(tuple(self.size)), f"Image.Resampling.{self.resample}"]
@@ -56,12 +50,9 @@ class PILResize(Call):
     def text(self) -> str:
         return "Image.fromarray(x).resize(" + self.expression("x").split(".resize(", 1)[1]
 
-    def code(self, dims: Dims) -> str:
+    def image_code(self, image: str, dims: Dims) -> str:
         one = self.expression("Image.fromarray(np.ascontiguousarray(band, dtype=np.float32))")
-        bands = f"np.stack([np.asarray({one}) for band in {{src}}.transpose(2, 0, 1)], axis=2)"
-        if dims.batch > 1:
-            return f"y = np.stack([{bands.format(src='image')} for image in x])"
-        return f"y = {bands.format(src='x')}"
+        return f"np.stack([np.asarray({one}) for band in {image}.transpose(2, 0, 1)], axis=2)"
 
     def out_hw(self, dims: Dims) -> tuple[int, int]:
         return self.size[1], self.size[0]

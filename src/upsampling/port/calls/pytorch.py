@@ -24,10 +24,7 @@ class TorchInterpolate(Call):
 
     framework: ClassVar[str] = "pytorch"
     UNIT_LAYOUT: ClassVar[str] = "NCHW"
-
-    @property
-    def family(self) -> str:
-        return "nearest" if self.mode.startswith("nearest") else "smooth"
+    NEAREST: ClassVar[tuple[str, str]] = ("mode", "nearest")
 
     def expression(self, x: str = "x") -> str:
         args = [x]

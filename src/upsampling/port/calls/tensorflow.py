@@ -24,10 +24,7 @@ class TFResize(Call):
 
     framework: ClassVar[str] = "tensorflow"
     UNIT_LAYOUT: ClassVar[str] = "NHWC"
-
-    @property
-    def family(self) -> str:
-        return "nearest" if self.method == "nearest" else "smooth"
+    NEAREST: ClassVar[tuple[str, str]] = ("method", "nearest")
 
     def expression(self, x: str = "x") -> str:
         args = [x, repr(tuple(self.size))]
@@ -65,7 +62,7 @@ class TFResize(Call):
 
     def _key_extras(self) -> dict[str, Any]:
         if self.method == "nearest":
-            return {"inv_scale": "float32(in)/float32(out)"}  # tensorflow._inv_scale
+            return {"inv_scale": "float32(in)/float32(out)"}  # upsampling.coords.inverse_scale, float32
         return {"antialias": bool(self.antialias)} if self.settings()[0].builder == "window_plan" else {}
 
     def size_rule(self) -> tuple:
@@ -86,10 +83,7 @@ class TF1Resize(Call):
 
     framework: ClassVar[str] = "tensorflow"
     UNIT_LAYOUT: ClassVar[str] = "NHWC"
-
-    @property
-    def family(self) -> str:
-        return "nearest" if self.op == "resize_nearest_neighbor" else "smooth"
+    NEAREST: ClassVar[tuple[str, str]] = ("op", "resize_nearest")
 
     def expression(self, x: str = "x") -> str:
         args = [x, repr(tuple(self.size))]
@@ -118,7 +112,7 @@ class TF1Resize(Call):
         return (getattr(t, f"{kind}_{flag}"),)
 
     def _key_extras(self) -> dict[str, Any]:
-        if self.op == "resize_nearest_neighbor":  # tensorflow._inv_scale, or its align_corners ratio
+        if self.op == "resize_nearest_neighbor":  # coords.inverse_scale (float32), or its align_corners_ratio
             return {"inv_scale": "the plan's own (in-1)/(out-1)" if self.align_corners else "float32(in)/float32(out)"}
         return {"inv_scale": "(in-1)/(out-1)"} if self.op == "resize_area" and self.align_corners else {}
 
@@ -137,10 +131,7 @@ class KerasUpSampling(Call):
 
     framework: ClassVar[str] = "tensorflow"
     UNIT_LAYOUT: ClassVar[str] = "NHWC"
-
-    @property
-    def family(self) -> str:
-        return "nearest" if self.interpolation == "nearest" else "smooth"
+    NEAREST: ClassVar[tuple[str, str]] = ("interpolation", "nearest")
 
     def expression(self, x: str = "x") -> str:
         interp = "" if self.interpolation == "nearest" else f", interpolation={self.interpolation!r}"

@@ -11,25 +11,27 @@ the quirks found there are listed in ``docs/frameworks-opencv-pillow.md``.
 
 from __future__ import annotations
 
-import math as _math
-from collections.abc import Sequence as _Sequence
-from typing import Any as _Any
-from typing import NoReturn as _NoReturn
+import math
+from collections.abc import Sequence
+from typing import Any
 
-import numpy as _np
+import numpy as np
 
 from upsampling import _checks
-from upsampling.errors import DTypeError as _DTypeError
-from upsampling.errors import InvalidArgumentError as _InvalidArgumentError
-from upsampling.errors import ShapeError as _ShapeError
-from upsampling.errors import UnsupportedError as _UnsupportedError
-from upsampling.frameworks._mapping import Setting as _Setting
-from upsampling.kernels import fused_resize_kernel as _fused_resize_kernel
-from upsampling.plan import AxisPlan as _AxisPlan
-from upsampling.plan import complement_fixed_plan as _complement_fixed_plan
-from upsampling.plan import index_plan as _index_plan
-from upsampling.plan import quantized_plan as _quantized_plan
-from upsampling.resizing import apply_plans as _apply_plans
+from upsampling.errors import DTypeError, ShapeError, UnsupportedError
+from upsampling.frameworks._common import refuse
+from upsampling.frameworks._mapping import Setting
+from upsampling.kernels import fused_resize_kernel
+from upsampling.plan import (
+    AxisPlan,
+    box_counts,
+    complement_fixed_plan,
+    counting_plan,
+    index_plan,
+    quantized_plan,
+    round_fixed_point,
+)
+from upsampling.resizing import apply_plans
 
 __all__ = [
     "INTER_AREA",
@@ -63,7 +65,7 @@ _NAMES = {
 # Every OpenCV setting, declared once; `resize` builds each plan through one of these.
 # "inv_scale" below is OpenCV's inv_scale_x/y (resize.cpp): fx/fy when dsize is empty, else
 # dsize/ssize in double; the kernels sample with scale = 1/inv_scale.
-NEAREST = _Setting(
+NEAREST = Setting(
     "OpenCV",
     "resize(interpolation=INTER_NEAREST)",
     "interpolation_plan",
@@ -72,7 +74,7 @@ NEAREST = _Setting(
     "index = min(floor(i * (1.0 / inv_scale)), in-1) in double (resizeNN); with fx/fy, inv_scale is fx/fy "
     "itself, not out/in. floor(i*in/out) differs on 75 of 3,481 size pairs",
 )
-NEAREST_EXACT = _Setting(
+NEAREST_EXACT = Setting(
     "OpenCV",
     "resize(interpolation=INTER_NEAREST_EXACT)",
     "nearest_loop_plan",
@@ -80,7 +82,7 @@ NEAREST_EXACT = _Setting(
     "OpenCV 5.0 = Pillow NEAREST: xx = 0.5*in/out; index = int(xx); xx += in/out, in double, from the sizes "
     "only (fx/fy just set the size). OpenCV 4.x used a 16-bit fixed-point formula",
 )
-LINEAR = _Setting(
+LINEAR = Setting(
     "OpenCV",
     "resize(interpolation=INTER_LINEAR), OpenCV's own kernel: uint8, or an image IPP declines",
     "interpolation_plan",
@@ -88,7 +90,7 @@ LINEAR = _Setting(
     "x = (i + 0.5) / inv_scale - 0.5 computed in double, stored as float, clamped into the image; float "
     "weights; uint8 rounds them to 11 bits (plan.quantized_plan) and sums rows exactly",
 )
-LINEAR_UINT8_ROWS = _Setting(
+LINEAR_UINT8_ROWS = Setting(
     "OpenCV",
     "resize(interpolation=INTER_LINEAR), uint8, vertical pass",
     "interpolation_plan",
@@ -97,7 +99,7 @@ LINEAR_UINT8_ROWS = _Setting(
     "y is not clamped (an edge row is read by both taps, weights 1-fy, fy); each tap is rounded separately: "
     "sum_t ((S_t >> 4) * beta_t) >> 16, then (v + 2) >> 2 (VResizeLinearVec_32s8u)",
 )
-LINEAR_IPP = _Setting(
+LINEAR_IPP = Setting(
     "OpenCV",
     "resize(interpolation=INTER_LINEAR), float32/float64/uint16/int16, 1, 3 or 4 channels, both sides >= 2",
     "interpolation_plan",
@@ -105,7 +107,7 @@ LINEAR_IPP = _Setting(
     "Intel IPP (opencv-python's default HAL) takes these: the same bilinear rule with the coordinate kept "
     "in double (OpenCV's own kernel rounds it to float: up to ~ulp(x) apart on long axes)",
 )
-LINEAR_EXACT = _Setting(
+LINEAR_EXACT = Setting(
     "OpenCV",
     "resize(interpolation=INTER_LINEAR_EXACT), uint8/int8/uint16/int16",
     "interpolation_plan",
@@ -114,7 +116,7 @@ LINEAR_EXACT = _Setting(
     "8 bits (uint8) or 16 bits (int8, 16-bit), the other tap 1 - it (plan.complement_fixed_plan); the "
     "products summed exactly, rounded half up once. float32/float64 run INTER_LINEAR",
 )
-CUBIC = _Setting(
+CUBIC = Setting(
     "OpenCV",
     "resize(interpolation=INTER_CUBIC), OpenCV's own kernel: float64, or an image IPP declines",
     "interpolation_plan",
@@ -122,14 +124,14 @@ CUBIC = _Setting(
      "coordinate_storage": "float32"},
     "Keys a=-0.75 (interpolateCubic), x not clamped and stored as float, edge taps replicated; float weights",
 )
-CUBIC_IPP = _Setting(
+CUBIC_IPP = Setting(
     "OpenCV",
     "resize(interpolation=INTER_CUBIC), float32/uint8/uint16/int16, 1, 3 or 4 channels, both sides >= 4",
     "interpolation_plan",
     {"mode": "cubic", "coordinate_transformation_mode": "half_pixel", "cubic_coeff_a": -0.75},
     "Intel IPP takes these: Keys a=-0.75, edge taps replicated, coordinate kept in double",
 )
-LANCZOS4 = _Setting(
+LANCZOS4 = Setting(
     "OpenCV",
     "resize(interpolation=INTER_LANCZOS4)",
     "interpolation_plan",
@@ -137,7 +139,7 @@ LANCZOS4 = _Setting(
     "eight taps floor(x)-3 .. floor(x)+4 of a radius-4 Lanczos window normalised to sum 1 "
     "(interpolateLanczos4), edge taps replicated",
 )
-AREA_DOWN = _Setting(
+AREA_DOWN = Setting(
     "OpenCV",
     "resize(interpolation=INTER_AREA), both axes shrink (1/inv_scale >= 1)",
     "area_plan",
@@ -145,7 +147,7 @@ AREA_DOWN = _Setting(
     "box [i*sc, i*sc + sc), sc = 1/inv_scale: fractional overlap, partial overlaps <= 1e-3 dropped, a box "
     "running past the image renormalised (computeResizeAreaTab; resizeAreaFast for integer sc)",
 )
-AREA_UP = _Setting(
+AREA_UP = Setting(
     "OpenCV",
     "resize(interpolation=INTER_AREA), either axis grows (then on both axes)",
     "area_plan",
@@ -165,10 +167,6 @@ _NEAREST_DTYPES = ("uint8", "int8", "uint16", "int16", "uint32", "int32", "float
 _CN_MAX = 512  # CV_CN_MAX
 
 
-def _refuse(parameter: str, value: _Any, text: str, cls: type = _InvalidArgumentError) -> _NoReturn:
-    raise cls(parameter, value, message=text)
-
-
 def _saturate_int(v: float) -> int:
     """``saturate_cast<int>(double)``, i.e. ``cvRound``: round half to even.
 
@@ -176,35 +174,35 @@ def _saturate_int(v: float) -> int:
     for NaN, infinities and anything outside int32, so such a size is empty (observed:
     ``fx=inf`` fails with ``!dsize.empty()``).
     """
-    if not _math.isfinite(v) or not -(2.0**31) <= round(v) < 2.0**31:
+    if not math.isfinite(v) or not -(2.0**31) <= round(v) < 2.0**31:
         return -(2**31)
     return int(round(v))
 
 
-def _parse_dsize(dsize: _Any) -> tuple[int, int] | None:
+def _parse_dsize(dsize: Any) -> tuple[int, int] | None:
     if dsize is None:
         return None
-    if isinstance(dsize, (str, bytes)) or not isinstance(dsize, (_Sequence, _np.ndarray)):
-        _refuse("dsize", dsize, "cv2.resize: Can't parse 'dsize'. Input argument doesn't provide sequence protocol")
-    items = list(dsize.tolist() if isinstance(dsize, _np.ndarray) else dsize)
+    if isinstance(dsize, (str, bytes)) or not isinstance(dsize, (Sequence, np.ndarray)):
+        refuse("dsize", dsize, "cv2.resize: Can't parse 'dsize'. Input argument doesn't provide sequence protocol")
+    items = list(dsize.tolist() if isinstance(dsize, np.ndarray) else dsize)
     if len(items) != 2:
-        _refuse("dsize", dsize, f"cv2.resize: Can't parse 'dsize'. Expected sequence length 2, got {len(items)}")
+        refuse("dsize", dsize, f"cv2.resize: Can't parse 'dsize'. Expected sequence length 2, got {len(items)}")
     for k, v in enumerate(items):
         if not _checks.is_integer(v):
-            _refuse("dsize", dsize, f"cv2.resize: Can't parse 'dsize'. Sequence item with index {k} has a wrong type")
+            refuse("dsize", dsize, f"cv2.resize: Can't parse 'dsize'. Sequence item with index {k} has a wrong type")
         if not -(2**31) <= int(v) < 2**31:  # cv::Size holds ints
-            _refuse("dsize", dsize, f"cv2.resize: Can't parse 'dsize'. Sequence item with index {k} does not fit "
+            refuse("dsize", dsize, f"cv2.resize: Can't parse 'dsize'. Sequence item with index {k} does not fit "
                     "a C int")
     return int(items[0]), int(items[1])
 
 
-def _number(parameter: str, value: _Any) -> float:
-    if isinstance(value, (bool, _np.bool_)) or not isinstance(value, (int, float, _np.integer, _np.floating)):
-        _refuse(parameter, value, f"cv2.resize: Argument '{parameter}' can not be treated as a double")
+def _number(parameter: str, value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        refuse(parameter, value, f"cv2.resize: Argument '{parameter}' can not be treated as a double")
     try:
         return float(value)
     except OverflowError:  # an int beyond float64
-        _refuse(parameter, value, f"cv2.resize: Argument '{parameter}' can not be treated as a double (too large)")
+        refuse(parameter, value, f"cv2.resize: Argument '{parameter}' can not be treated as a double (too large)")
 
 
 # Intel IPP (opencv-python's default HAL, hal/ipp/src/resize_ipp.cpp) takes bilinear and bicubic
@@ -214,7 +212,7 @@ _IPP = {INTER_LINEAR: (("float32", "float64", "uint16", "int16"), 2),
         INTER_CUBIC: (("float32", "uint8", "uint16", "int16"), 4)}
 
 
-def _ipp_takes(interpolation: int, x: _np.ndarray) -> bool:
+def _ipp_takes(interpolation: int, x: np.ndarray) -> bool:
     if interpolation not in _IPP:
         return False
     dtypes, min_side = _IPP[interpolation]
@@ -234,8 +232,8 @@ def _halving(inv_x: float, inv_y: float) -> bool:
 
 
 def _area_fast_integer(
-    x: _np.ndarray, plan_x: _AxisPlan, plan_y: _AxisPlan, inv_x: float, inv_y: float, simd_channels: tuple[int, ...]
-) -> _np.ndarray:
+    x: np.ndarray, plan_x: AxisPlan, plan_y: AxisPlan, inv_x: float, inv_y: float, simd_channels: tuple[int, ...]
+) -> np.ndarray:
     """``resizeAreaFast`` rounding for integer images (an integer shrink factor on both axes).
 
     OpenCV sums each box in integers.  A 2x2 box of an image with ``simd_channels`` channels
@@ -244,24 +242,23 @@ def _area_fast_integer(
     Otherwise ``saturate_cast<T>(sum * (float)(1/area))``: a float32 product rounded half
     to even; boxes cut by the image edge average over the pixels they hold (``sum / count``).
     """
-    mean = _apply_plans(x, {0: plan_y, 1: plan_x}, out_dtype=_np.float64, parameter="dsize")
-    count = (_np.count_nonzero(plan_y.weight, axis=1)[:, None] * _np.count_nonzero(plan_x.weight, axis=1)[None, :])
-    count = count.reshape(count.shape + (1,) * (x.ndim - 2)).astype(_np.float64)
-    total = _np.rint(mean * count)  # the integer box sum (mean is exact to ~1e-16)
+    total = apply_plans(x, {0: counting_plan(plan_y), 1: counting_plan(plan_x)}, out_dtype=np.float64,
+                        parameter="dsize")  # the integer box sums, exactly
+    count = box_counts(plan_y, plan_x, x.ndim).astype(np.float64)
     kx, ky = _saturate_int(1.0 / inv_x), _saturate_int(1.0 / inv_y)
     area = kx * ky
-    f32 = _np.float32
-    y = _np.where(count == area, (total.astype(f32) * f32(1.0 / area)).astype(_np.float64),
-                  (total.astype(f32) / count.astype(f32)).astype(_np.float64))
-    y = _np.rint(y)
+    f32 = np.float32
+    y = np.where(count == area, (total.astype(f32) * f32(1.0 / area)).astype(np.float64),
+                  (total.astype(f32) / count.astype(f32)).astype(np.float64))
+    y = np.rint(y)
     channels = x.shape[2] if x.ndim == 3 else 1
     if kx == ky == 2 and channels in simd_channels:
-        y = _np.where(count == area, _np.floor((total + 2) / 4), y)
-    info = _np.iinfo(x.dtype)
-    return _np.clip(y, info.min, info.max).astype(x.dtype)
+        y = np.where(count == area, np.floor((total + 2) / 4), y)
+    info = np.iinfo(x.dtype)
+    return np.clip(y, info.min, info.max).astype(x.dtype)
 
 
-def _axis_plan(interpolation: int, n: int, o: int, inv_scale: float, area_down: bool, ipp: bool) -> _AxisPlan:
+def _axis_plan(interpolation: int, n: int, o: int, inv_scale: float, area_down: bool, ipp: bool) -> AxisPlan:
     """The plan OpenCV applies along one axis (``inv_scale`` is OpenCV's ``inv_scale_x/y``)."""
     if interpolation == INTER_NEAREST:
         return NEAREST.plan(n, o, inv_scale=1.0 / inv_scale)
@@ -280,7 +277,7 @@ def _axis_plan(interpolation: int, n: int, o: int, inv_scale: float, area_down: 
     return setting.plan(n, o, inv_scale=1.0 / inv_scale)
 
 
-def _linear_uint8(x: _np.ndarray, plan_x: _AxisPlan, plan_y: _AxisPlan) -> _np.ndarray:
+def _linear_uint8(x: np.ndarray, plan_x: AxisPlan, plan_y: AxisPlan) -> np.ndarray:
     """OpenCV's 8-bit bilinear pipeline (``resize.cpp`` ``HResizeLinear`` + ``VResizeLinearVec_32s8u``).
 
     Horizontal pass: exact integer sums ``S = sum x * alpha`` with 11-bit weights.  Vertical pass,
@@ -288,34 +285,34 @@ def _linear_uint8(x: _np.ndarray, plan_x: _AxisPlan, plan_y: _AxisPlan) -> _np.n
     and saturated.  OpenCV 5.0 takes this vector formula for every pixel, even where its
     scalar tail (``(sum S*beta + 2**21) >> 22``) would apply; observed bit for bit.
     """
-    qx, qy = _quantized_plan(plan_x), _quantized_plan(plan_y)
-    fast = _fused_resize_kernel()
+    qx, qy = quantized_plan(plan_x), quantized_plan(plan_y)
+    fast = fused_resize_kernel()
     if fast is not None and x.ndim in (2, 3):  # the same integer pipeline, compiled
         return fast.fixed_linear_uint8(x, qx, qy)
-    rows = _apply_plans(x, {1: qx}, out_dtype=_np.float64, parameter="dsize") * 2048
-    rows = _np.rint(rows).astype(_np.int64) >> 4  # exact integers already; >> 4 floors
-    beta = _np.rint(qy.weight * 2048).astype(_np.int64)
+    rows = apply_plans(x, {1: qx}, out_dtype=np.float64, parameter="dsize") * 2048
+    rows = np.rint(rows).astype(np.int64) >> 4  # exact integers already; >> 4 floors
+    beta = np.rint(qy.weight * 2048).astype(np.int64)
     shape = (-1,) + (1,) * (x.ndim - 1)
-    acc = _np.zeros((qy.n_out,) + rows.shape[1:], dtype=_np.int64)
+    acc = np.zeros((qy.n_out,) + rows.shape[1:], dtype=np.int64)
     for t in range(qy.taps):
-        picked = _apply_plans(rows, {0: _index_plan(qy.n_in, qy.index[:, t])}, out_dtype=_np.int64)
+        picked = apply_plans(rows, {0: index_plan(qy.n_in, qy.index[:, t])}, out_dtype=np.int64)
         acc += (picked * beta[:, t].reshape(shape)) >> 16
-    return _np.clip((acc + 2) >> 2, 0, 255).astype(_np.uint8)
+    return np.clip((acc + 2) >> 2, 0, 255).astype(np.uint8)
 
 
-def _fixed_point_uint8(x: _np.ndarray, plan_x: _AxisPlan, plan_y: _AxisPlan) -> _np.ndarray:
+def _fixed_point_uint8(x: np.ndarray, plan_x: AxisPlan, plan_y: AxisPlan) -> np.ndarray:
     """OpenCV's own 8-bit cubic and Lanczos pipeline (``HResizeCubic``/``HResizeLanczos4`` +
     ``VResize*`` with ``FixedPtCast<int, uchar, 22>``): each float weight rounded to 11 bits
     (``saturate_cast<short>(w * 2048)``), exact integer sums in both passes, then
     ``(v + 2**21) >> 22`` saturated.  In float64 both passes are exact (dyadic weights).
     Lanczos: bit-exact (no SIMD for 8 bits).  Cubic (when IPP declines the image): about 2 in
     10,000 pixels off by 1, from OpenCV's float32 weights and its SIMD vertical pass."""
-    qx, qy = _quantized_plan(plan_x), _quantized_plan(plan_y)
-    acc = _apply_plans(x, {1: qx, 0: qy}, out_dtype=_np.float64, parameter="dsize", order=[1, 0])
-    return _np.clip(_np.floor(acc + 0.5), 0, 255).astype(_np.uint8)
+    qx, qy = quantized_plan(plan_x), quantized_plan(plan_y)
+    acc = apply_plans(x, {1: qx, 0: qy}, out_dtype=np.float64, parameter="dsize", order=[1, 0])
+    return round_fixed_point(acc, np.uint8)
 
 
-def _linear_exact(x: _np.ndarray, plan_x: _AxisPlan, plan_y: _AxisPlan) -> _np.ndarray:
+def _linear_exact(x: np.ndarray, plan_x: AxisPlan, plan_y: AxisPlan) -> np.ndarray:
     """OpenCV's ``resize_bitExact`` for 8- and 16-bit integers (``INTER_LINEAR_EXACT``).
 
     With ``b`` fraction bits the weights are multiples of ``2**-b`` summing to one, so the
@@ -323,20 +320,18 @@ def _linear_exact(x: _np.ndarray, plan_x: _AxisPlan, plan_y: _AxisPlan) -> _np.n
     stays below 2**53); OpenCV rounds it half up (``(acc + 2**(2b-1)) >> 2b``) and saturates.
     """
     bits = _EXACT_BITS[x.dtype.name]
-    qx, qy = _complement_fixed_plan(plan_x, bits), _complement_fixed_plan(plan_y, bits)
-    y = _apply_plans(x, {0: qy, 1: qx}, out_dtype=_np.float64, parameter="dsize")
-    info = _np.iinfo(x.dtype)
-    return _np.clip(_np.floor(y + 0.5), info.min, info.max).astype(x.dtype)
+    qx, qy = complement_fixed_plan(plan_x, bits), complement_fixed_plan(plan_y, bits)
+    return round_fixed_point(apply_plans(x, {0: qy, 1: qx}, out_dtype=np.float64, parameter="dsize"), x.dtype)
 
 
 def resize(
-    src: _Any,
-    dsize: _Sequence[int] | None,
-    dst: _np.ndarray | None = None,
+    src: Any,
+    dsize: Sequence[int] | None,
+    dst: np.ndarray | None = None,
     fx: float = 0,
     fy: float = 0,
     interpolation: int = INTER_LINEAR,
-) -> _np.ndarray:
+) -> np.ndarray:
     """``cv2.resize`` on NumPy arrays, as OpenCV 5.0.0 (opencv-python) computes it.
 
     Parameters
@@ -399,54 +394,83 @@ def resize(
     array([[0., 0., 1.],
            [2., 2., 3.]], dtype=float32)
     """
+    x = _source(src)
+    n_h, n_w = x.shape[:2]
+    out_h, out_w, inv_x, inv_y, parameter = _output_size(n_h, n_w, dsize, fx, fy)
+    interpolation, simd_channels = _interpolation(x, interpolation, (out_h, out_w) != (n_h, n_w), inv_x, inv_y)
+    _checks.output_bytes("dsize", (out_h, out_w) + x.shape[2:], x.dtype)
+    if (out_h, out_w) == (n_h, n_w):
+        y = x.copy()  # cv::resize copies when the size does not change
+    else:
+        y = _resample(x, interpolation, out_h, out_w, inv_x, inv_y, simd_channels, parameter)
+    if isinstance(dst, np.ndarray) and dst.shape == y.shape and dst.dtype == y.dtype:
+        dst[...] = y
+        return dst
+    return y
+
+
+def _source(src: Any) -> np.ndarray:
+    """``src`` as OpenCV holds it: a 1-D array is one row, ``(H, W, 1)`` is ``(H, W)``; ranks,
+    channel counts and empty images refused with cv2's messages."""
     x = _checks.numeric_array("src", src)
     if x.ndim == 1:
         x = x.reshape(1, -1)  # OpenCV 5 makes a 1-D array a 1-D Mat: one row (observed)
     if x.ndim not in (2, 3) or (x.ndim == 3 and x.shape[2] > _CN_MAX):
-        _refuse(
+        refuse(
             "src",
             f"array of shape {x.shape}",
             f"cv2.resize: (-215:Assertion failed) m->dims <= 2 in function 'size' (got an array of shape "
             f"{x.shape}; expected (H, W) or (H, W, C) with C <= {_CN_MAX})",
-            _ShapeError,
+            ShapeError,
         )
     if x.size == 0:
-        _refuse("src", f"array of shape {x.shape}",
-                "cv2.resize: (-215:Assertion failed) !ssize.empty() in function 'resize'", _ShapeError)
+        refuse("src", f"array of shape {x.shape}",
+                "cv2.resize: (-215:Assertion failed) !ssize.empty() in function 'resize'", ShapeError)
     if x.ndim == 3 and x.shape[2] == 1:
         x = x[:, :, 0]  # cv2 returns (H, W) for a single-channel (H, W, 1) array
-    n_h, n_w = x.shape[:2]
+    return x
 
+
+def _output_size(n_h: int, n_w: int, dsize: Any, fx: Any, fy: Any) -> tuple[int, int, float, float, str]:
+    """``(out_h, out_w, inv_scale_x, inv_scale_y, parameter)``: from ``dsize``, or when it is empty
+    from ``fx``/``fy`` (rounded half to even); ``parameter`` names the one in force."""
     size = _parse_dsize(dsize)
     fx, fy = _number("fx", fx), _number("fy", fy)
-    if size is None or size[0] <= 0 or size[1] <= 0:  # Size::empty()
-        for name, value in (("fx", fx), ("fy", fy)):
-            if not value > 0:
-                _refuse(
-                    name,
-                    value,
-                    f"cv2.resize: (-215:Assertion failed) inv_scale_{'x' if name == 'fx' else 'y'} > 0 in "
-                    "function 'resize' (dsize is empty, so fx and fy must be > 0)",
-                )
-        out_w, out_h = _saturate_int(n_w * fx), _saturate_int(n_h * fy)
-        if out_w <= 0 or out_h <= 0:
-            _refuse(
-                "fx" if out_w <= 0 else "fy",
-                fx if out_w <= 0 else fy,
-                f"cv2.resize: (-215:Assertion failed) !dsize.empty() in function 'resize' (round({n_w} * fx) "
-                f"= {out_w}, round({n_h} * fy) = {out_h})",
-            )
-        inv_x, inv_y = fx, fy
-    else:
+    if size is not None and size[0] > 0 and size[1] > 0:
         out_w, out_h = size
-        inv_x, inv_y = out_w / n_w, out_h / n_h
+        return out_h, out_w, out_w / n_w, out_h / n_h, "dsize"
+    # An empty dsize (Size::empty()): the sizes come from fx and fy.
+    for name, value in (("fx", fx), ("fy", fy)):
+        if not value > 0:
+            refuse(
+                name,
+                value,
+                f"cv2.resize: (-215:Assertion failed) inv_scale_{'x' if name == 'fx' else 'y'} > 0 in "
+                "function 'resize' (dsize is empty, so fx and fy must be > 0)",
+            )
+    out_w, out_h = _saturate_int(n_w * fx), _saturate_int(n_h * fy)
+    if out_w <= 0 or out_h <= 0:
+        refuse(
+            "fx" if out_w <= 0 else "fy",
+            fx if out_w <= 0 else fy,
+            f"cv2.resize: (-215:Assertion failed) !dsize.empty() in function 'resize' (round({n_w} * fx) "
+            f"= {out_w}, round({n_h} * fy) = {out_h})",
+        )
+    return out_h, out_w, fx, fy, "fx"
 
+
+def _interpolation(
+    x: np.ndarray, interpolation: Any, resized: bool, inv_x: float, inv_y: float
+) -> tuple[int, tuple[int, ...]]:
+    """The flag OpenCV runs for this image (``INTER_LINEAR_EXACT`` becomes ``INTER_LINEAR`` on floats
+    and ``INTER_AREA`` on an exact 2x shrink), after its dtype checks; and the channel counts its
+    half-up 2x2 area kernel serves."""
     if not _checks.is_integer(interpolation):
-        _refuse("interpolation", interpolation,
+        refuse("interpolation", interpolation,
                 "cv2.resize: Argument 'interpolation' is required to be an integer")
     interpolation = int(interpolation)
     if interpolation not in _NAMES:
-        _refuse("interpolation", interpolation,
+        refuse("interpolation", interpolation,
                 "cv2.resize: (-5:Bad argument) Unknown interpolation method in function 'resize' (expected one "
                 "of " + ", ".join(f"{v} ({k})" for k, v in _NAMES.items()) + ")")
     nearest = interpolation in (INTER_NEAREST, INTER_NEAREST_EXACT)
@@ -455,25 +479,25 @@ def resize(
     if interpolation == INTER_LINEAR_EXACT:
         allowed = _LINEAR_EXACT_DTYPES
         if x.dtype.name == "int32":
-            _refuse(
+            refuse(
                 "src",
                 f"array of dtype {x.dtype}",
                 "INTER_LINEAR_EXACT on int32 (OpenCV's 64-bit fixed point) is not reproduced by this twin; "
                 "expected one of " + ", ".join(allowed),
-                _UnsupportedError,
+                UnsupportedError,
             )
     if x.dtype.name not in allowed:
-        _refuse(
+        refuse(
             "src",
             f"array of dtype {x.dtype}",
             f"cv2.resize: (-215:Assertion failed) func != 0 in function 'resize' ({_NAMES[interpolation]} has "
             f"no kernel for {x.dtype}; expected one of {', '.join(allowed)})",
-            _DTypeError,
+            DTypeError,
         )
 
     if interpolation == INTER_LINEAR_EXACT and x.dtype.kind == "f":
         interpolation = INTER_LINEAR  # resize.cpp: the bit-exact path exists for integer depths only
-    if interpolation == INTER_LINEAR_EXACT and (out_h, out_w) != (n_h, n_w) and _halving(inv_x, inv_y):
+    if interpolation == INTER_LINEAR_EXACT and resized and _halving(inv_x, inv_y):
         # resize.cpp: "INTER_AREA (fast) is equal to INTER_LINEAR" for an exact 2x shrink of both
         # axes, so both linear flags run resizeAreaFast there (int8, with no area kernel, fails).
         # uint8 INTER_LINEAR keeps its own path: its fixed point gives the same bits.  Observed:
@@ -481,52 +505,51 @@ def resize(
         interpolation = INTER_AREA
         simd_channels = (1, 2, 3, 4)
         if x.dtype.name not in _INTERPOLATING_DTYPES:
-            _refuse(
+            refuse(
                 "src",
                 f"array of dtype {x.dtype}",
                 "cv2.resize: (-215:Assertion failed) func != 0 in function 'resize' (an exact 2x shrink runs "
                 f"INTER_AREA, which has no kernel for {x.dtype}; expected one of "
                 + ", ".join(_INTERPOLATING_DTYPES) + ")",
-                _DTypeError,
+                DTypeError,
             )
+    return interpolation, simd_channels
 
+
+def _resample(
+    x: np.ndarray, interpolation: int, out_h: int, out_w: int, inv_x: float, inv_y: float,
+    simd_channels: tuple[int, ...], parameter: str,
+) -> np.ndarray:
+    """Each axis' plan as OpenCV's kernel builds it, applied through the pipeline that flag and
+    dtype run (OpenCV's fixed point for integers)."""
+    n_h, n_w = x.shape[:2]
     out_shape = (out_h, out_w) + x.shape[2:]
-    _checks.output_bytes("dsize", out_shape, x.dtype)
-    if (out_h, out_w) == (n_h, n_w):
-        y = x.copy()  # cv::resize copies when the size does not change
-    else:
-        # INTER_AREA averages boxes only when neither axis grows (scale = 1/inv_scale >= 1 on both).
-        area_down = 1.0 / inv_x >= 1 and 1.0 / inv_y >= 1
-        channels = x.shape[2] if x.ndim == 3 else 1
-        if interpolation == INTER_AREA and area_down and channels > 4 and not _area_fast(inv_x, inv_y):
-            _refuse(
-                "src",
-                f"array of shape {x.shape}",
-                "cv2.resize: (-215:Assertion failed) func != 0 && cn <= 4 in function 'resize' (INTER_AREA "
-                "shrinking by a non-integer factor handles at most 4 channels)",
-                _UnsupportedError,
-            )
-        ipp = _ipp_takes(interpolation, x)
-        with _checks.sizes_named("dsize" if size is not None and size[0] > 0 and size[1] > 0 else "fx"):
-            plan_y = _axis_plan(interpolation, n_h, out_h, inv_y, area_down, ipp)
-            plan_x = _axis_plan(interpolation, n_w, out_w, inv_x, area_down, ipp)
-        # The integer paths below hold a few int64/float64 arrays of the input's and the output's
-        # size (their fixed-point sums); the generic path checks its own in apply_plans.
-        _checks.work_bytes("dsize", 4 * 8 * (x.size + _math.prod(out_shape)), "fixed-point intermediates")
-        if interpolation == INTER_LINEAR_EXACT and x.dtype.name in _EXACT_BITS:
-            y = _linear_exact(x, plan_x, plan_y)
-        elif x.dtype == _np.uint8 and (interpolation == INTER_LANCZOS4 or (interpolation == INTER_CUBIC and not ipp)):
-            y = _fixed_point_uint8(x, plan_x, plan_y)
-        elif interpolation == INTER_AREA and area_down and x.dtype.kind in "iu" and _area_fast(inv_x, inv_y):
-            y = _area_fast_integer(x, plan_x, plan_y, inv_x, inv_y, simd_channels)
-        elif x.dtype == _np.uint8 and (interpolation == INTER_LINEAR or (interpolation == INTER_AREA and not area_down)):
-            if interpolation == INTER_LINEAR:
-                plan_y = LINEAR_UINT8_ROWS.plan(n_h, out_h, inv_scale=1.0 / inv_y)
-            y = _linear_uint8(x, plan_x, plan_y)
-        else:
-            y = _apply_plans(x, {0: plan_y, 1: plan_x}, parameter="dsize")
-
-    if isinstance(dst, _np.ndarray) and dst.shape == y.shape and dst.dtype == y.dtype:
-        dst[...] = y
-        return dst
-    return y
+    # INTER_AREA averages boxes only when neither axis grows (scale = 1/inv_scale >= 1 on both).
+    area_down = 1.0 / inv_x >= 1 and 1.0 / inv_y >= 1
+    channels = x.shape[2] if x.ndim == 3 else 1
+    if interpolation == INTER_AREA and area_down and channels > 4 and not _area_fast(inv_x, inv_y):
+        refuse(
+            "src",
+            f"array of shape {x.shape}",
+            "cv2.resize: (-215:Assertion failed) func != 0 && cn <= 4 in function 'resize' (INTER_AREA "
+            "shrinking by a non-integer factor handles at most 4 channels)",
+            UnsupportedError,
+        )
+    ipp = _ipp_takes(interpolation, x)
+    with _checks.sizes_named(parameter):
+        plan_y = _axis_plan(interpolation, n_h, out_h, inv_y, area_down, ipp)
+        plan_x = _axis_plan(interpolation, n_w, out_w, inv_x, area_down, ipp)
+    # The integer paths below hold a few int64/float64 arrays of the input's and the output's
+    # size (their fixed-point sums); the generic path checks its own in apply_plans.
+    _checks.work_bytes("dsize", 4 * 8 * (x.size + math.prod(out_shape)), "fixed-point intermediates")
+    if interpolation == INTER_LINEAR_EXACT and x.dtype.name in _EXACT_BITS:
+        return _linear_exact(x, plan_x, plan_y)
+    if x.dtype == np.uint8 and (interpolation == INTER_LANCZOS4 or (interpolation == INTER_CUBIC and not ipp)):
+        return _fixed_point_uint8(x, plan_x, plan_y)
+    if interpolation == INTER_AREA and area_down and x.dtype.kind in "iu" and _area_fast(inv_x, inv_y):
+        return _area_fast_integer(x, plan_x, plan_y, inv_x, inv_y, simd_channels)
+    if x.dtype == np.uint8 and (interpolation == INTER_LINEAR or (interpolation == INTER_AREA and not area_down)):
+        if interpolation == INTER_LINEAR:
+            plan_y = LINEAR_UINT8_ROWS.plan(n_h, out_h, inv_scale=1.0 / inv_y)
+        return _linear_uint8(x, plan_x, plan_y)
+    return apply_plans(x, {0: plan_y, 1: plan_x}, parameter="dsize")

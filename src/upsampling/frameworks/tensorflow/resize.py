@@ -1,29 +1,35 @@
-"""Twin of tensorflow's upsampling operators: NumPy in, NumPy out, tensorflow's own signatures and defaults.
+"""Twin of TensorFlow's resizes: ``tf.image.resize`` (TF2) and the TF1 ``compat.v1.image.resize_*`` ops.
 
-Argument translation only: the math lives in the resize and transposed-convolution engines.
-This module never imports tensorflow.
+Argument translation only: each plan is built through one of the :class:`Setting` objects
+declared below (the registry that generates ``docs/framework-settings.md``) and applied by
+:func:`upsampling.resizing.apply_plans`.  This module never imports tensorflow.
 """
 
 from __future__ import annotations
 
-# --- resize (owned by the resize engine) ---
-from collections.abc import Callable as _Callable
-from collections.abc import Sequence as _Sequence
-from typing import Any as _Any
-from typing import Literal as _Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
-import numpy as _np
+import numpy as np
 
 from upsampling import _checks
-from upsampling.errors import DTypeError as _DTypeError
-from upsampling.errors import InvalidArgumentError as _InvalidArgumentError
-from upsampling.errors import ShapeError as _ShapeError
-from upsampling.errors import UnsupportedError as _UnsupportedError
-from upsampling.frameworks._mapping import Setting as _Setting
-from upsampling.plan import AxisPlan as _AxisPlan
-from upsampling.resizing import apply_plans as _apply_plans
+from upsampling.coords import align_corners_ratio, inverse_scale
+from upsampling.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
+from upsampling.frameworks._mapping import Setting
+from upsampling.plan import AxisPlan
+from upsampling.resizing import apply_plans
 
-ResizeMethod = _Literal[
+__all__ = [
+    "RESIZE_METHODS",
+    "ResizeMethod",
+    "resize",
+    "resize_area",
+    "resize_bicubic",
+    "resize_bilinear",
+    "resize_nearest_neighbor",
+]
+
+ResizeMethod = Literal[
     "bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"
 ]
 RESIZE_METHODS: tuple[str, ...] = ResizeMethod.__args__  # type: ignore[attr-defined]
@@ -31,28 +37,28 @@ RESIZE_METHODS: tuple[str, ...] = ResizeMethod.__args__  # type: ignore[attr-def
 # Every TensorFlow setting, declared once; the functions below build each plan through one of these.
 # TF computes coordinates in float32 with scale = float32(in) / float32(out), or
 # float32(in-1) / float32(out-1) with align_corners (image_resizer_state.h CalculateResizeScale).
-BILINEAR_LEGACY = _Setting(
+BILINEAR_LEGACY = Setting(
     "TensorFlow",
     "compat.v1.image.resize_bilinear(align_corners=False, half_pixel_centers=False)",
     "interpolation_plan",
     {"mode": "linear", "coordinate_transformation_mode": "asymmetric", "precision": "float32"},
     "x = i * scale in float32 (LegacyScaler); the edge value past the last pixel",
 )
-BILINEAR_ALIGN_CORNERS = _Setting(
+BILINEAR_ALIGN_CORNERS = Setting(
     "TensorFlow",
     "compat.v1.image.resize_bilinear(align_corners=True)",
     "interpolation_plan",
     {"mode": "linear", "coordinate_transformation_mode": "align_corners", "precision": "float32"},
     "x = i * float32((in-1)/(out-1))",
 )
-BILINEAR_HALF_PIXEL = _Setting(
+BILINEAR_HALF_PIXEL = Setting(
     "TensorFlow",
     "image.resize(method='bilinear'); compat.v1.image.resize_bilinear(half_pixel_centers=True)",
     "interpolation_plan",
     {"mode": "linear", "coordinate_transformation_mode": "half_pixel", "precision": "float32"},
     "x = (i + 0.5) * scale - 0.5 in float32 (HalfPixelScaler), clamped into the image",
 )
-NEAREST_LEGACY = _Setting(
+NEAREST_LEGACY = Setting(
     "TensorFlow",
     "compat.v1.image.resize_nearest_neighbor(align_corners=False, half_pixel_centers=False)",
     "interpolation_plan",
@@ -60,7 +66,7 @@ NEAREST_LEGACY = _Setting(
      "precision": "float32"},
     "index = min(floorf(i * scale), in-1), float32",
 )
-NEAREST_ALIGN_CORNERS = _Setting(
+NEAREST_ALIGN_CORNERS = Setting(
     "TensorFlow",
     "compat.v1.image.resize_nearest_neighbor(align_corners=True)",
     "interpolation_plan",
@@ -68,7 +74,7 @@ NEAREST_ALIGN_CORNERS = _Setting(
      "nearest_mode": "round_prefer_ceil", "precision": "float32"},
     "index = roundf(i * float32((in-1)/(out-1))), halves away from zero",
 )
-NEAREST_HALF_PIXEL = _Setting(
+NEAREST_HALF_PIXEL = Setting(
     "TensorFlow",
     "image.resize(method='nearest'); compat.v1.image.resize_nearest_neighbor(half_pixel_centers=True)",
     "interpolation_plan",
@@ -76,7 +82,7 @@ NEAREST_HALF_PIXEL = _Setting(
      "precision": "float32"},
     "index = floorf((i + 0.5) * scale) (HalfPixelScalerForNN), float32; keeps the input dtype",
 )
-BICUBIC_LEGACY = _Setting(
+BICUBIC_LEGACY = Setting(
     "TensorFlow",
     "compat.v1.image.resize_bicubic(align_corners=False, half_pixel_centers=False)",
     "interpolation_plan",
@@ -85,7 +91,7 @@ BICUBIC_LEGACY = _Setting(
     "Keys a=-0.75, edge taps replicated; weights read from a 1,024-entry table at lrintf(frac * 1024) "
     "(resize_bicubic_op.cc)",
 )
-BICUBIC_ALIGN_CORNERS = _Setting(
+BICUBIC_ALIGN_CORNERS = Setting(
     "TensorFlow",
     "compat.v1.image.resize_bicubic(align_corners=True)",
     "interpolation_plan",
@@ -93,7 +99,7 @@ BICUBIC_ALIGN_CORNERS = _Setting(
      "cubic_table_size": 1024, "precision": "float32"},
     "as legacy bicubic, with x = i * float32((in-1)/(out-1))",
 )
-BICUBIC_HALF_PIXEL = _Setting(
+BICUBIC_HALF_PIXEL = Setting(
     "TensorFlow",
     "image.resize(method='bicubic'); compat.v1.image.resize_bicubic(half_pixel_centers=True)",
     "interpolation_plan",
@@ -102,7 +108,7 @@ BICUBIC_HALF_PIXEL = _Setting(
     "Keys a=-0.5 (use_keys_cubic), out-of-image taps dropped and the rest renormalised, the 1,024-entry "
     "weight table",
 )
-AREA = _Setting(
+AREA = Setting(
     "TensorFlow",
     "image.resize(method='area'); compat.v1.image.resize_area(align_corners=False)",
     "area_plan",
@@ -110,7 +116,7 @@ AREA = _Setting(
     "box [i*sc, (i+1)*sc) with sc = float32(in/out), each pixel weighted by overlap / sc "
     "(resize_area_op.cc), upscaling too; antialias is ignored",
 )
-AREA_ALIGN_CORNERS = _Setting(
+AREA_ALIGN_CORNERS = Setting(
     "TensorFlow",
     "compat.v1.image.resize_area(align_corners=True)",
     "area_plan",
@@ -120,8 +126,8 @@ AREA_ALIGN_CORNERS = _Setting(
 )
 
 
-def _scale_and_translate(kernel_name: str, method: str, note: str, antialias: str = "False|True") -> _Setting:
-    return _Setting(
+def _scale_and_translate(kernel_name: str, method: str, note: str, antialias: str = "False|True") -> Setting:
+    return Setting(
         "TensorFlow",
         f"image.resize(method={method!r}, antialias={antialias})",
         "window_plan",
@@ -166,10 +172,10 @@ _TF_DTYPES = ("int8", "uint8", "int16", "uint16", "int32", "int64", "float16", "
 _TF_BOOL = "(TensorFlow: Expected bool for argument ...; None means False.)"
 
 
-def _images(images: _Any) -> _np.ndarray:
+def _images(images: Any) -> np.ndarray:
     x = _checks.numeric_array("images", images)
     if x.dtype.name not in _TF_DTYPES:
-        raise _DTypeError(
+        raise DTypeError(
             "images",
             f"array of dtype {x.dtype}",
             ", ".join(_TF_DTYPES),
@@ -181,48 +187,43 @@ def _images(images: _Any) -> _np.ndarray:
     return x
 
 
-def _size(size: _Any, length_message: str) -> tuple[int, int]:
+def _size(size: Any, length_message: str) -> tuple[int, int]:
     """``size`` as two ints (TF converts it to an int32 tensor of 2 elements)."""
-    if isinstance(size, _np.ndarray):
+    if isinstance(size, np.ndarray):
         size = size.tolist()
     if not isinstance(size, (list, tuple)) or not all(_checks.is_integer(v) for v in size):
-        raise _InvalidArgumentError("size", size, message="'size' must be a 1-D int32 Tensor")
+        raise InvalidArgumentError("size", size, message="'size' must be a 1-D int32 Tensor")
     if len(size) != 2:
-        raise _InvalidArgumentError("size", size, message=length_message)
+        raise InvalidArgumentError("size", size, message=length_message)
     return int(size[0]), int(size[1])
 
 
-def _check_sizes(x: _np.ndarray, out_hw: tuple[int, int]) -> None:
+def _check_sizes(x: np.ndarray, out_hw: tuple[int, int]) -> None:
     if min(out_hw) <= 0:
-        raise _InvalidArgumentError("size", out_hw, message="output dimensions must be positive")
+        raise InvalidArgumentError("size", out_hw, message="output dimensions must be positive")
     if x.shape[1] == 0 or x.shape[2] == 0:
-        raise _ShapeError("images", x.shape, message="input image must be of non-zero size")
+        raise ShapeError("images", x.shape, message="input image must be of non-zero size")
 
 
-def _check_output_bytes(x: _np.ndarray, out_hw: tuple[int, int], out_dtype: _Any) -> None:
+def _check_output_bytes(x: np.ndarray, out_hw: tuple[int, int], out_dtype: Any) -> None:
     """The NHWC output's bytes, checked before any plan is built (a plan holds n_out taps per axis)."""
     _checks.output_bytes("size", (x.shape[0], *out_hw, x.shape[3]), out_dtype)
-
-
-def _inv_scale(n_in: int, n_out: int) -> float:
-    """TF's float32 ``in / out`` (CalculateResizeScale), as the Python float holding it."""
-    return float(_np.float32(n_in) / _np.float32(n_out))
 
 
 def _window_inv_scale(n_in: int, n_out: int) -> float:
     """scale_and_translate's ``inv_scale = 1.0 / scale``: ``scale = float32(out) / float32(in)``
     (image_ops_impl.py), inverted in double and stored in float32 (scale_and_translate_op.cc)."""
-    return float(_np.float32(1.0 / float(_np.float32(n_out) / _np.float32(n_in))))
+    return float(np.float32(1.0 / float(np.float32(n_out) / np.float32(n_in))))
 
 
 def resize(
-    images: _Any,
-    size: _Sequence[int],
-    method: str = "bilinear",
+    images: Any,
+    size: Sequence[int],
+    method: ResizeMethod = "bilinear",
     preserve_aspect_ratio: bool = False,
     antialias: bool = False,
     name: str | None = None,
-) -> _np.ndarray:
+) -> np.ndarray:
     """``tf.image.resize`` (TF2) on NumPy arrays.
 
     Parameters
@@ -275,39 +276,39 @@ def resize(
     antialias = bool(_checks.boolean("antialias", antialias, numpy=False, none=True, hint=_TF_BOOL))
     preserve_aspect_ratio = _checks.boolean("preserve_aspect_ratio", preserve_aspect_ratio)
     if not isinstance(method, str) or method not in RESIZE_METHODS:
-        raise _InvalidArgumentError("method", method, message=f"Resize method is not implemented: {method}")
+        raise InvalidArgumentError("method", method, message=f"Resize method is not implemented: {method}")
     if x.ndim not in (3, 4):
-        raise _ShapeError("images", x.shape, message="'images' must have either 3 or 4 dimensions.")
+        raise ShapeError("images", x.shape, message="'images' must have either 3 or 4 dimensions.")
     batched = x if x.ndim == 4 else x[None]
     out_hw = _size(size, "'size' must be a 1-D Tensor of 2 elements: new_height, new_width")
     n_in = batched.shape[1:3]
     if preserve_aspect_ratio:
         # image_ops_impl._resize_images_common: a float32 scale, then tf.round (half to even).
-        f = _np.float32
+        f = np.float32
         scale = min(f(out_hw[0]) / f(n_in[0]), f(out_hw[1]) / f(n_in[1]))
-        out_hw = (int(_np.round(f(scale * f(n_in[0])))), int(_np.round(f(scale * f(n_in[1])))))
+        out_hw = (int(np.round(f(scale * f(n_in[0])))), int(np.round(f(scale * f(n_in[1])))))
     _check_sizes(batched, out_hw)
-    out_dtype = x.dtype if method == "nearest" else _np.float32
+    out_dtype = x.dtype if method == "nearest" else np.float32
     _check_output_bytes(batched, out_hw, out_dtype)
 
     plans = {}
     for axis, n, o in ((1, n_in[0], out_hw[0]), (2, n_in[1], out_hw[1])):
         if method == "nearest":
-            plans[axis] = NEAREST_HALF_PIXEL.plan(n, o, inv_scale=_inv_scale(n, o))
+            plans[axis] = NEAREST_HALF_PIXEL.plan(n, o, inv_scale=inverse_scale(n, o, "float32"))
         elif method == "area":
             plans[axis] = AREA.plan(n, o)
         elif method == "bilinear" and not antialias:
-            plans[axis] = BILINEAR_HALF_PIXEL.plan(n, o, inv_scale=_inv_scale(n, o))
+            plans[axis] = BILINEAR_HALF_PIXEL.plan(n, o, inv_scale=inverse_scale(n, o, "float32"))
         elif method == "bicubic" and not antialias:
-            plans[axis] = BICUBIC_HALF_PIXEL.plan(n, o, inv_scale=_inv_scale(n, o))
+            plans[axis] = BICUBIC_HALF_PIXEL.plan(n, o, inv_scale=inverse_scale(n, o, "float32"))
         else:
             window = _WINDOWS[method]
             plans[axis] = window.plan(n, o, antialias=bool(antialias), inv_scale=_window_inv_scale(n, o))
-    y = _apply_plans(batched, plans, out_dtype=out_dtype)
+    y = apply_plans(batched, plans, out_dtype=out_dtype)
     return y if x.ndim == 4 else y[0]
 
 
-def _v1(images: _Any, size: _Any, align_corners: bool, half_pixel_centers: bool):
+def _v1(images: Any, size: Any, align_corners: bool, half_pixel_centers: bool):
     """The TF1 ops' shared checks (image_resizer_state.h), in TF's order."""
     x = _images(images)
     align_corners = bool(_checks.boolean("align_corners", align_corners, numpy=False, none=True, hint=_TF_BOOL))
@@ -315,13 +316,13 @@ def _v1(images: _Any, size: _Any, align_corners: bool, half_pixel_centers: bool)
         _checks.boolean("half_pixel_centers", half_pixel_centers, numpy=False, none=True, hint=_TF_BOOL)
     )
     if half_pixel_centers and align_corners:
-        raise _UnsupportedError(
+        raise UnsupportedError(
             "half_pixel_centers", True, message="If half_pixel_centers is True, align_corners must be False."
         )
     if x.ndim != 4:
         shape = ",".join(str(n) for n in x.shape)
-        raise _ShapeError("images", x.shape, message=f"input must be 4-dimensional[{shape}]")
-    if isinstance(size, _np.ndarray):
+        raise ShapeError("images", x.shape, message=f"input must be 4-dimensional[{shape}]")
+    if isinstance(size, np.ndarray):
         size = size.tolist()
     count = len(size) if isinstance(size, (list, tuple)) else 1
     out_hw = _size(size, f"shape_t must have two elements[{count}]")
@@ -330,21 +331,38 @@ def _v1(images: _Any, size: _Any, align_corners: bool, half_pixel_centers: bool)
 
 
 def _tf1(
-    plan_for: _Callable[[int, int], _AxisPlan], x: _np.ndarray, out_hw: tuple[int, int], out_dtype: _Any
-) -> _np.ndarray:
+    plan_for: Callable[[int, int], AxisPlan], x: np.ndarray, out_hw: tuple[int, int], out_dtype: Any
+) -> np.ndarray:
     """Run one TF1 op: ``plan_for(n_in, n_out)`` gives each axis' plan (H is axis 1, W axis 2)."""
     _check_output_bytes(x, out_hw, out_dtype)
     plans = {1: plan_for(x.shape[1], out_hw[0]), 2: plan_for(x.shape[2], out_hw[1])}
-    return _apply_plans(x, plans, out_dtype=out_dtype)
+    return apply_plans(x, plans, out_dtype=out_dtype)
+
+
+def _tf1_interpolating(
+    settings: tuple[Setting, Setting, Setting], images: Any, size: Any, align_corners: bool,
+    half_pixel_centers: bool, keep_dtype: bool = False,
+) -> np.ndarray:
+    """The TF1 interpolating ops, which differ only in their ``settings`` (for ``align_corners``,
+    ``half_pixel_centers``, neither) and in their output dtype (float32, or the input's)."""
+    x, out_hw = _v1(images, size, align_corners, half_pixel_centers)
+    aligned, half_pixel, legacy = settings
+
+    def plan_for(n: int, o: int) -> AxisPlan:
+        if align_corners:
+            return aligned.plan(n, o)
+        return (half_pixel if half_pixel_centers else legacy).plan(n, o, inv_scale=inverse_scale(n, o, "float32"))
+
+    return _tf1(plan_for, x, out_hw, x.dtype if keep_dtype else np.float32)
 
 
 def resize_bilinear(
-    images: _Any,
-    size: _Sequence[int],
+    images: Any,
+    size: Sequence[int],
     align_corners: bool = False,
     name: str | None = None,
     half_pixel_centers: bool = False,
-) -> _np.ndarray:
+) -> np.ndarray:
     """``tf.compat.v1.image.resize_bilinear`` on NumPy arrays.
 
     Parameters
@@ -361,24 +379,18 @@ def resize_bilinear(
     -------
     float32 array of shape ``(batch, new_height, new_width, channels)``.
     """
-    x, out_hw = _v1(images, size, align_corners, half_pixel_centers)
-
-    def plan_for(n: int, o: int) -> _AxisPlan:
-        if align_corners:
-            return BILINEAR_ALIGN_CORNERS.plan(n, o)
-        setting = BILINEAR_HALF_PIXEL if half_pixel_centers else BILINEAR_LEGACY
-        return setting.plan(n, o, inv_scale=_inv_scale(n, o))
-
-    return _tf1(plan_for, x, out_hw, _np.float32)
+    return _tf1_interpolating(
+        (BILINEAR_ALIGN_CORNERS, BILINEAR_HALF_PIXEL, BILINEAR_LEGACY), images, size, align_corners, half_pixel_centers
+    )
 
 
 def resize_nearest_neighbor(
-    images: _Any,
-    size: _Sequence[int],
+    images: Any,
+    size: Sequence[int],
     align_corners: bool = False,
     name: str | None = None,
     half_pixel_centers: bool = False,
-) -> _np.ndarray:
+) -> np.ndarray:
     """``tf.compat.v1.image.resize_nearest_neighbor`` on NumPy arrays.
 
     Parameters are those of :func:`resize_bilinear`.  Indices, in float32 and clamped:
@@ -389,24 +401,19 @@ def resize_nearest_neighbor(
     -------
     array of shape ``(batch, new_height, new_width, channels)`` and the input's dtype.
     """
-    x, out_hw = _v1(images, size, align_corners, half_pixel_centers)
-
-    def plan_for(n: int, o: int) -> _AxisPlan:
-        if align_corners:
-            return NEAREST_ALIGN_CORNERS.plan(n, o)
-        setting = NEAREST_HALF_PIXEL if half_pixel_centers else NEAREST_LEGACY
-        return setting.plan(n, o, inv_scale=_inv_scale(n, o))
-
-    return _tf1(plan_for, x, out_hw, x.dtype)
+    return _tf1_interpolating(
+        (NEAREST_ALIGN_CORNERS, NEAREST_HALF_PIXEL, NEAREST_LEGACY), images, size, align_corners, half_pixel_centers,
+        keep_dtype=True
+    )
 
 
 def resize_bicubic(
-    images: _Any,
-    size: _Sequence[int],
+    images: Any,
+    size: Sequence[int],
     align_corners: bool = False,
     name: str | None = None,
     half_pixel_centers: bool = False,
-) -> _np.ndarray:
+) -> np.ndarray:
     """``tf.compat.v1.image.resize_bicubic`` on NumPy arrays.
 
     Parameters are those of :func:`resize_bilinear`.  Legacy and ``align_corners``:
@@ -418,23 +425,17 @@ def resize_bicubic(
     -------
     float32 array of shape ``(batch, new_height, new_width, channels)``.
     """
-    x, out_hw = _v1(images, size, align_corners, half_pixel_centers)
-
-    def plan_for(n: int, o: int) -> _AxisPlan:
-        if align_corners:
-            return BICUBIC_ALIGN_CORNERS.plan(n, o)
-        setting = BICUBIC_HALF_PIXEL if half_pixel_centers else BICUBIC_LEGACY
-        return setting.plan(n, o, inv_scale=_inv_scale(n, o))
-
-    return _tf1(plan_for, x, out_hw, _np.float32)
+    return _tf1_interpolating(
+        (BICUBIC_ALIGN_CORNERS, BICUBIC_HALF_PIXEL, BICUBIC_LEGACY), images, size, align_corners, half_pixel_centers
+    )
 
 
 def resize_area(
-    images: _Any,
-    size: _Sequence[int],
+    images: Any,
+    size: Sequence[int],
     align_corners: bool = False,
     name: str | None = None,
-) -> _np.ndarray:
+) -> np.ndarray:
     """``tf.compat.v1.image.resize_area`` on NumPy arrays.
 
     Each output pixel averages the box ``[i*sc, (i+1)*sc)`` of the input, weighting each
@@ -447,22 +448,10 @@ def resize_area(
     """
     x, out_hw = _v1(images, size, align_corners, False)
 
-    def plan_for(n: int, o: int) -> _AxisPlan:
+    def plan_for(n: int, o: int) -> AxisPlan:
         # (in-1)/(out-1) is 0 for a 1-pixel axis: TF then returns that pixel, as the plain boxes do.
         if align_corners and o > 1 and n > 1:
-            return AREA_ALIGN_CORNERS.plan(n, o, inv_scale=float(_np.float32(n - 1) / _np.float32(o - 1)))
+            return AREA_ALIGN_CORNERS.plan(n, o, inv_scale=align_corners_ratio(n, o, "float32"))
         return AREA.plan(n, o)
 
-    return _tf1(plan_for, x, out_hw, _np.float32)
-
-
-# --- transposed convolution (owned by the transposed-convolution engine) ---
-# tf.nn's convolutions are the engine's TensorFlow faces themselves (upsampling/conv_transpose.py).
-from upsampling.conv_transpose import (  # noqa: E402,F401
-    conv1d,
-    conv1d_transpose,
-    conv2d,
-    conv2d_transpose,
-    conv3d,
-    conv3d_transpose,
-)
+    return _tf1(plan_for, x, out_hw, np.float32)

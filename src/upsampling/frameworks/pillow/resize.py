@@ -16,22 +16,18 @@ rules and quirks are listed in ``docs/frameworks-opencv-pillow.md``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence as _Sequence
-from typing import Any as _Any
-from typing import NoReturn as _NoReturn
+import math
+from collections.abc import Sequence
+from typing import Any
 
-import math as _math
-
-import numpy as _np
+import numpy as np
 
 from upsampling import _checks
-from upsampling.errors import DTypeError as _DTypeError
-from upsampling.errors import InvalidArgumentError as _InvalidArgumentError
-from upsampling.errors import ShapeError as _ShapeError
-from upsampling.frameworks._mapping import Setting as _Setting
-from upsampling.plan import AxisPlan as _AxisPlan
-from upsampling.plan import fixed_point_plan as _fixed_point_plan
-from upsampling.resizing import apply_plans as _apply_plans
+from upsampling.errors import DTypeError, ShapeError
+from upsampling.frameworks._common import refuse
+from upsampling.frameworks._mapping import Setting
+from upsampling.plan import AxisPlan, box_counts, counting_plan, fixed_point_plan, round_fixed_point
+from upsampling.resizing import apply_plans
 
 __all__ = ["BICUBIC", "BILINEAR", "BOX", "HAMMING", "LANCZOS", "MKS2013", "MKS2021", "NEAREST", "resize"]
 
@@ -68,30 +64,30 @@ _WINDOW_NOTE = (
 )
 _SAME = "; the window of the BICUBIC row"
 _FILTERS = {
-    BOX: _Setting("Pillow", "Image.resize(resample=Image.BOX)", "window_plan",
+    BOX: Setting("Pillow", "Image.resize(resample=Image.BOX)", "window_plan",
                   {"kernel_name": "box_pillow", "span_rule": "pillow", "pillow_rounding": True},
                   "1 on (-0.5, 0.5], radius 0.5 (box_filter): whole pixels, not fractional overlap" + _SAME),
-    BILINEAR: _Setting("Pillow", "Image.resize(resample=Image.BILINEAR)", "window_plan",
+    BILINEAR: Setting("Pillow", "Image.resize(resample=Image.BILINEAR)", "window_plan",
                        {"kernel_name": "triangle", "span_rule": "pillow", "pillow_rounding": True},
                        "triangle, radius 1 (bilinear_filter)" + _SAME),
-    HAMMING: _Setting("Pillow", "Image.resize(resample=Image.HAMMING)", "window_plan",
+    HAMMING: Setting("Pillow", "Image.resize(resample=Image.HAMMING)", "window_plan",
                       {"kernel_name": "hamming_pillow", "span_rule": "pillow", "pillow_rounding": True},
                       "sinc(x) * (0.54f + 0.46f cos(pi x)), float constants, radius 1 (hamming_filter)" + _SAME),
-    BICUBIC: _Setting("Pillow", "Image.resize(resample=Image.BICUBIC) (the default)", "window_plan",
+    BICUBIC: Setting("Pillow", "Image.resize(resample=Image.BICUBIC) (the default)", "window_plan",
                       {"kernel_name": "keys_a-0.5_pillow", "span_rule": "pillow", "pillow_rounding": True},
                       "Keys a=-0.5 in Pillow's Horner order, radius 2 (bicubic_filter), out-of-image taps dropped "
                       "also when upscaling. " + _WINDOW_NOTE),
-    LANCZOS: _Setting("Pillow", "Image.resize(resample=Image.LANCZOS)", "window_plan",
+    LANCZOS: Setting("Pillow", "Image.resize(resample=Image.LANCZOS)", "window_plan",
                       {"kernel_name": "lanczos3_pillow", "span_rule": "pillow", "pillow_rounding": True},
                       "sinc(x) * sinc(x/3) on [-3, 3) (lanczos_filter)" + _SAME),
-    MKS2013: _Setting("Pillow", "Image.resize(resample=Image.MKS2013) (Pillow 13)", "window_plan",
+    MKS2013: Setting("Pillow", "Image.resize(resample=Image.MKS2013) (Pillow 13)", "window_plan",
                       {"kernel_name": "mks2013", "span_rule": "pillow", "pillow_rounding": True},
                       "Costella's Magic Kernel Sharp 2013, radius 2.5 (mks_2013_filter)" + _SAME),
-    MKS2021: _Setting("Pillow", "Image.resize(resample=Image.MKS2021) (Pillow 13)", "window_plan",
+    MKS2021: Setting("Pillow", "Image.resize(resample=Image.MKS2021) (Pillow 13)", "window_plan",
                       {"kernel_name": "mks2021", "span_rule": "pillow", "pillow_rounding": True},
                       "Costella's Magic Kernel Sharp 2021, radius 4.5 (mks_2021_filter)" + _SAME),
 }
-REDUCE = _Setting(
+REDUCE = Setting(
     "Pillow",
     "Image.resize(reducing_gap=g), first step: Image.reduce((fx, fy), box)",
     "area_plan",
@@ -101,7 +97,7 @@ REDUCE = _Setting(
     "uint8: ((sum + n/2) * M) >> 24 with M = (uint32)(2**32f / (256 n)); then the filter resize of the rest",
     per_call=("factor",),
 )
-NEAREST_SETTING = _Setting(
+NEAREST_SETTING = Setting(
     "Pillow",
     "Image.resize(resample=Image.NEAREST)",
     "nearest_loop_plan",
@@ -114,21 +110,17 @@ _MODES = "mode 'F' as a 2-D float32 array, 'L' as a 2-D uint8 array, 'RGB' as an
 _PRECISION_BITS = 32 - 8 - 2  # Resample.c
 
 
-def _refuse(parameter: str, value: _Any, text: str, cls: type = _InvalidArgumentError) -> _NoReturn:
-    raise cls(parameter, value, message=text)
-
-
-def _image(array: _Any) -> _np.ndarray:
+def _image(array: Any) -> np.ndarray:
     """The NumPy form of a Pillow image: F (float32 2-D), L (uint8 2-D) or RGB (uint8 HxWx3)."""
     x = _checks.numeric_array("array", array)
-    if x.dtype == _np.float64 and x.ndim == 2:
-        x = x.astype(_np.float32)  # Image.fromarray stores a float64 array as mode "F"
-    ok = (x.ndim == 2 and x.dtype in (_np.float32, _np.uint8)) or (
-        x.ndim == 3 and x.shape[2] == 3 and x.dtype == _np.uint8
+    if x.dtype == np.float64 and x.ndim == 2:
+        x = x.astype(np.float32)  # Image.fromarray stores a float64 array as mode "F"
+    ok = (x.ndim == 2 and x.dtype in (np.float32, np.uint8)) or (
+        x.ndim == 3 and x.shape[2] == 3 and x.dtype == np.uint8
     )
     if not ok:
-        cls = _ShapeError if x.dtype in (_np.float32, _np.float64, _np.uint8) else _DTypeError
-        _refuse(
+        cls = ShapeError if x.dtype in (np.float32, np.float64, np.uint8) else DTypeError
+        refuse(
             "array",
             f"array of shape {x.shape} and dtype {x.dtype}",
             f"array of shape {x.shape} and dtype {x.dtype} is not a Pillow image this twin reproduces; "
@@ -136,81 +128,79 @@ def _image(array: _Any) -> _np.ndarray:
             cls,
         )
     if x.shape[0] == 0 or x.shape[1] == 0:
-        _refuse("array", f"array of shape {x.shape}", "an image with non-zero width and height", _ShapeError)
+        refuse("array", f"array of shape {x.shape}", "an image with non-zero width and height", ShapeError)
     return x
 
 
-def _size(size: _Any) -> tuple[int, int]:
-    if isinstance(size, _np.ndarray):
+def _size(size: Any) -> tuple[int, int]:
+    if isinstance(size, np.ndarray):
         size = size.tolist()
-    if isinstance(size, (str, bytes)) or not isinstance(size, _Sequence):
-        _refuse("size", size, f"size={size!r}: expected (width, height), a sequence of two positive ints",
-                _DTypeError)
+    if isinstance(size, (str, bytes)) or not isinstance(size, Sequence):
+        refuse("size", size, f"size={size!r}: expected (width, height), a sequence of two positive ints",
+                DTypeError)
     if len(size) != 2:
-        _refuse("size", size, f"argument 1 must be sequence of length 2, not {len(size)}", _DTypeError)
+        refuse("size", size, f"argument 1 must be sequence of length 2, not {len(size)}", DTypeError)
     for v in size:
         if not _checks.is_integer(v):
-            _refuse("size", size, f"'{type(v).__name__}' object cannot be interpreted as an integer "
-                    "(size is (width, height) in whole pixels)", _DTypeError)
+            refuse("size", size, f"'{type(v).__name__}' object cannot be interpreted as an integer "
+                    "(size is (width, height) in whole pixels)", DTypeError)
     w, h = int(size[0]), int(size[1])
     if w < 1 or h < 1:
-        _refuse("size", size, f"height and width must be > 0 (got size={size!r}, i.e. (width, height))")
+        refuse("size", size, f"height and width must be > 0 (got size={size!r}, i.e. (width, height))")
     return w, h
 
 
-def _box(box: _Any, width: int, height: int) -> tuple[float, float, float, float]:
+def _box(box: Any, width: int, height: int) -> tuple[float, float, float, float]:
     if box is None:
         return (0.0, 0.0, float(width), float(height))
-    if isinstance(box, _np.ndarray):
+    if isinstance(box, np.ndarray):
         box = box.tolist()
-    if isinstance(box, (str, bytes)) or not isinstance(box, _Sequence) or len(box) != 4:
-        n = len(box) if isinstance(box, _Sequence) else "?"
-        _refuse("box", box, f"argument 3 must be sequence of length 4, not {n} (box is (left, upper, right, "
-                "lower) in input pixels)", _DTypeError)
+    if isinstance(box, (str, bytes)) or not isinstance(box, Sequence) or len(box) != 4:
+        n = len(box) if isinstance(box, Sequence) else "?"
+        refuse("box", box, f"argument 3 must be sequence of length 4, not {n} (box is (left, upper, right, "
+                "lower) in input pixels)", DTypeError)
     values = tuple(_checks.finite("box", v) for v in box)
     # _imaging.c parses the box as C floats ("(ffff)") and checks those.
     x0, y0, x1, y1 = _c_box(values)
     if x0 < 0 or y0 < 0:
-        _refuse("box", box, f"box offset can't be negative (box={box!r})")
+        refuse("box", box, f"box offset can't be negative (box={box!r})")
     if x1 > width or y1 > height:
-        _refuse("box", box, f"box can't exceed original image size (box={box!r}, image {width}x{height})")
+        refuse("box", box, f"box can't exceed original image size (box={box!r}, image {width}x{height})")
     if x1 - x0 < 0 or y1 - y0 < 0:
-        _refuse("box", box, f"box can't be empty (box={box!r}: right < left or lower < upper)")
+        refuse("box", box, f"box can't be empty (box={box!r}: right < left or lower < upper)")
     return values
 
 
 def _c_box(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     """The box as the C code holds it: four float32 values."""
-    return tuple(float(_np.float32(v)) for v in box)  # type: ignore[return-value]
+    return tuple(float(np.float32(v)) for v in box)  # type: ignore[return-value]
 
 
 # Image._filters_support: the radius Image._get_safe_box widens a reduce box by.
 _SUPPORT = {BOX: 0.5, BILINEAR: 1.0, HAMMING: 1.0, BICUBIC: 2.0, LANCZOS: 3.0, MKS2013: 2.5, MKS2021: 4.5}
 
 
-def _reduce(x: _np.ndarray, factor_x: int, factor_y: int, rbox: tuple[int, int, int, int]) -> _np.ndarray:
+def _reduce(x: np.ndarray, factor_x: int, factor_y: int, rbox: tuple[int, int, int, int]) -> np.ndarray:
     """``Image.reduce((factor_x, factor_y), box=rbox)`` (``Reduce.c``) through the block plans."""
     rx0, ry0, rx1, ry1 = rbox
     plan_x = REDUCE.plan(x.shape[1], -(-(rx1 - rx0) // factor_x), factor=factor_x, start=rx0, stop=rx1)
     plan_y = REDUCE.plan(x.shape[0], -(-(ry1 - ry0) // factor_y), factor=factor_y, start=ry0, stop=ry1)
-    if x.dtype != _np.uint8:  # ImagingReduceNxN_32bpc: a double sum times 1.0 / count
-        return _apply_plans(x.astype(_np.float64), {0: plan_y, 1: plan_x}, out_dtype=_np.float32)
+    if x.dtype != np.uint8:  # ImagingReduceNxN_32bpc: a double sum times 1.0 / count
+        return apply_plans(x.astype(np.float64), {0: plan_y, 1: plan_x}, out_dtype=np.float32)
     # 8 bits: ss = sum + count/2, out = (ss * multiplier) >> 24 with
     # multiplier = (UINT32)(2**32f / (256 * count)) computed in float (division_UINT32).
-    mean = _apply_plans(x, {0: plan_y, 1: plan_x}, out_dtype=_np.float64)
-    count = _np.count_nonzero(plan_y.weight, axis=1)[:, None] * _np.count_nonzero(plan_x.weight, axis=1)[None, :]
-    count = count.reshape(count.shape + (1,) * (x.ndim - 2)).astype(_np.int64)
-    total = _np.rint(mean * count).astype(_np.int64)  # the integer block sum
-    multiplier = (_np.float32(2.0**32) / (256 * count).astype(_np.float32)).astype(_np.int64)
-    return (((total + count // 2) * multiplier) >> 24).astype(_np.uint8)
+    total = apply_plans(x, {0: counting_plan(plan_y), 1: counting_plan(plan_x)}, out_dtype=np.float64).astype(np.int64)
+    count = box_counts(plan_y, plan_x, x.ndim)
+    multiplier = (np.float32(2.0**32) / (256 * count).astype(np.float32)).astype(np.int64)
+    return (((total + count // 2) * multiplier) >> 24).astype(np.uint8)
 
 
-def _axis_plan(resample: int, n_in: int, n_out: int, lo: float, hi: float) -> _AxisPlan:
+def _axis_plan(resample: int, n_in: int, n_out: int, lo: float, hi: float) -> AxisPlan:
     """One axis of Pillow's resize, over the box ``[lo, hi)`` of that axis."""
     # The box edges are C floats and both paths subtract them in float32 before dividing in
     # double: _imaging.c _resize (NEAREST: a[0] = (double)(box[2] - box[0]) / xsize) and
     # Resample.c precompute_coeffs (scale = (double)(in1 - in0) / outSize).
-    step = float(_np.float32(hi) - _np.float32(lo)) / n_out
+    step = float(np.float32(hi) - np.float32(lo)) / n_out
     if resample == NEAREST:
         return NEAREST_SETTING.plan(n_in, n_out, start=lo, step=step)
     return _FILTERS[resample].plan(n_in, n_out, inv_scale=step, offset=lo)
@@ -228,22 +218,22 @@ def _height_first(n_h: int, n_w: int, out_h: int, out_w: int) -> bool:
     return n_h - out_h > 0 and n_h - out_h > 2 * (n_w - out_w)
 
 
-def _pass(x: _np.ndarray, axis: int, plan: _AxisPlan) -> _np.ndarray:
+def _pass(x: np.ndarray, axis: int, plan: AxisPlan) -> np.ndarray:
     """One of Pillow's passes: accumulate in double, store in the image's own type."""
-    if x.dtype == _np.uint8:
-        fixed = _fixed_point_plan(plan, word_bits=32, max_precision=_PRECISION_BITS)
-        acc = _apply_plans(x, {axis: fixed}, out_dtype=_np.float64)  # acc / 2**22, exactly
-        return _np.clip(_np.floor(acc + 0.5), 0, 255).astype(_np.uint8)  # (acc + 2**21) >> 22, clip8
-    return _apply_plans(x.astype(_np.float64), {axis: plan}, out_dtype=_np.float32)
+    if x.dtype == np.uint8:
+        fixed = fixed_point_plan(plan, word_bits=32, max_precision=_PRECISION_BITS)
+        acc = apply_plans(x, {axis: fixed}, out_dtype=np.float64)  # acc / 2**22, exactly
+        return round_fixed_point(acc, np.uint8)  # (acc + 2**21) >> 22, clip8
+    return apply_plans(x.astype(np.float64), {axis: plan}, out_dtype=np.float32)
 
 
 def resize(
-    array: _Any,
-    size: _Sequence[int],
+    array: Any,
+    size: Sequence[int],
     resample: int | None = None,
-    box: _Sequence[float] | None = None,
+    box: Sequence[float] | None = None,
     reducing_gap: float | None = None,
-) -> _np.ndarray:
+) -> np.ndarray:
     """``PIL.Image.Image.resize`` on NumPy arrays, as Pillow 13.0 computes it.
 
     Parameters
@@ -299,17 +289,17 @@ def resize(
     if resample is None:
         resample = BICUBIC
     if not _checks.is_integer(resample):
-        _refuse("resample", resample, f"'{type(resample).__name__}' object cannot be interpreted as an integer "
-                "(resample is one of Pillow's integer filter constants)", _DTypeError)
+        refuse("resample", resample, f"'{type(resample).__name__}' object cannot be interpreted as an integer "
+                "(resample is one of Pillow's integer filter constants)", DTypeError)
     resample = int(resample)
     if resample not in _PILLOW_NAMES:
         names = [f"Image.Resampling.{_PILLOW_NAMES[v]} ({v})" for v in (0, 1, 2, 3, 4, 5, 6, 7)]
-        _refuse("resample", resample,
+        refuse("resample", resample,
                 f"Unknown resampling filter ({resample}). Use {', '.join(names[:-1])} or {names[-1]}")
     if reducing_gap is not None:
         gap = _checks.finite("reducing_gap", reducing_gap)
         if gap < 1.0:
-            _refuse("reducing_gap", reducing_gap, "reducing_gap must be 1.0 or greater")
+            refuse("reducing_gap", reducing_gap, "reducing_gap must be 1.0 or greater")
     x = _image(array)
     n_h, n_w = x.shape[:2]
     out_w, out_h = _size(size)
@@ -324,7 +314,7 @@ def resize(
             support = _SUPPORT[resample] - 0.5  # Image._get_safe_box
             sx, sy = support * (raw[2] - raw[0]) / out_w, support * (raw[3] - raw[1]) / out_h
             rbox = (max(0, int(raw[0] - sx)), max(0, int(raw[1] - sy)),
-                    min(n_w, _math.ceil(raw[2] + sx)), min(n_h, _math.ceil(raw[3] + sy)))
+                    min(n_w, math.ceil(raw[2] + sx)), min(n_h, math.ceil(raw[3] + sy)))
             x = _reduce(x, factor_x, factor_y, rbox)
             n_h, n_w = x.shape[:2]
             raw = ((raw[0] - rbox[0]) / factor_x, (raw[1] - rbox[1]) / factor_y,
@@ -336,7 +326,7 @@ def resize(
     plan_y = _axis_plan(resample, n_h, out_h, y0, y1)
     plan_x = _axis_plan(resample, n_w, out_w, x0, x1)
     if resample == NEAREST:
-        return _apply_plans(x, {0: plan_y, 1: plan_x}, parameter="size")
+        return apply_plans(x, {0: plan_y, 1: plan_x}, parameter="size")
     # Resample.c ImagingResampleInner: an axis is resampled only if its size or box changes it.
     passes = [(1, plan_x, out_w != n_w or x0 != 0 or x1 != n_w), (0, plan_y, out_h != n_h or y0 != 0 or y1 != n_h)]
     if _height_first(n_h, n_w, out_h, out_w):
