@@ -23,7 +23,8 @@ Run with ``make bench`` (or ``.venv/bin/python benchmarks/harness.py [--quick] [
   against a cv2 script (imread, resize, imwrite), and scripts doing 1 and 100 resizes of logits
   against cv2 scripts, on the same input files, each pair run in turn RUNS times (wall time
   and the OS's peak resident memory); then the first call's time against the tenth's in fresh
-  processes.  Writes results/processes.json.
+  processes (3 x RUNS each, wall and CPU), ours and cv2.resize's on the same logits.  Writes
+  results/processes.json.
 * ``--ab SWITCH=VALUE``: our NHWC call is timed twice in every round, as "ours" and as
   "ours [SWITCH=VALUE]" with one of our switches flipped only around that library's blocks (an
   option of ``upsampling.set_options``, e.g. ``spin_workers=False``, or a module attribute, e.g.
@@ -568,13 +569,41 @@ _PROCESS_SCRIPTS = {
          "cv2.resize(x, (512, 512), interpolation=cv2.INTER_LINEAR)"],
     ),
 }
-# Printed by a fresh process: the first call's time and the tenth's (the first-call target).
+# Printed by a fresh process: the first call's time and the tenth's (the first-call target), wall
+# and CPU (all threads: time.process_time), ours and cv2's on the same logits (its HWC image).
 _FIRST_CALLS = (
-    "import json, time, numpy as np, upsampling; x = np.load('{dir}/logits.npy'); t = []\n"
-    "for _ in range(10):\n s = time.perf_counter(); upsampling.resize(x, (512, 512), layout='NHWC'); "
+    "import json, time, numpy as np, upsampling; x = np.load('{dir}/logits.npy'); t = []; c = []\n"
+    "for _ in range(10):\n s = time.perf_counter(); p = time.process_time(); "
+    "upsampling.resize(x, (512, 512), layout='NHWC'); c.append(time.process_time() - p); "
     "t.append(time.perf_counter() - s)\n"
-    "print(json.dumps([t[0], t[9]]))"
+    "print(json.dumps([t[0], t[9], c[0], c[9]]))"
 )
+_FIRST_CALLS_PEER = (
+    "import json, time, numpy as np, cv2; x = np.load('{dir}/logits.npy')[0]; t = []; c = []\n"
+    "for _ in range(10):\n s = time.perf_counter(); p = time.process_time(); "
+    "cv2.resize(x, (512, 512), interpolation=cv2.INTER_LINEAR); c.append(time.process_time() - p); "
+    "t.append(time.perf_counter() - s)\n"
+    "print(json.dumps([t[0], t[9], c[0], c[9]]))"
+)
+# Fresh processes per side for the first-call probe, per pair of --processes RUNS: a single first
+# call moves by 2-5x on a busy machine, so the probe takes more samples than the whole processes.
+FIRST_CALL_SAMPLES_PER_RUN = 3
+
+
+def _first_call_stats(samples: list[list[float]]) -> dict:
+    """Medians of ``[first, tenth, first_cpu, tenth_cpu]`` samples; ratios sample by sample."""
+    ratios = [s[0] / s[1] for s in samples]
+    cpu = [s[2] / s[3] for s in samples if s[3] > 0]
+    return {
+        "first_s_median": statistics.median(s[0] for s in samples),
+        "tenth_s_median": statistics.median(s[1] for s in samples),
+        "first_over_tenth_median": statistics.median(ratios),
+        "first_over_tenth_range": [min(ratios), max(ratios)],
+        "first_cpu_s_median": statistics.median(s[2] for s in samples),
+        "tenth_cpu_s_median": statistics.median(s[3] for s in samples),
+        "first_over_tenth_cpu_median": statistics.median(cpu) if cpu else None,
+        "samples": len(samples),
+    }
 
 
 def _process_inputs(folder: Path) -> None:
@@ -651,20 +680,15 @@ def run_processes(runs: int) -> dict:
             row["peak_ratio"] = row["ours"]["peak_bytes_median"] / row["peer"]["peak_bytes_median"]
             results["cases"][name] = row
             print(f"  {name}: ours / peer wall {row['wall_ratio_median']:.2f}", file=sys.stderr)
-        firsts = []
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        for _ in range(runs):
-            out = subprocess.run(
-                [sys.executable, "-c", _FIRST_CALLS.format(**fill)], capture_output=True, text=True, check=True, env=env
-            )
-            firsts.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        ratios = [f / t for f, t in firsts]
-        results["first_call"] = {
-            "first_s_median": statistics.median(f for f, _ in firsts),
-            "tenth_s_median": statistics.median(t for _, t in firsts),
-            "first_over_tenth_median": statistics.median(ratios),
-            "first_over_tenth_range": [min(ratios), max(ratios)],
-        }
+        firsts: dict[str, list] = {"ours": [], "peer": []}
+        for _ in range(FIRST_CALL_SAMPLES_PER_RUN * runs):  # in turn, as the whole processes
+            for who, script in (("ours", _FIRST_CALLS), ("peer", _FIRST_CALLS_PEER)):
+                out = subprocess.run([sys.executable, "-c", script.format(**fill)], capture_output=True, text=True,
+                                     check=True, env=env)
+                firsts[who].append(json.loads(out.stdout.strip().splitlines()[-1]))
+        results["first_call"] = _first_call_stats(firsts["ours"])
+        results["first_call_peer"] = {"name": "cv2.resize", **_first_call_stats(firsts["peer"])}
     return results
 
 
@@ -686,6 +710,13 @@ def processes_markdown(res: dict) -> str:
     f = res["first_call"]
     lines += ["", f"First call in a fresh process: {f['first_s_median'] * 1e3:.2f} ms, tenth {f['tenth_s_median'] * 1e3:.2f} ms: "
               f"first ÷ tenth {f['first_over_tenth_median']:.2f} [{f['first_over_tenth_range'][0]:.2f}–{f['first_over_tenth_range'][1]:.2f}]."]
+    for label, g in (("ours", f), ("cv2.resize", res.get("first_call_peer"))):
+        if g and g.get("first_over_tenth_cpu_median") is not None:
+            lines.append(f"- {label}, {g['samples']} fresh processes: wall {g['first_s_median'] * 1e3:.2f} / "
+                         f"{g['tenth_s_median'] * 1e3:.2f} ms = {g['first_over_tenth_median']:.2f} "
+                         f"[{g['first_over_tenth_range'][0]:.2f}–{g['first_over_tenth_range'][1]:.2f}]; CPU (all threads) "
+                         f"{g['first_cpu_s_median'] * 1e3:.2f} / {g['tenth_cpu_s_median'] * 1e3:.2f} ms = "
+                         f"{g['first_over_tenth_cpu_median']:.2f}")
     return "\n".join(lines)
 
 

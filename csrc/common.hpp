@@ -104,6 +104,9 @@ struct FixedArgs {
   const intp* iy = nullptr;
   const int64_t* by = nullptr;
   intp h_out = 0, th = 0;
+  // The same weights as int32, when every sum of the call fits (module.cpp); else nullptr.
+  const int32_t* ax32 = nullptr;
+  const int32_t* by32 = nullptr;
 };
 
 // The tiled transposed convolution (csrc/conv_tiles.hpp).

@@ -9,10 +9,14 @@
 // AVX2, else the baseline build), or by UPSAMPLING_ISA; set_isa() switches it (tests).
 #include <dlfcn.h>
 #include <nanobind/nanobind.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -352,7 +356,29 @@ void fixed_linear_u8(const In& x, intp q, const In& ix, const In& ax, const In& 
   if (a.tw < 1 || a.th < 1 || a.tw > 64 || a.th > 64) fail("ix, iy: expected 1 to 64 taps");
   if (dim(out, 0) != a.h_out || dim(out, 1) != a.w_out * q) fail("out: wrong shape");
   a.x = x.data(), a.out = out.data();
-  record(kFixed, "fixed_linear_u8");
+  // int32 sums when they cannot overflow (csrc/fixed_point.hpp): |S| <= 255·Σ|ax| and
+  // |S >> 4|·Σ|by| both at most 2**30 for every output pixel and row.
+  int64_t sum_ax = 0, sum_by = 0;
+  for (intp j = 0; j < a.w_out; ++j) {
+    int64_t s = 0;
+    for (intp u = 0; u < a.tw; ++u) s += std::abs(a.ax[j * a.tw + u]);
+    sum_ax = std::max(sum_ax, s);
+  }
+  for (intp o = 0; o < a.h_out; ++o) {
+    int64_t s = 0;
+    for (intp t = 0; t < a.th; ++t) s += std::abs(a.by[o * a.th + t]);
+    sum_by = std::max(sum_by, s);
+  }
+  const int64_t max_s = 255 * sum_ax;  // at most 255 · 64 · 2**20 < 2**35: no overflow in int64
+  std::vector<int32_t> ax32, by32;
+  const char* name = "fixed_linear_u8";
+  if (max_s <= (int64_t(1) << 30) && (max_s / 16 + 1) * sum_by <= (int64_t(1) << 30)) {
+    ax32.assign(a.ax, a.ax + a.w_out * a.tw);
+    by32.assign(a.by, a.by + a.h_out * a.th);
+    a.ax32 = ax32.data(), a.by32 = by32.data();
+    name = "fixed_linear_u8_i32";
+  }
+  record(kFixed, name);
   const ups::KernelTable& k = table();
   run_rows(a.h_out, threads, chunks, [&](intp r0, intp r1) { k.fixed_linear_rows(a, r0, r1); });
 }
@@ -468,6 +494,58 @@ nb::object conv_tiles(const In& x, const Out& full, const nb::list& families, in
   return nb::none();
 }
 
+// ----------------------------------------------------------------------------- output memory
+
+#if defined(__linux__)
+// Fresh memory for a large output (upsampling/_memory.py): its own anonymous mapping, starting on
+// a 2 MiB boundary and rounded up to whole 2 MiB, with MADV_HUGEPAGE.  The first write then
+// faults one 2 MiB page at a time (the kernel zeroes it in one go, in the thread that writes
+// there: the kernels' threads share the work) instead of 512 pages of 4 KiB.  NumPy advises
+// huge pages for its own large allocations too, but malloc's mapping does not start on a 2 MiB
+// boundary, so its first and last 1-2 MiB stay 4 KiB pages, about as slow to fault as the huge
+// rest (docs/performance.md, "Page faults and the output pool").  Where transparent huge pages
+// are off ("never") the advice does nothing.  Returns a uint8 array of `nbytes` whose owner
+// unmaps the memory when the last view of it dies.
+struct Mapping {
+  void* base;
+  size_t length;
+};
+
+nb::ndarray<nb::numpy, uint8_t, nb::ndim<1>> empty_pages(intp nbytes) {
+  if (nbytes < 1) fail("nbytes: expected a positive size");
+  constexpr size_t kHuge = size_t(2) << 20;
+  const size_t length = (size_t(nbytes) + kHuge - 1) / kHuge * kHuge;
+  if (length < size_t(nbytes) || length > std::numeric_limits<size_t>::max() - kHuge) throw std::bad_alloc();
+  // Map one huge page more than needed, then give back the unaligned head and the spare tail.
+  void* p = mmap(nullptr, length + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  const uintptr_t start = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t aligned = (start + kHuge - 1) & ~uintptr_t(kHuge - 1);
+  if (aligned > start) munmap(p, aligned - start);
+  if (start + kHuge > aligned) munmap(reinterpret_cast<void*>(aligned + length), start + kHuge - aligned);
+  void* data = reinterpret_cast<void*>(aligned);
+#if defined(MADV_HUGEPAGE)
+  madvise(data, length, MADV_HUGEPAGE);  // advice only: an error (THP not built in) changes nothing
+#endif
+  Mapping* m = nullptr;
+  nb::capsule owner;
+  try {
+    m = new Mapping{data, length};
+    owner = nb::capsule(m, [](void* q) noexcept {
+      Mapping* mm = static_cast<Mapping*>(q);
+      munmap(mm->base, mm->length);
+      delete mm;
+    });
+  } catch (...) {
+    delete m;
+    munmap(data, length);
+    throw;
+  }
+  const size_t shape[1] = {size_t(nbytes)};
+  return nb::ndarray<nb::numpy, uint8_t, nb::ndim<1>>(data, 1, shape, owner);
+}
+#endif
+
 // ----------------------------------------------------------------------------- tests and info
 
 // The pool on its own: chunk i writes the id of the thread that ran it into where[i]
@@ -563,4 +641,8 @@ NB_MODULE(_native, m) {
         "threads"_a);
   m.def("pool_check", &pool_check, "where"_a, "threads"_a, "fail_at"_a = -1, "sleep_us"_a = 0, "error_kind"_a = 0);
   m.def("stream_copy", &stream_copy, "dst"_a, "src"_a);
+#if defined(__linux__)
+  m.def("empty_pages", &empty_pages, "nbytes"_a,
+        "A fresh uint8 array of nbytes on its own 2 MiB-aligned mapping, transparent huge pages advised.");
+#endif
 }

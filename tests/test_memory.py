@@ -120,3 +120,24 @@ def test_concurrent_calls_never_share_memory():
 
     with ThreadPoolExecutor(3) as pool:
         assert all(pool.map(run, range(6)))
+
+
+def test_fresh_large_outputs_start_on_a_huge_page_boundary():
+    """With the compiled kernels loaded (Linux), fresh outputs of the pool's sizes come from a
+    mapping of their own on a 2 MiB boundary (transparent huge pages advised), pooled or not; the
+    memory is an ordinary writeable array and goes back to the pool when it dies."""
+    from upsampling.kernels import fused  # registers the allocator
+
+    if getattr(fused._native, "empty_pages", None) is None:
+        pytest.skip("no page allocator on this platform: NumPy allocates")
+    for limit in (256 * 2**20, 0):
+        with options(output_pool_bytes=limit):
+            a = _memory.empty((3, 1000, 700), np.float32)
+            assert a.ctypes.data % (2 * 2**20) == 0 and a.flags.c_contiguous and a.flags.writeable
+            a[...] = 7
+            assert float(a.sum()) == 7 * a.size
+            del a
+            gc.collect()
+            assert _memory.pool_stats()["free_blocks"] == (1 if limit else 0)
+    with pytest.raises(ValueError, match="nbytes"):
+        fused._native.empty_pages(0)

@@ -332,3 +332,40 @@ def test_opencv_uint8_bilinear_fixed_point_kernel_matches_the_numpy_pipeline(rng
         assert got.dtype == ref.dtype == np.uint8 and np.array_equal(got, ref), (trial, shape, dsize)
     if NATIVE is not None:
         assert info()["last"]["fixed_linear_u8"] is not None
+
+
+def _fixed_reference(x2, q, ix, ax, iy, by):
+    """csrc/fixed_point.hpp's formula in int64 NumPy: rows S >> 4, then Σ (S·β) >> 16, (v + 2) >> 2."""
+    cols = (ix[:, :, None] * q + np.arange(q)).reshape(ix.shape[0], ix.shape[1], q)  # (w_out, tw, q)
+    h = (x2.astype(np.int64)[:, cols] * ax[None, :, :, None]).sum(axis=2) >> 4  # (h_in, w_out, q)
+    h = h.reshape(x2.shape[0], -1)
+    acc = sum((h[iy[:, t]] * by[:, t, None]) >> 16 for t in range(iy.shape[1]))
+    return np.clip((acc + 2) >> 2, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.skipif(NATIVE is None, reason="compiled kernels unavailable")
+@pytest.mark.parametrize("weights", ["opencv", "signed", "wide"])
+def test_fixed_point_kernel_sums_in_int32_only_when_nothing_can_overflow(rng, weights):
+    """The fixed-point kernel sums in int32 when its weights bound every sum below 2**30 (OpenCV's
+    11-bit bilinear weights), else in int64 (weights up to 2**20, many taps): both give the int64
+    formula's bits, negative weights and taps included."""
+    for trial in range(20):
+        q = int(rng.choice([1, 2, 3, 4, 5]))
+        h_in, w_in = (int(v) for v in rng.integers(1, 30, size=2))
+        h_out, w_out = (int(v) for v in rng.integers(1, 40, size=2))
+        tw, th = (int(v) for v in rng.integers(1, 5, size=2)) if trial % 2 else (2, 2)
+        top = 2**20 if weights == "wide" else 1024
+        ax = rng.integers(-top, top + 1, size=(w_out, tw), dtype=np.int64)
+        by = rng.integers(-top, top + 1, size=(h_out, th), dtype=np.int64)
+        if weights == "opencv":  # OpenCV's bilinear: 0..2048, each row's pair summing to 2048
+            ax, by = np.abs(ax), np.abs(by)
+        if weights == "wide":  # at least one weight that needs int64 sums
+            ax[0, 0] = by[0, 0] = 2**20
+        ix = rng.integers(0, w_in, size=(w_out, tw), dtype=np.int64)
+        iy = rng.integers(0, h_in, size=(h_out, th), dtype=np.int64)
+        x2 = rng.integers(0, 256, size=(h_in, w_in * q), dtype=np.uint8)
+        out = np.empty((h_out, w_out * q), np.uint8)
+        NATIVE.fixed_linear_u8(x2, q, ix, ax, iy, by, out, 2, 3)
+        np.testing.assert_array_equal(out, _fixed_reference(x2, q, ix, ax, iy, by), err_msg=f"trial {trial}")
+        narrow = info()["last"]["fixed_linear_u8"].startswith("fixed_linear_u8_i32/")
+        assert narrow == (weights != "wide"), info()["last"]

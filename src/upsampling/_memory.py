@@ -15,6 +15,12 @@ caching allocator, for our outputs only: nothing else in the process is affected
 The pool keeps at most ``options(output_pool_bytes=...)`` bytes of *free* memory (default
 256 MiB; 0 turns pooling off) and only serves outputs of at least :data:`MIN_POOLED_BYTES`.
 A request takes the smallest free block that fits and is at most twice as large.
+
+Fresh memory for those outputs (the first call of a process, a new size) comes from
+:func:`use_page_allocator`'s allocator once the compiled kernels have loaded: a mapping of its
+own on a 2 MiB boundary with transparent huge pages advised, so the first write faults 2 MiB
+pages only (NumPy's allocation starts mid-page: its first and last 1-2 MiB are 4 KiB pages,
+and faulting those took about as long as the rest).  Without the kernels, NumPy allocates.
 """
 
 from __future__ import annotations
@@ -22,14 +28,14 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from upsampling._options import _options, on_change
 
-__all__ = ["empty", "pool_stats", "clear_pool", "trim"]
+__all__ = ["empty", "pool_stats", "clear_pool", "trim", "use_page_allocator"]
 
 # Smaller outputs come from NumPy directly (glibc's heap already reuses them).
 MIN_POOLED_BYTES = 4 * 2**20
@@ -38,6 +44,25 @@ MIN_POOLED_BYTES = 4 * 2**20
 _lock = threading.RLock()
 _free: list[np.ndarray] = []  # uint8 buffers, each the memory of a dead block
 _stats = {"hits": 0, "misses": 0}
+# nbytes -> a fresh uint8 array of that size (64-byte aligned at least), or None: NumPy allocates.
+_page_allocator: Callable[[int], np.ndarray] | None = None
+
+
+def use_page_allocator(allocate: Callable[[int], np.ndarray] | None) -> None:
+    """Take fresh large outputs from ``allocate(nbytes)`` (the compiled kernels register
+    ``_native.empty_pages``: 2 MiB-aligned, huge pages advised); ``None``: from NumPy."""
+    global _page_allocator
+    _page_allocator = allocate
+
+
+def _fresh(nbytes: int) -> np.ndarray:
+    """New memory for ``nbytes``: a C-contiguous uint8 array starting on a 64-byte boundary."""
+    if _page_allocator is not None:
+        return _page_allocator(nbytes)
+    # 64-byte aligned start (a cache line), whatever NumPy's allocator gives.
+    raw = np.empty(nbytes + 64, dtype=np.uint8)
+    offset = (-raw.ctypes.data) % 64
+    return raw[offset : offset + nbytes]
 
 
 def _new_lock_in_child() -> None:  # pragma: no cover - runs in forked children
@@ -102,14 +127,13 @@ def empty(shape: Sequence[int], dtype: Any) -> np.ndarray:
     dtype = np.dtype(dtype)
     shape = tuple(int(n) for n in shape)
     nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes < MIN_POOLED_BYTES or _options.get("output_pool_bytes", 0) <= 0:
+    if nbytes < MIN_POOLED_BYTES:
         return np.empty(shape, dtype=dtype)
+    if _options.get("output_pool_bytes", 0) <= 0:
+        return _fresh(nbytes).view(dtype).reshape(shape)
     mem = _take(nbytes)
     if mem is None:
-        # 64-byte aligned start (a cache line), whatever NumPy's allocator gives.
-        raw = np.empty(nbytes + 64, dtype=np.uint8)
-        offset = (-raw.ctypes.data) % 64
-        mem = raw[offset : offset + nbytes]
+        mem = _fresh(nbytes)
     flat = np.asarray(_Block(mem, nbytes))
     return flat.view(dtype).reshape(shape)
 

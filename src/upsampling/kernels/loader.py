@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 import warnings
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -27,15 +26,19 @@ _CPU_COUNT = os.cpu_count() or 1
 
 def _stale_sources(module: ModuleType) -> list[str]:
     """C++ sources of a source checkout that are newer than the built extension (an editable
-    install after a C++ edit that was not rebuilt), else ``[]``."""
-    csrc = Path(__file__).resolve().parents[3] / "csrc"
+    install after a C++ edit that was not rebuilt), else ``[]``.  (``os.scandir``, not pathlib:
+    this runs inside the first kernel call.)"""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))))
+    csrc = os.path.join(root, "csrc")
     built = getattr(module, "__file__", None)
-    if not built or not csrc.is_dir():
+    if not built or not os.path.isdir(csrc):
         return []
     try:
         built_at = os.stat(built).st_mtime
-        files = [*csrc.iterdir(), csrc.parent / "CMakeLists.txt"]
-        return sorted(f.name for f in files if f.suffix in (".cpp", ".hpp", ".txt") and f.stat().st_mtime > built_at)
+        with os.scandir(csrc) as it:
+            files = [(e.name, e.stat().st_mtime) for e in it if e.name.endswith((".cpp", ".hpp"))]
+        files.append(("CMakeLists.txt", os.stat(os.path.join(root, "CMakeLists.txt")).st_mtime))
+        return sorted(name for name, mtime in files if mtime > built_at)
     except OSError:
         return []
 
