@@ -70,11 +70,16 @@ def twin_modules() -> list[str]:
     return [name for name in TWINS if module_available(f"upsampling.frameworks.{name}")]
 
 
+#: The order settings are listed in: framework, then declaration order.
+_RANK = {"PyTorch": 0, "TensorFlow": 1, "OpenCV": 2, "Pillow": 3, "ONNX": 4}
+
+
 def all_settings() -> list[Setting]:
-    """Every registered setting, after importing every twin module."""
+    """Every registered setting, after importing every twin module, in framework order and then
+    declaration order (independent of which twin a process happened to import first)."""
     for name in twin_modules():
         importlib.import_module(f"upsampling.frameworks.{name}")
-    return list(REGISTRY)
+    return sorted(REGISTRY, key=lambda s: _RANK.get(s.framework, len(_RANK)))
 
 
 def _fmt(params: Mapping[str, Any]) -> str:
@@ -93,9 +98,7 @@ def markdown_table() -> str:
         "| framework | setting | plan builder | engine parameters | note |",
         "|---|---|---|---|---|",
     ]
-    # Framework order, then declaration order: independent of which twin was imported first.
-    rank = {"PyTorch": 0, "TensorFlow": 1, "OpenCV": 2, "Pillow": 3, "ONNX": 4}
-    for s in sorted(all_settings(), key=lambda s: rank.get(s.framework, len(rank))):
+    for s in all_settings():
         call, note, params = (v.replace("|", "\\|") for v in (s.call, s.note, _fmt(s.params)))
         lines.append(f"| {s.framework} | `{call}` | `{s.builder}` | {params} | {note} |")
     return "\n".join(lines) + "\n"
