@@ -221,7 +221,7 @@ def test_dynamic_shapes_and_input_shape(tmp_path):
     model = resize_model((1, 2, 8, 8), dict(mode="linear"), scales=[1, 1, 2, 2], dims=["N", 2, "H", "W"])
     report = audit(model, equivalents=False)
     assert "size unknown" not in report.nodes[0].description  # scales are known; the sizes are not
-    with pytest.raises(InvalidArgumentError, match="--input-shape"):
+    with pytest.raises(InvalidArgumentError, match="input_shape"):
         audit(model, fix=tmp_path / "d.onnx", equivalents=False)
     fixed = audit(model, input_shape="1x2x8x8", run=True, fix=tmp_path / "d.onnx", equivalents=False)
     assert fixed.fix.written and fixed.nodes[0].facts.y_shape == (1, 2, 16, 16)

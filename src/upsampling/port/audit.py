@@ -172,9 +172,10 @@ def audit(
     if fix is not None:
         fix = os.fspath(fix)
         if os.path.exists(fix) and not overwrite:
-            raise InvalidArgumentError("--fix", fix, "a path that does not exist yet", "Pass --overwrite to replace it.")
+            raise InvalidArgumentError("fix", fix, "a path that does not exist yet", message=lambda n: (
+                f"{n('fix')} {fix} already exists; pass {n('overwrite', True)} to replace it."))
         if os.path.isdir(fix):
-            raise InvalidArgumentError("--fix", fix, "a file path, not a directory")
+            raise InvalidArgumentError("fix", fix, "a file path, not a directory")
     working = _graph.set_input_shapes(original, shapes) if shapes else original
     facts = _graph.find_nodes(working)
     runtimes = _runners.installed_runtimes()
@@ -307,15 +308,17 @@ def _fix(original, working, reports, runtimes, targets, allow_plan, path, trials
     inputs = _graph.graph_inputs(working)
     if not all(_graph._static(_graph._shape_of(i)) for i in inputs):
         names = ", ".join(i.name for i in inputs if not _graph._static(_graph._shape_of(i)))
-        raise InvalidArgumentError("--input-shape", None, f"static shapes for the inputs {names}",
-                                   "--fix checks every rewrite and the whole model on random inputs of a fixed shape.")
+        raise InvalidArgumentError("input_shape", None, f"static shapes for the inputs {names}", message=lambda n: (
+            f"{n('input_shape')}: expected static shapes for the inputs {names}; {n('fix')} checks every rewrite and "
+            "the whole model on random inputs of a fixed shape."))
     need = 8 * sum(int(np.prod(_graph._shape_of(i), dtype=object)) for i in inputs)
     if need > _graph.RUN_BYTES // 8:
         raise OutputTooLargeError(
-            "--input-shape", {i.name: _graph._shape_of(i) for i in inputs},
-            message=f"--fix proves the rewritten model by running it on random inputs, which need {need // 2**20:,} MiB "
-            f"here (at most {_graph.RUN_BYTES // 8 // 2**20:,} MiB): --fix can only prove rewrites at an input shape "
-            "it can run")
+            "input_shape", {i.name: _graph._shape_of(i) for i in inputs},
+            message=lambda n: (
+                f"{n('fix')} proves the rewritten model by running it on random inputs, which need "
+                f"{need // 2**20:,} MiB here (at most {_graph.RUN_BYTES // 8 // 2**20:,} MiB): {n('fix')} can only "
+                f"prove rewrites at an input shape it can run; pass a smaller {n('input_shape')}"))
     changed, impossible = [], []
     replacements = {}
     for nr in reports:

@@ -119,7 +119,7 @@ def parse_input_shapes(text: str | Sequence[str] | None) -> dict[str | None, tup
                 shape = ()
             if not shape or min(shape) < 1:
                 raise InvalidArgumentError(
-                    "--input-shape", part, "dimensions like 1x3x64x64, optionally NAME=1x3x64x64 for a named input"
+                    "input_shape", part, "dimensions like 1x3x64x64, optionally NAME=1x3x64x64 for a named input"
                 )
             shapes[name or None] = shape
     return shapes
@@ -139,12 +139,12 @@ def set_input_shapes(model: Any, shapes: Mapping[str | None, Sequence[int]]) -> 
         target = inputs[0] if name is None and inputs else next((i for i in inputs if i.name == name), None)
         if target is None:
             known = ", ".join(i.name for i in inputs) or "none"
-            raise InvalidArgumentError("--input-shape", name, f"the name of a graph input ({known})")
+            raise InvalidArgumentError("input_shape", name, f"the name of a graph input ({known})")
         tt = target.type.tensor_type
         old = tt.shape.dim
         if len(old) and len(old) != len(shape):
             raise InvalidArgumentError(
-                "--input-shape", "x".join(map(str, shape)), f"{len(old)} dimensions for input {target.name!r}"
+                "input_shape", "x".join(map(str, shape)), f"{len(old)} dimensions for input {target.name!r}"
             )
         del tt.shape.dim[:]
         for d in shape:

@@ -56,7 +56,7 @@ def parse_target_modes(text: str | Sequence[str] | None) -> tuple[TargetMode, ..
                   and (len(bits) < 3 or (bits[0] == "nearest" and bits[2] in NEAREST_MODES)))
             if not ok:
                 raise InvalidArgumentError(
-                    "--target-modes", part,
+                    "target_modes", part,
                     "MODE[:COORDINATE_MODE[:NEAREST_MODE]] items (e.g. nearest:asymmetric:floor,linear:asymmetric) "
                     f"or a preset ({', '.join(TARGET_PRESETS)}); modes {', '.join(MODES)}; coordinate modes "
                     f"{', '.join(CTMS)}; nearest modes {', '.join(NEAREST_MODES)}",
