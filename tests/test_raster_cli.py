@@ -136,10 +136,17 @@ def slow_input(tmp_path_factory):
 
 
 def _start(slow_input, out):
-    """The job in a real process; returns once it has started computing (its first progress line)."""
+    """The job in a real process; returns once it has started computing (its first progress line).
+
+    The child starts with SIGINT's default action: a shell runs background jobs (``make test &``)
+    with SIGINT ignored, which the child would inherit (Python then installs no KeyboardInterrupt
+    handler, rightly: the user asked for Ctrl-C to be ignored)."""
+    import signal
+
     proc = subprocess.Popen([sys.executable, "-m", "upsampling.raster_cli", str(slow_input), str(out),
                              "--size", "16384,16384", "--mode", "cubic", "--chunks", "1024"],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     line = proc.stderr.readline()
     assert "started" in line, line
     return proc
