@@ -15,6 +15,7 @@ import typer
 
 from upsampling.cli import parse
 from upsampling.cli.common import APP_SETTINGS, OverwriteOption, digits, emit, outputs, wrote
+from upsampling.cli.messages import flag_names
 from upsampling.errors import OptionError
 
 __all__ = ["explain_app", "register"]
@@ -39,6 +40,7 @@ def register(app: typer.Typer) -> None:
 # Typer declares each option in the signature: the declarations make this function long.
 @explain_app.command("transpose")
 def explain_transpose(
+    ctx: typer.Context,
     x: Annotated[str, typer.Option("--input", "-i", help='The input matrix, e.g. "[[1,2],[3,4]]" or "1 2; 3 4" (at most 8x8).')],
     kernel_size: Annotated[Optional[int], typer.Option(
         "--kernel", "-k", help="Kernel size k (a k x k kernel). Default 3, or the size of --kernel-values.")] = None,
@@ -93,7 +95,7 @@ def explain_transpose(
     if gif is not None and t.output.size > 144:
         raise OptionError("--gif", "an output of at most 144 elements to animate (12x12)",
                           f"{t.output.shape[0]}x{t.output.shape[1]}")
-    emit(transpose_report(t, sym, n_digits))
+    emit(transpose_report(t, sym, n_digits, names=flag_names(ctx.command)))
     if png is not None:
         from upsampling.explain.figures import transpose_figure
 
@@ -106,6 +108,7 @@ def explain_transpose(
 
 @explain_app.command("bilinear")
 def explain_bilinear(
+    ctx: typer.Context,
     point: Annotated[str, typer.Option("--point", help='The point P = x,y to interpolate at, e.g. "0.3,0.6".')],
     values: Annotated[str, typer.Option("--values", help=(
         '[[f(x1,y1), f(x2,y1)], [f(x1,y2), f(x2,y2)]], e.g. "[[10,20],[30,40]]".'))],
@@ -128,7 +131,7 @@ def explain_bilinear(
     v = parse.matrix("--values", values, max_shape=(8, 8))
     c = parse.coordinates("--corners", corners, 4, "x1,y1,x2,y2")
     t = bilinear_trace(p, v, c)  # type: ignore[arg-type]
-    emit(bilinear_report(t, n_digits))
+    emit(bilinear_report(t, n_digits, names=flag_names(ctx.command)))
     if png is not None:
         from upsampling.explain.figures import bilinear_figure
 
@@ -162,6 +165,7 @@ def explain_shapes(
 
 @explain_app.command("overlap")
 def explain_overlap(
+    ctx: typer.Context,
     kernel: Annotated[int, typer.Option("--kernel", "-k", help="Kernel size.")],
     stride: Annotated[int, typer.Option("--stride", "-s", help="Stride.")],
     dilation: _Dilation = 1,
@@ -189,7 +193,7 @@ def explain_overlap(
     if len(t.counts) > lim["overlap_output"]:
         raise OptionError("--kernel", f"a kernel, stride and dilation whose full output fits {lim['overlap_output']} "
                           f"positions{tr.TOO_LARGE}; this one needs {len(t.counts)}", kernel)
-    emit(overlap_report(t))
+    emit(overlap_report(t, names=flag_names(ctx.command)))
     if png is not None:
         from upsampling.explain.figures import overlap_figure
 

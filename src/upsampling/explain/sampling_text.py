@@ -7,12 +7,13 @@ format what a trace holds; no arithmetic here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from upsampling.explain.render import Heading, Table, Text
-from upsampling.explain.text import factor, fmt
+from upsampling.explain.text import factor, fmt, spell
 
 __all__ = ["bilinear_report", "grid_report"]
 
@@ -21,7 +22,9 @@ __all__ = ["bilinear_report", "grid_report"]
 # explain bilinear
 
 
-def bilinear_report(t: Any, digits: int = 6) -> list:
+def bilinear_report(t: Any, digits: int = 6, *, names: Mapping[str, str] | None = None) -> list:
+    values = spell(names, "values", "values")
+
     def f(v: float) -> str:
         return fmt(v, digits)
 
@@ -31,7 +34,7 @@ def bilinear_report(t: Any, digits: int = 6) -> list:
     blocks: list = [
         Heading(f"Bilinear interpolation at P = ({f(t.x)}, {f(t.y)})"),
         Table(
-            "known points (--values is [[f(x1,y1), f(x2,y1)], [f(x1,y2), f(x2,y2)]])",
+            f"known points ({values} is [[f(x1,y1), f(x2,y1)], [f(x1,y2), f(x2,y2)]])",
             ["point", "at", "value"],
             [
                 ["Q11 = f(x1, y1)", f"({f(t.x1)}, {f(t.y1)})", f(t.q11)],
@@ -79,7 +82,7 @@ def bilinear_report(t: Any, digits: int = 6) -> list:
     blocks += [
         Heading("The same, matrix form"),
         Text("f = [1-u, u] · F · [1-v, v]ᵀ with F = [[f(0,0), f(0,1)], [f(1,0), f(1,1)]] (rows: x, columns: y -- "
-             "the transpose of --values, which lists rows of constant y)"),
+             f"the transpose of {values}, which lists rows of constant y)"),
         Text(
             f"matrix form = [{f(t.row[0])}, {f(t.row[1])}] · [[{f(t.q11)}, {f(t.q12)}], [{f(t.q21)}, {f(t.q22)}]] · "
             f"[{f(t.col[0])}, {f(t.col[1])}]ᵀ = {f(t.matrix)}",

@@ -11,6 +11,7 @@ steps, output sizes and kernel overlap); the sampling reports (bilinear, coordin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -21,8 +22,18 @@ __all__ = [
     "fmt",
     "overlap_report",
     "shapes_report",
+    "spell",
     "transpose_report",
 ]
+
+
+def spell(names: Mapping[str, str] | None, parameter: str, python: str | None = None) -> str:
+    """How a report tells its reader to set ``parameter``: the command line's flag when the report
+    is printed by a command (``names``: the command's flags by Python parameter name), else how a
+    Python caller writes it (``python``, default ``parameter=``).  Only ``cli/`` speaks in flags."""
+    if names is not None and parameter in names:
+        return names[parameter]
+    return python if python is not None else f"{parameter}="
 
 
 def fmt(value: Any, digits: int = 6) -> str:
@@ -89,18 +100,21 @@ def _pad_side(amount: int, side: str) -> str:
 # explain transpose
 
 
-def transpose_report(trace: Any, symbolic: Any = None, digits: int = 6) -> list:
+def transpose_report(
+    trace: Any, symbolic: Any = None, digits: int = 6, *, names: Mapping[str, str] | None = None
+) -> list:
     """The textbook steps, the output size, and the scatter view, in that order.
 
     ``symbolic`` (:func:`upsampling.explain.symbolic.symbolic_transpose`, optional) writes the
-    kernel as letters and each output element as its formula.
+    kernel as letters and each output element as its formula.  ``names``: how the hints spell
+    :func:`~upsampling.explain.trace.transpose_trace`'s parameters (see :func:`spell`).
     """
     return [
         *_input_and_zero_insertion(trace, digits),
         *_padding_step(trace, digits),
-        *_kernel_step(trace, symbolic, digits),
+        *_kernel_step(trace, symbolic, digits, names),
         *_slide_step(trace, symbolic, digits),
-        *_output_size(trace),
+        *_output_size(trace, names),
         *_scatter_view(trace, symbolic, digits),
     ]
 
@@ -174,7 +188,7 @@ def _padding_step(trace: Any, digits: int) -> list:
     return blocks
 
 
-def _kernel_step(trace: Any, symbolic: Any, digits: int) -> list:
+def _kernel_step(trace: Any, symbolic: Any, digits: int, names: Mapping[str, str] | None) -> list:
     """Step 3: the kernel (dilated) and its 180° rotation."""
     st, d = trace.steps, trace.dilation
     kh, kw = trace.kernel.shape
@@ -188,7 +202,7 @@ def _kernel_step(trace: Any, symbolic: Any, digits: int) -> list:
         rk = symbolic.rotated_kernel
         blocks.append(Grid(f"rotated kernel ({_shape(rk)})", _cells(rk, digits), _uniform_roles(rk.shape, "kernel")))
     else:
-        label = "" if trace.kernel_given else f"; default values 1..{kh * kw}, choose with --kernel-values"
+        label = "" if trace.kernel_given else f"; default values 1..{kh * kw}, choose with {spell(names, 'kernel')}"
         blocks.append(
             Grid(f"kernel ({kh}x{kw}{label})", _cells(trace.kernel, digits), _uniform_roles((kh, kw), "kernel"))
         )
@@ -216,7 +230,7 @@ def _slide_step(trace: Any, symbolic: Any, digits: int) -> list:
             Text("Read each formula as: which kernel taps overlap at that output pixel, and with which input values.")
         )
         if trace.kernel_given:
-            title = f"output ({_shape(out)}) with --kernel-values"
+            title = f"output ({_shape(out)}) with {spell(names, 'kernel')}"
             blocks.append(Grid(title, _cells(out, digits), _uniform_roles(out.shape, "output")))
     else:
         blocks.append(Grid(f"output ({_shape(out)})", _cells(out, digits), _uniform_roles(out.shape, "output")))
@@ -224,7 +238,7 @@ def _slide_step(trace: Any, symbolic: Any, digits: int) -> list:
     return blocks
 
 
-def _output_size(trace: Any) -> list:
+def _output_size(trace: Any, names: Mapping[str, str] | None) -> list:
     """The output size along each axis, ``(H-1)·S - (P_before + P_after) + K_eff``."""
     blocks: list = [Heading("Output size: (H-1)·S - (P_before + P_after) + K_eff")]
     for name, i in _axis_names(trace):
@@ -260,7 +274,7 @@ def _output_size(trace: Any) -> list:
             blocks.append(
                 Text(
                     f"  TensorFlow's output_shape may also be {', '.join(map(str, others))} along {name} "
-                    f"(every size the forward convolution maps back to {ax.n}); try --output-size."
+                    f"(every size the forward convolution maps back to {ax.n}); try {spell(names, 'output_size')}."
                 )
             )
     return blocks
@@ -461,7 +475,7 @@ def shapes_report(t: Any) -> list:
 # explain overlap
 
 
-def overlap_report(t: Any) -> list:
+def overlap_report(t: Any, *, names: Mapping[str, str] | None = None) -> list:
     k, s, d = t.kernel, t.stride, t.dilation
     blocks: list = [
         Heading(f"Kernel overlap: kernel {k}, stride {s}" + (f", dilation {d}" if d != 1 else "")),
@@ -513,5 +527,6 @@ def overlap_report(t: Any) -> list:
     if len(t.counts_2d) <= 32:
         blocks.append(Grid(title, [[str(int(v)) for v in row] for row in t.counts_2d]))
     else:
-        blocks.append(Text(f"{title}: {_shape(t.counts_2d)}, too wide to print; see --png."))
+        blocks.append(Text(f"{title}: {_shape(t.counts_2d)}, too wide to print; see "
+                           f"{spell(names, 'png', 'upsampling.explain.figures.overlap_figure')}."))
     return blocks
