@@ -39,3 +39,23 @@ def test_readme_examples_run(tmp_path, monkeypatch):
             exec(compile(block, f"README block {i}", "exec"), namespace)  # noqa: S102 - our own README
         except Exception as exc:  # pragma: no cover - the failure this guards
             pytest.fail(f"README block {i} raised {type(exc).__name__}: {exc}\n{block}")
+
+
+DOCS = sorted((README.parent / "docs").glob("*.md"))
+
+
+@pytest.mark.parametrize("path", [d for d in DOCS if ">>> " in d.read_text(encoding="utf-8")], ids=lambda p: p.name)
+def test_docs_doctest_blocks(path, tmp_path, monkeypatch):
+    """The ``>>>`` blocks of docs/*.md run as doctests (the blocks without prompts are sketches)."""
+    monkeypatch.chdir(tmp_path)
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+              if b.lstrip().startswith(">>>")]
+    namespace: dict = {"__name__": path.stem}
+    tried = 0
+    for i, block in enumerate(blocks):
+        test = doctest.DocTestParser().get_doctest(block, namespace, f"{path.name} block {i}", str(path), 0)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        runner.run(test)
+        assert runner.failures == 0, f"{path.name} block {i} (doctest) failed"
+        tried += runner.tries
+    assert tried > 0
