@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from upsampling import plan as _plan
+from upsampling.errors import InvalidArgumentError
 
 __all__ = ["Setting", "all_settings", "markdown_table"]
 
@@ -52,7 +53,7 @@ class Setting:
 
     def __post_init__(self) -> None:
         if self.builder not in _BUILDERS:
-            raise ValueError(f"unknown plan builder {self.builder!r}")
+            raise InvalidArgumentError("builder", self.builder, "a plan builder: " + ", ".join(_BUILDERS))
         REGISTRY.append(self)
 
     def plan(self, n_in: int, n_out: int, **per_call: Any) -> _plan.AxisPlan:
