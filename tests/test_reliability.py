@@ -503,6 +503,23 @@ def test_engine_returns_zeros_for_empty_operands():
     assert engine.conv(x[:0], np.ones((5, 3, 3, 3), np.float32)).shape == (0, 5, 2, 2)
 
 
+@pytest.mark.parametrize("kernel", ["auto", "numpy"])
+def test_empty_batches_and_channels_resize_to_empty_results(kernel):
+    """A zero-length batch or channel axis gives the empty result NumPy's per-axis answer has, on
+    every kernel (the compiled bindings take no empty arrays; the NumPy argmax divided by zero)."""
+    with upsampling.options(kernel=kernel):
+        for shape, layout in (((0, 5, 6, 3), "NHWC"), ((2, 5, 6, 0), "NHWC"), ((0, 3, 5, 6), "NCHW")):
+            for mode in ("linear", "nearest", "cubic"):
+                y = upsampling.resize(np.zeros(shape, np.float32), (3, 4), mode=mode, layout=layout)
+                expected = shape[:1] + (3, 4) + shape[3:] if layout == "NHWC" else shape[:2] + (3, 4)
+                assert y.shape == expected and y.dtype == np.float32
+            out = np.empty((0, 3, 4, 3), np.uint8)
+            assert upsampling.resize(np.zeros((0, 5, 6, 3), np.uint8), (3, 4), out=out) is out
+        for shape, layout, labels in (((0, 3, 5, 6), "NCHW", (0, 3, 4)), ((0, 5, 6, 3), "NHWC", (0, 3, 4))):
+            y = upsample_argmax(np.zeros(shape, np.float32), (3, 4), layout=layout)
+            assert y.shape == labels and y.dtype == np.uint8
+
+
 def test_convolution_work_memory_is_checked_and_huge_strides_stay_small():
     """Siblings of item 6 found by the fuzzing: the phase path laid the output out in stride-sized
     blocks (a stride of 10**6 on a 2x2 output asked for 32 TiB, NumPy's bare MemoryError) and a

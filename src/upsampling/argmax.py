@@ -100,6 +100,8 @@ def upsample_argmax(
     labels_shape = tuple(n for a, n in enumerate(out_shape) if a != c_axis)
     _checks.output_bytes("size", labels_shape, out_dtype)
     labels = np.empty(labels_shape, dtype=out_dtype)
+    if labels.size == 0:  # an empty batch: nothing to compute
+        return labels
 
     ah = min(plans)  # the H axis (H comes before W in every layout)
     order = axis_order(plans)

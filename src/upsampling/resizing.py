@@ -261,6 +261,8 @@ def apply_plans(
         _check_out(out, out_shape, out_dtype)
     else:
         _checks.output_bytes(parameter, out_shape, out_dtype)
+    if 0 in out_shape:  # zero channels or batch: nothing to compute (the compiled kernels take no empty arrays)
+        return out if out is not None else np.empty(out_shape, out_dtype)
     work = compute_dtype(x.dtype)
     # Shrinking axes first keeps the intermediate small.
     order = axis_order(plans) if order is None else order

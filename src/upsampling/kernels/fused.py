@@ -268,8 +268,6 @@ def apply_two_axes(
     per-axis path applying the axes in the order ``h_first`` names, then
     :func:`upsampling.resizing.cast_output`, bit for bit.
     """
-    if out.size == 0:  # zero channels or batch: nothing to compute (the binding refuses empty arrays)
-        return
     shape = x.shape
     p = math.prod(shape[:axis])
     q = math.prod(shape[axis + 2 :])
@@ -317,8 +315,6 @@ def apply_axis(x: np.ndarray, axis: int, plan, dtype: np.dtype) -> np.ndarray:
     outer = math.prod(shape[:axis])
     inner = math.prod(shape[axis + 1 :])
     out = np.empty(shape[:axis] + (plan.n_out,) + shape[axis + 1 :], dtype=dtype)
-    if out.size == 0:  # zero channels or batch: nothing to compute (the binding refuses empty arrays)
-        return out
     index, weight = _taps(plan, dtype)
     rows = outer if inner == 1 else outer * plan.n_out
     threads, chunks = _schedule(rows, plan.taps * (plan.n_out if inner == 1 else inner))
