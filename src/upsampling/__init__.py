@@ -70,13 +70,16 @@ from upsampling.shapes import (
     valid_conv_transpose_output_sizes,
 )
 
+# TensorFlow's convolution faces (``upsampling.conv2d_transpose`` ...) belong to the TensorFlow
+# twin (frameworks/tensorflow/conv.py), a layer above the engines this package imports; they
+# are loaded on first use (``__getattr__``), so ``import upsampling`` stays on the engine layers.
+_LAZY = {
+    name: "upsampling.frameworks.tensorflow.conv"
+    for name in ("conv1d", "conv1d_transpose", "conv2d", "conv2d_transpose", "conv3d", "conv3d_transpose")
+}
+
 __all__ += [
-    "conv1d",
-    "conv1d_transpose",
-    "conv2d",
-    "conv2d_transpose",
-    "conv3d",
-    "conv3d_transpose",
+    *_LAZY,
     "conv_output_size",
     "conv_transpose_output_size",
     "onnx_to_tf_weight",
@@ -88,14 +91,6 @@ __all__ += [
     "torch_to_tf_weight",
     "valid_conv_transpose_output_sizes",
 ]
-
-# TensorFlow's convolution faces (``upsampling.conv2d_transpose`` ...) belong to the TensorFlow
-# twin (frameworks/tensorflow/conv.py), a layer above the engines this package imports; they
-# are loaded on first use, so ``import upsampling`` stays on the engine layers.
-_LAZY = {
-    name: "upsampling.frameworks.tensorflow.conv"
-    for name in ("conv1d", "conv1d_transpose", "conv2d", "conv2d_transpose", "conv3d", "conv3d_transpose")
-}
 
 
 def __getattr__(name: str) -> Any:
