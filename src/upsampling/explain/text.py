@@ -113,7 +113,7 @@ def transpose_report(
         *_input_and_zero_insertion(trace, digits),
         *_padding_step(trace, digits),
         *_kernel_step(trace, symbolic, digits, names),
-        *_slide_step(trace, symbolic, digits),
+        *_slide_step(trace, symbolic, digits, names),
         *_output_size(trace, names),
         *_scatter_view(trace, symbolic, digits),
     ]
@@ -217,7 +217,7 @@ def _kernel_step(trace: Any, symbolic: Any, digits: int, names: Mapping[str, str
     return blocks
 
 
-def _slide_step(trace: Any, symbolic: Any, digits: int) -> list:
+def _slide_step(trace: Any, symbolic: Any, digits: int, names: Mapping[str, str] | None) -> list:
     """Step 4: the slide, its output, and one or two elements written out."""
     out = trace.steps.output
     blocks: list = [Heading("Step 4: slide the rotated kernel over the padded matrix (stride 1), multiply and add")]
