@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from upsampling.coords import COORDINATE_TRANSFORMATION_MODES as CTMS
+from upsampling.coords import NEAREST_MODES
 from upsampling.errors import InvalidArgumentError
+from upsampling.frameworks.onnx.resize import RESIZE_MODES as MODES
 
-__all__ = ["CTMS", "MODES", "NEARESTMODES", "TARGET_PRESETS", "TargetMode", "parse_target_modes"]
+__all__ = ["CTMS", "MODES", "NEAREST_MODES", "TARGET_PRESETS", "TargetMode", "parse_target_modes"]
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,6 @@ TARGET_PRESETS: dict[str, tuple[TargetMode, ...]] = {
     "asymmetric": (TargetMode("nearest", "asymmetric", "floor"), TargetMode("linear", "asymmetric")),
     "tensorrt7": (TargetMode("nearest", "asymmetric", "floor"), TargetMode("linear", "asymmetric")),
 }
-MODES = ("nearest", "linear", "cubic")
-CTMS = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_crop_and_resize")
-NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 
 
 def parse_target_modes(text: str | Sequence[str] | None) -> tuple[TargetMode, ...] | None:
