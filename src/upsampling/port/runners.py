@@ -58,7 +58,7 @@ def spec_output(f: NodeFacts, x: np.ndarray) -> np.ndarray:
 
 def node_model(f: NodeFacts, opset: int | None = None, ir_version: int | None = None) -> Any:
     """The node alone: input ``X`` (its static shape), constant inputs as initializers, output ``Y``."""
-    onnx = require("onnx", "port")
+    require("onnx", "port")  # a clear MissingExtraError before the imports below
     from onnx import TensorProto, helper, numpy_helper
 
     elem = {"float32": TensorProto.FLOAT, "float16": TensorProto.FLOAT16, "float64": TensorProto.DOUBLE}.get(

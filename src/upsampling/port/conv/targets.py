@@ -19,7 +19,7 @@ def w_expr(src: Source, target_layout: str) -> str:
 
 
 def torch_code(op: ConvOp, src: Source) -> tuple[str, str, dict[str, Any]]:
-    pads, ops, slices, zeros = [], [], [], []
+    pads, ops, slices = [], [], []
     for a in range(2):
         before, after = op.crop[a]
         limit = max(op.stride[a], op.dilation[a])
