@@ -22,7 +22,7 @@ from upsampling import options
 from upsampling.kernels import fused
 from upsampling.argmax import CLASS_AXIS, upsample_argmax
 from upsampling.kernels.numpy_conv import conv_transpose2d_blocks, conv_transpose_numpy
-from upsampling.plan import ByteLRU
+from upsampling._cache import ByteLRU
 from upsampling.reference.conv_transpose_scatter import conv_transpose_scatter
 from upsampling.resizing import apply_plans, resize_plans
 

@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 
 from upsampling import _memory
+from upsampling._cache import ByteLRU, _nbytes
 from upsampling._options import _options
 from upsampling.kernels.loader import native, thread_count
-from upsampling.plan import ByteLRU, _nbytes
 
 _native = native()
 if _native is None:  # pragma: no cover - kernels/__init__ hands this module out only with the extension
